@@ -1,0 +1,331 @@
+"""Build the book: jupytext → papermill (with parameters) → Jupyter Book 1.x.
+
+The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
+
+1. copies the book's sources into a staging folder ``_build/stage`` (so that executed
+   notebooks never land beside their ``.md`` sources, which Jupyter Book would warn about);
+2. converts each chapter listed in ``_toc.yml`` with jupytext and executes it with papermill,
+   from the repository root as working directory, with the parameters of the chosen size:
+   ``full`` runs the defaults of the chapter's ``parameters`` cell (the paper's protocol),
+   ``ci`` overrides them with the ``sigah: ci:`` block of the chapter's front matter;
+3. hides papermill's injected-parameters cell (``remove-cell`` tag);
+4. writes ``book/status.md``: each chapter's size, parameters, run time and the versions used;
+5. runs ``jupyter-book build -W -n --keep-going`` on the staging folder into ``_build/html``.
+
+A chapter that raises fails the build. :func:`run_chapter` executes one chapter with
+arbitrary parameters into ``runs/`` for readers who point a chapter at their own data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from sigah.storage import atomic_write_text
+
+__all__ = ["ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
+
+Size = Literal["ci", "full"]
+STATUS_PAGE = "book/status"
+
+
+@dataclass
+class ChapterRun:
+    """What happened to one chapter in a build."""
+
+    chapter: str
+    size: str
+    parameters: dict[str, Any]
+    seconds: float
+    ok: bool
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def find_root(start: str | os.PathLike | None = None) -> Path:
+    """The repository root: the nearest folder at or above ``start`` holding ``_config.yml`` and ``_toc.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    candidates = [here, *here.parents, Path(__file__).resolve().parent.parent]
+    for folder in candidates:
+        if (folder / "_config.yml").is_file() and (folder / "_toc.yml").is_file():
+            return folder
+    raise FileNotFoundError(f"no _config.yml and _toc.yml found at or above {here}: run this from the sigah-book checkout")
+
+
+def chapter_sources(root: Path) -> list[str]:
+    """Entries of ``_toc.yml`` (``root`` and chapters) as paths without suffix, in order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    entries: list[str] = [toc["root"]]
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items or []:
+            if "file" in item:
+                entries.append(item["file"])
+            walk(item.get("sections", []))
+            for part in item.get("parts", []):
+                walk(part.get("chapters", []))
+
+    walk(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    return entries
+
+
+def _is_notebook(md_path: Path) -> bool:
+    head = md_path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and "kernelspec:" in head
+
+
+def _ci_parameters(nb: Any) -> dict[str, Any]:
+    return dict((nb.metadata.get("sigah") or {}).get("ci") or {})
+
+
+def _execute(md_path: Path, out_path: Path, parameters: dict[str, Any], cwd: Path) -> tuple[float, str]:
+    """Execute one MyST notebook into ``out_path``; return (seconds, error message or "")."""
+    import jupytext
+    import papermill
+
+    nb = jupytext.read(md_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    unexecuted = out_path.with_suffix(".source.ipynb")
+    jupytext.write(nb, unexecuted, fmt="ipynb")
+    start = time.perf_counter()
+    error = ""
+    try:
+        papermill.execute_notebook(
+            str(unexecuted),
+            str(out_path),
+            parameters=parameters,
+            cwd=str(cwd),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+        )
+    except Exception as exc:  # papermill's error carries the failing cell's traceback
+        error = f"{type(exc).__name__}: {exc}".strip()
+    finally:
+        unexecuted.unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    if out_path.exists():
+        _hide_injected_parameters(out_path)
+    return seconds, error
+
+
+def _hide_injected_parameters(ipynb: Path) -> None:
+    nb = json.loads(ipynb.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    atomic_write_text(ipynb, json.dumps(nb, indent=1, ensure_ascii=False))
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    import sigah
+
+    out = {"sigah": sigah.__version__, "python": platform.python_version()}
+    for dist in ("numpy", "scipy", "scikit-learn", "faiss-cpu", "tensorflow-cpu", "tensorflow", "keras",
+                 "jupyter-book", "papermill", "jupytext"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_seconds: float) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "# Build status",
+        "",
+        "This page is written by the build: what ran, with which parameters, for how long.",
+        "",
+        f"- Built on {started:%Y-%m-%d %H:%M} UTC, book size **{size}** "
+        f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the full-sized defaults of each chapter'}).",
+        f"- Machine: {platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} logical CPUs.",
+        f"- Total chapter execution time: {total_seconds:.0f} s.",
+        "",
+        "| chapter | size | run time (s) | status | parameters |",
+        "|---|---|---|---|---|",
+    ]
+    for run in runs:
+        params = ", ".join(f"`{k}={v!r}`" for k, v in run.parameters.items()) or "defaults"
+        status = "ok" if run.ok else "**failed**"
+        lines.append(f"| {run.chapter} | {run.size} | {run.seconds:.1f} | {status} | {params} |")
+    lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _versions().items()]
+    return "\n".join(lines) + "\n"
+
+
+def build_book(
+    size: Size = "full",
+    *,
+    root: str | os.PathLike | None = None,
+    chapters: list[str] | None = None,
+    execute: bool = True,
+    strict: bool = True,
+    log=print,
+) -> Path:
+    """Execute the chapters and build the HTML book.
+
+    Parameters
+    ----------
+    size : {"full", "ci"}
+        ``full`` runs each chapter with the defaults of its parameters cell; ``ci`` with the
+        small parameters of its front matter.
+    root : path, optional
+        Repository root (found from the working directory by default).
+    chapters : list of str, optional
+        Only (re-)execute these chapters (names like ``01_evaluation``); the others keep the
+        executed notebooks of the previous build in ``_build/stage``.
+    execute : bool
+        ``False`` reuses every executed notebook already staged.
+    strict : bool
+        Treat Sphinx warnings as errors (``-W``).
+    log : callable
+        Where progress lines go.
+
+    Returns
+    -------
+    pathlib.Path
+        ``_build/html`` under the root.
+    """
+    if size not in ("ci", "full"):
+        raise ValueError(f"size must be 'ci' or 'full', got {size!r}")
+    root = find_root(root)
+    build = root / "_build"
+    stage = build / "stage"
+    started = datetime.now(timezone.utc)
+    entries = chapter_sources(root)
+    known = {Path(e).name for e in entries}
+    for name in chapters or []:
+        if name not in known:
+            raise ValueError(f"unknown chapter {name!r}; chapters in _toc.yml: {', '.join(sorted(known))}")
+
+    stage.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, stage / name)
+    _sync_static(root / "book", stage / "book")
+
+    status_file = build / "chapter-runs.json"
+    previous = json.loads(status_file.read_text()) if status_file.exists() else {}
+    runs: list[ChapterRun] = []
+    failures: list[ChapterRun] = []
+    for entry in entries:
+        if entry == STATUS_PAGE:
+            continue
+        src = root / f"{entry}.md"
+        if not src.exists():
+            raise FileNotFoundError(f"_toc.yml lists {entry} but {src} does not exist")
+        if not _is_notebook(src):  # plain pages were staged by _sync_static
+            continue
+        out = stage / f"{entry}.ipynb"
+        name = Path(entry).name
+        if not execute or (chapters is not None and name not in chapters):
+            if not out.exists():
+                raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
+            if entry in previous:
+                runs.append(ChapterRun(**previous[entry]))
+            continue
+        import jupytext
+
+        params = _ci_parameters(jupytext.read(src)) if size == "ci" else {}
+        log(f"[book] executing {name} ({size}) ...")
+        seconds, error = _execute(src, out, params, cwd=root)
+        run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error)
+        runs.append(run)
+        log(f"[book] {name}: {'ok' if run.ok else 'FAILED'} in {seconds:.1f} s")
+        if error:
+            failures.append(run)
+            log(error[-3000:])
+        previous[entry] = run.__dict__
+
+    atomic_write_text(status_file, json.dumps(previous, indent=1))
+    total = sum(r.seconds for r in runs)
+    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total))
+
+    log("[book] jupyter-book build ...")
+    cmd = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]
+    if strict:
+        cmd.append("-W")
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    (build / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise RuntimeError(f"jupyter-book build failed (log: {build / 'jupyter-book.log'}):\n{tail}")
+    if failures:
+        names = ", ".join(f.chapter for f in failures)
+        raise RuntimeError(f"{len(failures)} chapter(s) raised during execution: {names}")
+    html = build / "html"
+    log(f"[book] done: {html / 'index.html'} ({total:.0f} s of chapter execution)")
+    return html
+
+
+def _sync_static(src_dir: Path, dst_dir: Path) -> None:
+    """Copy everything in ``book/`` except chapter sources and notebooks (handled per chapter)."""
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for path in src_dir.rglob("*"):
+        rel = path.relative_to(src_dir)
+        if path.is_dir() or path.suffix == ".ipynb" or any(p.startswith(".") for p in rel.parts):
+            continue
+        if path.suffix == ".md" and _is_notebook(path):
+            continue
+        target = dst_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def run_chapter(
+    chapter: str,
+    parameters: dict[str, Any] | None = None,
+    *,
+    output_dir: str | os.PathLike = "runs",
+    size: Size = "full",
+    root: str | os.PathLike | None = None,
+) -> Path:
+    """Execute one chapter with papermill parameters into ``output_dir`` (never into ``book/``).
+
+    Parameters
+    ----------
+    chapter : str
+        Chapter name (``02_baselines``) or path to its ``.md``.
+    parameters : dict, optional
+        Overrides of the chapter's parameters cell (applied after the ``ci`` block if ``size="ci"``).
+    output_dir : path
+        Where the executed notebook is written, as ``<output_dir>/<chapter>.ipynb``.
+    size : {"full", "ci"}
+
+    Returns
+    -------
+    pathlib.Path
+        The executed notebook.
+    """
+    import jupytext
+
+    root = find_root(root)
+    src = Path(chapter)
+    if src.suffix != ".md":
+        src = root / "book" / f"{chapter}.md"
+    if not src.exists():
+        available = ", ".join(sorted(p.stem for p in (root / "book").glob("[0-9]*.md")))
+        raise FileNotFoundError(f"chapter not found: {src}; available chapters: {available}")
+    params = _ci_parameters(jupytext.read(src)) if size == "ci" else {}
+    params.update(parameters or {})
+    out = Path(output_dir) / f"{src.stem}.ipynb"
+    seconds, error = _execute(src, out.resolve(), params, cwd=root)
+    if error:
+        raise RuntimeError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
+    return out

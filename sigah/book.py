@@ -258,7 +258,7 @@ def build_book(
     atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total))
 
     log("[book] jupyter-book build ...")
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]
+    cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]
     if strict:
         cmd.append("-W")
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)

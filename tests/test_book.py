@@ -1,0 +1,110 @@
+"""The book pipeline on a tiny book: papermill parameters, hidden injected cell, status page, failures."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sigah.book import build_book, chapter_sources, find_root, run_chapter
+
+CHAPTER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+sigah:
+  ci:
+    n: 3
+---
+# A chapter
+
+```{code-cell} ipython3
+:tags: [parameters]
+n = 10  # how many squares
+fail = False  # raise on purpose
+```
+
+```{code-cell} ipython3
+if fail:
+    raise RuntimeError("asked to fail")
+print("sum of squares:", sum(i * i for i in range(n)))
+```
+"""
+
+
+@pytest.fixture()
+def tiny_book(tmp_path: Path) -> Path:
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_config.yml").write_text(
+        textwrap.dedent(
+            """\
+            title: tiny
+            only_build_toc_files: true
+            execute:
+              execute_notebooks: "off"
+            """
+        )
+    )
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n- file: book/01_demo\n- file: book/status\n"
+    )
+    (tmp_path / "book" / "intro.md").write_text("# Tiny\n\nA test book.\n")
+    (tmp_path / "book" / "status.md").write_text("# Build status\n\nReplaced by the build.\n")
+    (tmp_path / "book" / "01_demo.md").write_text(CHAPTER)
+    return tmp_path
+
+
+def _outputs(nb: dict) -> str:
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_toc_entries_and_root(tiny_book):
+    assert find_root(tiny_book / "book") == tiny_book
+    assert chapter_sources(tiny_book) == ["book/intro", "book/01_demo", "book/status"]
+
+
+@pytest.mark.slow
+def test_ci_build_executes_with_ci_parameters(tiny_book):
+    html = build_book("ci", root=tiny_book, log=lambda *_: None)
+    assert (html / "index.html").exists()
+    assert (html / "book" / "01_demo.html").exists()
+    nb = json.loads((tiny_book / "_build/stage/book/01_demo.ipynb").read_text())
+    assert "sum of squares: 5" in _outputs(nb)  # n = 3 from the ci block: 0 + 1 + 4
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0]["metadata"]["tags"]
+    status = (tiny_book / "_build/stage/book/status.md").read_text()
+    assert "01_demo" in status and "`n=3`" in status and "| ci |" in status
+    assert not list((tiny_book / "book").glob("*.ipynb")), "executed notebooks must not land in book/"
+
+
+@pytest.mark.slow
+def test_failing_chapter_fails_the_build(tiny_book):
+    src = tiny_book / "book" / "01_demo.md"
+    src.write_text(CHAPTER.replace("fail = False", "fail = True"))
+    with pytest.raises(RuntimeError, match="01_demo"):
+        build_book("full", root=tiny_book, log=lambda *_: None)
+
+
+@pytest.mark.slow
+def test_run_chapter_writes_to_output_dir(tiny_book, tmp_path):
+    out = run_chapter("01_demo", {"n": 4}, output_dir=tmp_path / "runs", root=tiny_book)
+    assert out == tmp_path / "runs" / "01_demo.ipynb"
+    assert "sum of squares: 14" in _outputs(json.loads(out.read_text()))
+
+
+def test_unknown_chapter_is_a_clear_error(tiny_book):
+    with pytest.raises(FileNotFoundError, match="available chapters: 01_demo"):
+        run_chapter("99_nope", root=tiny_book)
+    with pytest.raises(ValueError, match="unknown chapter '99_nope'"):
+        build_book("ci", root=tiny_book, chapters=["99_nope"], log=lambda *_: None)
+
+
+def test_bad_size_rejected(tiny_book):
+    with pytest.raises(ValueError, match="size must be 'ci' or 'full'"):
+        build_book("huge", root=tiny_book)

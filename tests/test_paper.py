@@ -1,0 +1,62 @@
+"""Tests of sigah.paper: the transcription of the paper's Tables 1-7."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sigah.paper import paper_results, paper_table2
+
+KEY = ["table", "dataset", "method", "metric", "bits"]
+
+
+def value(frame: pd.DataFrame, **where) -> float:
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in where.items():
+        mask &= frame[column] == wanted
+    assert mask.sum() == 1, where
+    return float(frame.loc[mask, "value"].iloc[0])
+
+
+def test_csv_parses_with_unique_keys():
+    frame = paper_results()
+    assert list(frame.columns) == KEY + ["value"]
+    assert frame["value"].notna().all() and (frame["value"] > 0).all()
+    assert not frame.duplicated(KEY).any()
+    assert set(frame["metric"]) == {"map", "precision_at_100", "train_seconds", "map_at_1000"}
+    # every number of Tables 1-7 (Table 5 has no sigmoid/MNIST entry, Table 6 no dashes)
+    assert frame.groupby("table").size().to_dict() == {1: 90, 2: 28, 3: 30, 4: 12, 5: 14, 6: 54, 7: 6}
+
+
+def test_spot_values_against_tables():
+    frame = paper_results()
+    assert value(frame, table=2, method="ITQ", metric="map", bits=32) == 0.4223
+    assert value(frame, table=2, method="SiGAH", metric="precision_at_100", bits=64) == 0.9294
+    assert value(frame, table=1, dataset="Deep1M", method="SGH", metric="precision_at_100", bits=32) == 0.4438
+    assert value(frame, table=1, dataset="GIST1M", method="QoLSH", metric="map", bits=960) == 0.2691
+    assert value(frame, table=1, dataset="Tiny100K", method="QoLSH", metric="precision_at_100", bits=384) == 0.3313
+    assert value(frame, table=3, dataset="Deep1M", method="ITQ", metric="train_seconds", bits=64) == 0.982
+    assert value(frame, table=3, dataset="GIST1M", method="BA", metric="train_seconds", bits=64) == 1120
+    assert value(frame, table=4, dataset="Deep1M", method="SiGAH (without discriminator)", bits=64) == 0.3118
+    assert value(frame, table=5, dataset="MNIST", method="SiGAH (LeakyReLU)", bits=64) == 0.5060
+    assert value(frame, table=6, dataset="ImageNet-100", method="GreedyHash", bits=64) == 0.698
+    assert value(frame, table=6, dataset="CIFAR-10", method="DeepBit (GIST input)", bits=16) == 0.162
+    assert value(frame, table=7, method="SiGAH (ResNet152)") == 0.717
+
+
+def test_filters():
+    mnist = paper_results(dataset="mnist")
+    assert set(mnist["dataset"]) == {"MNIST"} and set(mnist["table"]) == {2, 5}
+    assert set(paper_results(table=3)["metric"]) == {"train_seconds"}
+    with pytest.raises(ValueError, match="table must be one of"):
+        paper_results(table=8)
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        paper_results(dataset="SIFT1B")
+
+
+def test_table2_pivot():
+    table = paper_table2()
+    assert list(table.columns) == ["mAP 32", "mAP 64", "P@100 32", "P@100 64"]
+    assert list(table.index) == ["LSH", "ITQ", "SpH", "BA", "SGH", "OCH", "SiGAH"]
+    assert table.loc["OCH", "P@100 32"] == 0.7649
+    assert table.loc["SpH", "mAP 64"] == 0.4894

@@ -1,0 +1,314 @@
+"""Tests of sigah.cs: measurement matrices, sparse recovery, generative recovery, bound terms."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from sigah import cs
+from sigah.mlp import MLP
+
+
+# -- measurements -----------------------------------------------------------------------------
+def test_gaussian_matrix_scalings():
+    A = cs.gaussian_matrix(400, 300, seed=0)
+    assert A.shape == (400, 300)
+    assert A.var() == pytest.approx(1 / 400, rel=0.02)
+    assert cs.gaussian_matrix(50, 2000, variance="cols", seed=1).var() == pytest.approx(1 / 2000, rel=0.03)
+    assert cs.gaussian_matrix(50, 2000, variance=4.0, seed=1).var() == pytest.approx(4.0, rel=0.03)
+    # N(0, 1/m): E‖Ax‖² = ‖x‖² (Bora et al.'s normalisation)
+    x = np.random.default_rng(0).standard_normal(300)
+    norms = [np.linalg.norm(cs.gaussian_matrix(200, 300, seed=s) @ x) ** 2 for s in range(50)]
+    assert np.mean(norms) == pytest.approx(x @ x, rel=0.05)
+
+
+def test_gaussian_matrix_is_reproducible():
+    np.testing.assert_array_equal(cs.gaussian_matrix(5, 7, seed=3), cs.gaussian_matrix(5, 7, seed=3))
+    assert not np.array_equal(cs.gaussian_matrix(5, 7, seed=3), cs.gaussian_matrix(5, 7, seed=4))
+
+
+@pytest.mark.parametrize("bad", [dict(n_rows=0, n_cols=3), dict(n_rows=3, n_cols=2.5), dict(n_rows=True, n_cols=3)])
+def test_gaussian_matrix_rejects_bad_shapes(bad):
+    with pytest.raises(ValueError, match="n_rows|n_cols"):
+        cs.gaussian_matrix(**bad)
+
+
+def test_gaussian_matrix_rejects_bad_variance():
+    with pytest.raises(ValueError, match="variance"):
+        cs.gaussian_matrix(3, 3, variance="wide")
+    with pytest.raises(ValueError, match="variance"):
+        cs.gaussian_matrix(3, 3, variance=-1.0)
+
+
+def test_orthonormal_rows():
+    Phi = cs.orthonormal_rows(16, 64, seed=0)
+    np.testing.assert_allclose(Phi @ Phi.T, np.eye(16), atol=1e-12)
+    with pytest.raises(ValueError, match="orthonormal rows"):
+        cs.orthonormal_rows(65, 64)
+
+
+def test_orthonormal_projection_of_gaussian_stays_gaussian():
+    d, k, m = 128, 16, 3000
+    Phi = cs.orthonormal_rows(k, d, seed=1)
+    A = cs.gaussian_matrix(d, m, seed=2)
+    cov = cs.column_covariance(Phi @ A)
+    np.testing.assert_allclose(cov, np.eye(k) / d, atol=4 / d / np.sqrt(m) * 3)
+    summary = cs.gaussianity_summary(Phi @ A, 1 / d)
+    assert summary["variance_ratio"] == pytest.approx(1.0, abs=0.03)
+    assert summary["ks_pvalue"] > 1e-3
+    # a non-orthonormal Φ correlates the rows: covariance Φ Φᵀ / d, far from I / d
+    Psi = np.random.default_rng(3).standard_normal((k, d)) / np.sqrt(d) + 0.2
+    cov_bad = cs.column_covariance(Psi @ A)
+    assert np.abs(cov_bad - np.eye(k) / d).max() > 10 * np.abs(cov - np.eye(k) / d).max()
+
+
+def test_sparse_vectors_have_exact_support_size():
+    X = cs.sparse_vectors(50, 7, 30, seed=0)
+    assert X.shape == (50, 30)
+    np.testing.assert_array_equal(np.count_nonzero(X, axis=0), 7)
+    S = cs.sparse_vectors(50, 7, 30, seed=0, values="signs")
+    assert set(np.unique(S)) == {-1.0, 0.0, 1.0}
+    assert not np.count_nonzero(cs.sparse_vectors(10, 0, 3))
+    with pytest.raises(ValueError, match="n_nonzero"):
+        cs.sparse_vectors(10, 11)
+
+
+def test_measure_checks_shapes_and_adds_noise():
+    A = cs.gaussian_matrix(4, 6, seed=0)
+    x = np.arange(6.0)
+    np.testing.assert_allclose(cs.measure(A, x), A @ x)
+    noisy = cs.measure(A, np.tile(x[:, None], (1, 2000)), noise_std=0.5, seed=1)
+    assert (noisy - (A @ x)[:, None]).std() == pytest.approx(0.5, rel=0.05)
+    with pytest.raises(ValueError, match="rows to be measured"):
+        cs.measure(A, np.zeros(5))
+
+
+# -- sparse recovery --------------------------------------------------------------------------
+def _lasso_objective(A, y, x, lam):
+    return 0.5 * np.sum((y - A @ x) ** 2) + lam * np.abs(x).sum()
+
+
+def test_soft_threshold():
+    np.testing.assert_allclose(cs.soft_threshold(np.array([-3.0, -0.5, 0.0, 0.2, 2.0]), 1.0), [-2, 0, 0, 0, 1])
+
+
+def test_fista_solves_the_lasso_optimality_conditions():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((30, 60))
+    y = rng.standard_normal(30)
+    lam = 2.0
+    x = cs.lasso_fista(A, y, lam, n_iter=20000, tol=1e-14)
+    g = A.T @ (y - A @ x)  # KKT: g_i = λ sign(x_i) on the support, |g_i| ≤ λ elsewhere
+    on = x != 0
+    np.testing.assert_allclose(g[on], lam * np.sign(x[on]), atol=1e-6)
+    assert np.all(np.abs(g[~on]) <= lam + 1e-6)
+    # no random perturbation does better
+    best = _lasso_objective(A, y, x, lam)
+    for _ in range(200):
+        assert _lasso_objective(A, y, x + 1e-3 * rng.standard_normal(60), lam) >= best - 1e-9
+
+
+def test_ista_and_fista_agree_and_fista_is_faster():
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((20, 40))
+    y = rng.standard_normal(20)
+    ref = cs.lasso_fista(A, y, 1.0, n_iter=20000, tol=1e-15)
+    f_ista = _lasso_objective(A, y, cs.lasso_ista(A, y, 1.0, n_iter=100, tol=0), 1.0)
+    f_fista = _lasso_objective(A, y, cs.lasso_fista(A, y, 1.0, n_iter=100, tol=0), 1.0)
+    f_star = _lasso_objective(A, y, ref, 1.0)
+    assert f_fista - f_star < f_ista - f_star
+    np.testing.assert_allclose(cs.lasso_ista(A, y, 1.0, n_iter=50000, tol=1e-15), ref, atol=1e-5)
+
+
+def test_lasso_with_huge_lambda_is_zero_and_batches_match_single_columns():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((10, 25))
+    Y = rng.standard_normal((10, 3))
+    assert not np.any(cs.lasso_fista(A, Y, lam=1e6))
+    batch = cs.lasso_fista(A, Y, 0.5, n_iter=500)
+    for j in range(3):
+        np.testing.assert_allclose(batch[:, j], cs.lasso_fista(A, Y[:, j], 0.5, n_iter=500), atol=1e-8)
+
+
+def test_omp_matches_a_brute_force_greedy_reference():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((15, 40))
+    Y = rng.standard_normal((15, 4))
+    X = cs.omp(A, Y, 5)
+    for j in range(4):
+        y, S = Y[:, j], []
+        r = y.copy()
+        for _ in range(5):
+            S.append(int(np.argmax(np.abs(A.T @ r) / np.linalg.norm(A, axis=0))))
+            c, *_ = np.linalg.lstsq(A[:, S], y, rcond=None)
+            r = y - A[:, S] @ c
+        ref = np.zeros(40)
+        ref[S] = c
+        np.testing.assert_allclose(X[:, j], ref, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["omp", "fista"])
+def test_noiseless_recovery_succeeds_well_above_k_log_n_over_k_and_fails_well_below(solver):
+    n, k = 200, 5  # k·log(n/k) ≈ 18
+    above = cs.phase_transition(n, [k], [90], n_trials=40, solver=solver, seed=0)[0, 0]
+    below = cs.phase_transition(n, [k], [8], n_trials=40, solver=solver, seed=0)[0, 0]
+    assert above >= 0.95
+    assert below <= 0.1
+
+
+def test_phase_transition_shape_and_monotone_trend():
+    rates = cs.phase_transition(60, [2, 10], [8, 20, 50], n_trials=20, seed=1)
+    assert rates.shape == (2, 3)
+    assert np.all((0 <= rates) & (rates <= 1))
+    assert rates[0, 2] >= rates[0, 0] and rates[0, 2] >= rates[1, 2]
+    with pytest.raises(ValueError, match="sparsity"):
+        cs.phase_transition(60, [0], [8])
+    with pytest.raises(ValueError, match="unknown solver"):
+        cs.phase_transition(60, [2], [8], solver="magic")
+
+
+def test_debias_makes_lasso_recovery_exact():
+    A = cs.gaussian_matrix(60, 120, seed=5)
+    X = cs.sparse_vectors(120, 6, 5, seed=6)
+    Y = A @ X
+    shrunk = cs.lasso_fista(A, Y, 0.002, n_iter=3000)
+    assert cs.relative_error(shrunk, X).max() > 1e-3  # the ℓ1 shrinkage bias
+    assert cs.recovery_success(cs.debias(A, Y, shrunk), X, tol=1e-8).all()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: cs.omp(np.zeros((3, 4, 1)), np.zeros(3), 1), "2-D"),
+        (lambda: cs.omp(np.ones((3, 4)), np.zeros(5), 1), "measurements must have shape"),
+        (lambda: cs.omp(np.ones((3, 4)), np.zeros(3), 4), "n_nonzero"),
+        (lambda: cs.lasso_fista(np.ones((3, 4)), np.zeros((2, 2)), 0.1), "measurements must have shape"),
+        (lambda: cs.lasso_fista(np.ones((3, 4)), np.full(3, np.nan), 0.1), "finite"),
+        (lambda: cs.lasso_ista(np.ones((3, 4)), np.zeros(3), -1.0), "lam"),
+        (lambda: cs.relative_error(np.zeros(3), np.zeros(4)), "shape"),
+        (lambda: cs.debias(np.ones((3, 4)), np.zeros(3), np.zeros(5)), "X must have shape"),
+    ],
+)
+def test_sparse_solvers_reject_bad_shapes(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# -- generative recovery ----------------------------------------------------------------------
+def test_recovery_through_a_known_generator_reaches_near_zero_measurement_error():
+    G = cs.relu_generator(4, [30], 120, seed=0, output_activation="linear")
+    z_true = np.random.default_rng(1).standard_normal(4)
+    A = cs.gaussian_matrix(25, 120, seed=2)
+    y = A @ G(z_true)
+    rec = cs.recover_latent(A, y, G, n_restarts=8, n_steps=400, seed=3)
+    assert rec.residual < 1e-6 * np.linalg.norm(y)
+    assert np.linalg.norm(G(rec.z) - G(z_true)) < 1e-5 * np.linalg.norm(G(z_true))
+    assert rec.history[-1] <= rec.history[0]
+    assert np.all(np.diff(rec.history) <= 1e-15)  # best-so-far never increases
+    assert rec.restart_residuals.shape == (8,)
+
+
+def test_recover_latent_respects_the_box_and_identity_measurement():
+    G = cs.sparse_relu_generator(6, 40, active_fraction=0.3, activation="leaky_relu", seed=0)
+    target = G(np.full(6, 3.0))  # outside [-1, 1]^6
+    rec = cs.recover_latent(None, target, G, latent_box=1.0, n_restarts=4, n_steps=300, seed=1)
+    assert np.abs(rec.z).max() <= 1.0
+    free = cs.recover_latent(None, target, G, n_restarts=4, n_steps=600, learning_rate=0.1, seed=1)
+    assert free.residual < rec.residual
+
+
+def test_recover_latent_uses_extra_starting_points():
+    G = cs.relu_generator(3, [10], 20, seed=4)
+    z_true = np.array([0.5, -1.0, 2.0])
+    rec = cs.recover_latent(None, G(z_true), G, n_restarts=1, n_steps=0, z_init=z_true[None], seed=0)
+    assert rec.residual == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(A=np.ones((5, 7))), r"shape \(m, 20\)"),
+        (dict(A=np.ones((5, 20)), y=np.zeros(4)), r"y must have shape \(5,\)"),
+        (dict(A=None, y=np.zeros(5)), "generator's output shape"),
+        (dict(n_restarts=0), "n_restarts"),
+        (dict(latent_box=-1.0), "latent_box"),
+        (dict(z_init=np.zeros((2, 4))), "z_init"),
+        (dict(generator="G"), "sigah.mlp.MLP"),
+    ],
+)
+def test_recover_latent_rejects_bad_input(kwargs, match):
+    G = cs.relu_generator(3, [10], 20, seed=4)
+    args = dict(A=np.ones((5, 20)), y=np.zeros(5), generator=G)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        cs.recover_latent(args.pop("A"), args.pop("y"), args.pop("generator"), **args)
+
+
+def test_sparse_relu_generator_output_is_sparse():
+    G = cs.sparse_relu_generator(8, 300, active_fraction=0.1, seed=0)
+    out = G(np.random.default_rng(0).standard_normal((500, 8)))
+    assert 0.07 < (out > 0).mean() < 0.13
+    with pytest.raises(ValueError, match="active_fraction"):
+        cs.sparse_relu_generator(8, 30, active_fraction=1.5)
+
+
+# -- bound terms ------------------------------------------------------------------------------
+def test_all_sign_vectors_and_hamming_distance():
+    codes = cs.all_sign_vectors(4)
+    assert codes.shape == (16, 4)
+    assert len({tuple(c) for c in codes}) == 16
+    brute = np.array([[sum(a != b for a, b in zip(c1, c2)) for c2 in codes] for c1 in codes])
+    np.testing.assert_array_equal(cs.hamming_distance(codes[:, None, :], codes[None, :, :]), brute)
+    # ‖b − b'‖² = 4 d_H and bᵀb' = k − 2 d_H (notation table of the design)
+    np.testing.assert_allclose(((codes[:, None] - codes[None]) ** 2).sum(-1), 4 * brute)
+    np.testing.assert_allclose(codes @ codes.T, 4 - 2 * brute)
+    with pytest.raises(ValueError, match="k must be"):
+        cs.all_sign_vectors(21)
+
+
+def test_hamming_distance_is_bounded_by_squared_distance_eq9():
+    rng = np.random.default_rng(0)
+    Z = rng.uniform(-1, 1, (5000, 12))
+    Z[:100] = np.round(Z[:100])  # include exact ±1 and 0 coordinates
+    B = np.where(rng.random((5000, 12)) < 0.5, -1.0, 1.0)
+    dh, sq = cs.hamming_vs_squared_distance(Z, B)
+    assert np.all(dh <= sq + 1e-12)
+    assert np.any(dh > 0)
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        cs.hamming_vs_squared_distance(Z * 2, B)
+    with pytest.raises(ValueError, match="-1 and \\+1"):
+        cs.hamming_vs_squared_distance(Z, B * 0.5)
+
+
+def test_lipschitz_ratios_never_exceed_the_spectral_bound():
+    G = cs.relu_generator(6, [40, 40], 80, seed=0)
+    rng = np.random.default_rng(1)
+    Z1, Z2 = rng.standard_normal((2, 3000, 6))
+    ratios = cs.lipschitz_ratios(G, Z1, Z2)
+    assert ratios.max() <= G.lipschitz_upper_bound() + 1e-9
+    assert ratios.max() > 0
+
+
+def test_best_code_is_the_exhaustive_minimum():
+    G = cs.sparse_relu_generator(5, 30, active_fraction=0.4, seed=1)
+    A = cs.gaussian_matrix(12, 30, seed=2)
+    b_true = cs.sgn(np.random.default_rng(3).standard_normal(5))
+    y = A @ G(b_true)
+    b, res = cs.best_code(A, y, G)
+    assert set(np.unique(b)) <= {-1.0, 1.0}
+    assert res == pytest.approx(0.0, abs=1e-10)
+    for c in itertools.product([-1.0, 1.0], repeat=5):
+        assert np.linalg.norm(y - A @ G(np.array(c))) >= res - 1e-12
+
+
+def test_bound_right_hand_sides():
+    assert cs.theorem1_rhs(1.0, 2.0, 0.5) == pytest.approx(6 + 6 + 1)
+    np.testing.assert_allclose(cs.theorem1_rhs(np.array([0.0, 1.0]), 0.0), [0.0, 6.0])
+    assert cs.discrete_bound_rhs(1.0, 0.5, 0.0, lipschitz=2.0) == pytest.approx(6 + 6 * 2 * 0.5)
+    assert cs.reconstruction_bound_rhs(2.5, 4.0, 1.0) == pytest.approx(11.0)
+    with pytest.raises(ValueError, match="noise_norm"):
+        cs.theorem1_rhs(1.0, -1.0)
+    with pytest.raises(ValueError, match="operator_norm"):
+        cs.reconstruction_bound_rhs(0.0, 1.0, 1.0)

@@ -202,22 +202,28 @@ def _verify_once(name: str, folder: Path) -> None:
 # ---------------------------------------------------------------------------------------- Dataset
 
 
-def _read_only(array: np.ndarray | None) -> np.ndarray | None:
-    if array is not None:
-        array.flags.writeable = False
-    return array
+def _read_only_view(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only view: the dataset cannot be changed through it, and the caller's array keeps its flags."""
+    if array is None:
+        return None
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Feature vectors, with optional labels, queries and ground truth.
 
+    Constructing one validates the arrays and converts them to the dtypes below (no copy when they
+    already have them); the attributes are read-only views.
+
     Attributes
     ----------
     name : str
         ``"mnist"``, ``"siftsmall"``, or the file's stem for a dataset loaded by path.
     features : numpy.ndarray, shape (n, d), float32
-        The vectors (read-only).
+        The vectors, finite, C-contiguous.
     labels : numpy.ndarray, shape (n,), int64, or None
         Class labels of the vectors.
     queries : numpy.ndarray, shape (nq, d), float32, or None
@@ -236,8 +242,25 @@ class Dataset:
     source: str
 
     def __post_init__(self) -> None:
-        for field in ("features", "labels", "queries", "groundtruth"):
-            _read_only(getattr(self, field))
+        what = f"dataset {self.name!r}"
+        features = _as_matrix(self.features, f"{what} features")
+        n, dim = features.shape
+        labels = None if self.labels is None else _as_labels(self.labels, n, f"{what} labels")
+        queries = None
+        if self.queries is not None:
+            queries = _as_matrix(self.queries, f"{what} queries")
+            if queries.shape[1] != dim:
+                raise ValueError(f"{what}: features have dimension {dim}, queries have dimension {queries.shape[1]}")
+        groundtruth = None
+        if self.groundtruth is not None:
+            groundtruth = np.ascontiguousarray(self.groundtruth, dtype=np.int64)
+            if queries is None or groundtruth.ndim != 2 or groundtruth.shape[0] != queries.shape[0]:
+                expected = "(nq, K0) with one row per query" if queries is not None else "no ground truth without queries"
+                raise ValueError(f"{what}: ground truth of shape {groundtruth.shape}, expected {expected}")
+            if groundtruth.size and (groundtruth.min() < 0 or groundtruth.max() >= n):
+                raise ValueError(f"{what}: ground-truth ids must lie in [0, {n}), got [{groundtruth.min()}, {groundtruth.max()}]")
+        for field, array in (("features", features), ("labels", labels), ("queries", queries), ("groundtruth", groundtruth)):
+            object.__setattr__(self, field, _read_only_view(array))
 
     @property
     def n(self) -> int:
@@ -266,22 +289,29 @@ def _check_finite(array: np.ndarray, what: str) -> None:
         raise ValueError(f"{what}: {count} non-finite value(s) (NaN or inf), first at index {first}")
 
 
-def _as_features(array: np.ndarray, what: str) -> np.ndarray:
-    """Rows of vectors as C-contiguous float32: images (n, h, w) are flattened, a 1-D array is an error."""
+def _as_matrix(array: np.ndarray, what: str) -> np.ndarray:
+    """Validate a 2-D array of finite real vectors; return it as C-contiguous float32 (no copy if it is one)."""
     array = np.asarray(array)
-    if array.ndim == 1 or array.ndim == 0:
+    if array.ndim != 2:
         raise ValueError(f"{what}: expected a 2-D array of vectors (n, d), got shape {array.shape}")
-    if array.ndim > 2:
-        array = array.reshape(array.shape[0], -1)
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"{what}: expected at least one vector of at least one dimension, got shape {array.shape}")
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
         raise ValueError(f"{what}: expected real numbers, got dtype {array.dtype}")
-    features = np.ascontiguousarray(array, dtype=np.float32)
-    if features.base is not None or features is array:
-        features = features.copy()  # own the memory, so a memory-mapped file is not held open
+    matrix = np.ascontiguousarray(array, dtype=np.float32)
     # Checked after the cast: float64 values beyond float32's range become inf too.
-    _check_finite(features, what)
+    _check_finite(matrix, what)
+    return matrix
+
+
+def _as_features(array: np.ndarray, what: str) -> np.ndarray:
+    """Vectors read from a file: images (n, h, w) flattened, validated, copied into memory of their own."""
+    array = np.asarray(array)
+    if array.ndim > 2:
+        array = array.reshape(array.shape[0], -1)
+    features = _as_matrix(array, what)
+    if isinstance(features, np.memmap) or isinstance(features.base, np.memmap):
+        features = np.array(features)  # own the memory, so the file is not held open
     return features
 
 
@@ -387,6 +417,11 @@ def load_dataset(
             raise ValueError(f"labels/queries/key/label_column apply to files, not to the shipped dataset {text!r}")
         name = text.lower()
         folder = data_dir()
+        if not (folder / name).is_dir():
+            raise FileNotFoundError(
+                f"shipped data folder not found: {folder / name}; set SIGAH_DATA_DIR to the folder holding "
+                f"{', '.join(sorted(SHIPPED_DATASETS))}"
+            )
         if verify:
             _verify_once(name, folder)
         return _load_mnist(folder / name) if name == "mnist" else _load_siftsmall(folder / name)
@@ -621,8 +656,6 @@ def make_protocol(
         train_text = f"{database.shape[0]:,} database = training points{subset_text}"
     description = f"{display}: {query_text}, {train_text}, seed {seed}"
 
-    for array in (query_index, database_index, train_index):
-        _read_only(array)
     return Protocol(
         name=dataset.name,
         queries=queries,
@@ -630,9 +663,9 @@ def make_protocol(
         train=train,
         query_labels=None if labels is None or own_queries else labels[query_index],
         database_labels=_take(labels, database_index),
-        query_index=query_index,
-        database_index=database_index,
-        train_index=train_index,
+        query_index=_read_only_view(query_index),
+        database_index=_read_only_view(database_index),
+        train_index=_read_only_view(train_index),
         seed=int(seed),
         description=description,
         groundtruth=groundtruth,

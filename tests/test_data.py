@@ -426,6 +426,33 @@ def test_missing_shipped_file(tmp_path, monkeypatch):
         load_dataset("siftsmall")
 
 
+def test_missing_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGAH_DATA_DIR", str(tmp_path / "elsewhere"))
+    with pytest.raises(FileNotFoundError, match="SIGAH_DATA_DIR"):
+        load_dataset("mnist")
+
+
+def test_dataset_validates_and_leaves_caller_arrays_writeable():
+    X = np.arange(12, dtype=np.float64).reshape(4, 3)
+    dataset = Dataset("toy", X, np.array([0, 1, 1, 0]), None, None, "test")
+    assert dataset.features.dtype == np.float32 and not dataset.features.flags.writeable
+    assert X.flags.writeable  # the caller's array is not frozen
+    with pytest.raises(ValueError, match="read-only"):
+        dataset.features[0, 0] = 1.0
+    with pytest.raises(ValueError, match="3 labels for 4 vectors"):
+        Dataset("toy", X, np.array([0, 1, 1]), None, None, "test")
+    with pytest.raises(ValueError, match="features have dimension 3, queries have dimension 2"):
+        Dataset("toy", X, None, np.zeros((2, 2)), None, "test")
+    with pytest.raises(ValueError, match=r"ground-truth ids must lie in \[0, 4\)"):
+        Dataset("toy", X, None, np.zeros((2, 3)), np.array([[0, 4], [1, 2]]), "test")
+    with pytest.raises(ValueError, match="no ground truth without queries"):
+        Dataset("toy", X, None, None, np.array([[0, 1]]), "test")
+    bad = X.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"1 non-finite value\(s\).*\(1, 2\)"):
+        Dataset("toy", bad, None, None, None, "test")
+
+
 # ------------------------------------------------------------------------------------ protocols
 
 

@@ -37,6 +37,13 @@ class UserError(Exception):
     """A problem with the command's input, reported in one line."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other user error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 # -- argument helpers ---------------------------------------------------------------------
 def _parse_bits_list(text: str) -> list[int]:
     out = []
@@ -214,9 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``sigah`` argument parser."""
     from sigah import __version__
 
-    parser = argparse.ArgumentParser(prog="sigah", description="Learning to hash: SiGAH, its baselines and an evaluator.")
+    parser = _Parser(prog="sigah", description="Learning to hash: SiGAH, its baselines and an evaluator.")
     parser.add_argument("--version", action="version", version=f"sigah {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     data_help = "a shipped dataset name (mnist, siftsmall) or a file (.fvecs .bvecs .npy .npz .mat .csv IDX)"
     p = sub.add_parser("fit", help="fit a hashing method and save the model")
@@ -257,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     book = sub.add_parser("book", help="build the book or run one chapter")
-    bsub = book.add_subparsers(dest="book_command", required=True)
+    bsub = book.add_subparsers(dest="book_command", required=True, parser_class=_Parser)
     p = bsub.add_parser("build", help="execute every chapter with papermill and build the HTML book")
     p.add_argument("--size", choices=("full", "ci"), default="full", help="full-sized or CI-sized parameters")
     p.add_argument("--chapters", help="comma-separated chapters to re-execute (others reuse the last build)")

@@ -1,0 +1,132 @@
+"""The `sigah` command: its contract (fit, encode, search, evaluate) and one-line user errors."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sigah.cli import main
+from sigah.experiments import RECORD_COLUMNS
+from sigah.hashers import Hasher
+
+
+@pytest.fixture()
+def vectors(tmp_path):
+    rng = np.random.default_rng(0)
+    base = (rng.standard_normal((600, 24)) @ rng.standard_normal((24, 24))).astype(np.float32)
+    queries = (rng.standard_normal((20, 24)) @ rng.standard_normal((24, 24))).astype(np.float32)
+    np.save(tmp_path / "base.npy", base)
+    np.save(tmp_path / "queries.npy", queries)
+    return tmp_path, base, queries
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_fit_encode_search(vectors, capsys):
+    folder, base, queries = vectors
+    model = folder / "itq.npz"
+    code, out, _ = _run(capsys, "fit", "--method", "itq", "--bits", "16", "--data", str(folder / "base.npy"),
+                        "--seed", "3", "--model", str(model))
+    assert code == 0 and "saved" in out
+    code, _, _ = _run(capsys, "encode", "--model", str(model), "--data", str(folder / "base.npy"),
+                      "--out", str(folder / "codes.npy"))
+    assert code == 0
+    codes = np.load(folder / "codes.npy")
+    assert codes.dtype == np.uint8 and codes.shape == (600, 2)
+    np.testing.assert_array_equal(codes, Hasher.load(model).encode(base))
+    code, _, _ = _run(capsys, "search", "--model", str(model), "--database", str(folder / "codes.npy"),
+                      "--queries", str(folder / "queries.npy"), "--k", "5", "--out", str(folder / "knn.npz"))
+    assert code == 0
+    with np.load(folder / "knn.npz") as knn:
+        assert knn["indices"].shape == (20, 5) and np.all(np.diff(knn["distances"], axis=1) >= 0)
+
+
+def test_evaluate_json_records_and_determinism(vectors, capsys):
+    folder, _, _ = vectors
+    argv = ["evaluate", "--data", str(folder / "base.npy"), "--queries", str(folder / "queries.npy"), "--k", "50",
+            "--methods", "lsh,itq", "--bits", "8,16", "--repeats", "2", "--format", "json"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 2 * 2 * 2
+    assert all(list(r) == list(RECORD_COLUMNS) for r in records)
+    assert {(r["method"], r["bits"], r["seed"]) for r in records} == {
+        (m, b, s) for m in ("lsh", "itq") for b in (8, 16) for s in (0, 1)}
+    assert all(r["n_queries"] == 20 and r["n_database"] == 600 and r["k"] == 50 for r in records)
+    assert all(0 <= r[m] <= 1 for r in records for m in ("map", "map_stable", "map_pr_area", "precision_at_100"))
+    _, again, _ = _run(capsys, *argv)
+    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_seconds")} for r in rs]  # noqa: E731
+    assert strip(records) == strip([json.loads(line) for line in again.splitlines()])
+
+
+def test_evaluate_siftsmall_itq_beats_lsh(capsys):
+    code, out, _ = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh,itq", "--bits", "32",
+                        "--k", "100", "--format", "json")
+    assert code == 0
+    scores = {r["method"]: r for r in map(json.loads, out.splitlines())}
+    assert scores["itq"]["n_queries"] == 100 and scores["itq"]["n_database"] == 10000
+    for metric in ("map", "map_pr_area", "precision_at_100"):
+        assert scores["itq"][metric] > scores["lsh"][metric]
+
+
+def test_table_format_has_header_and_rows(vectors, capsys):
+    folder, _, _ = vectors
+    code, out, _ = _run(capsys, "evaluate", "--data", str(folder / "base.npy"), "--n-queries", "10", "--k", "20",
+                        "--methods", "itq", "--bits", "8")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == list(RECORD_COLUMNS) and len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["evaluate", "--data", "missing.fvecs", "--methods", "lsh", "--bits", "32"], "missing.fvecs"),
+        (["evaluate", "--data", "{base}", "--methods", "lsh", "--bits", "12"], "positive multiple of 8"),
+        (["evaluate", "--data", "{base}", "--methods", "lsh", "--bits", "32", "--k", "5000"], "5000"),
+        (["evaluate", "--data", "{base}", "--queries", "{short}", "--methods", "lsh", "--bits", "8"], "dimension"),
+        (["evaluate", "--data", "{nan}", "--methods", "lsh", "--bits", "8"], "NaN"),
+        (["evaluate", "--data", "{base}", "--methods", "nope", "--bits", "8"], "unknown method 'nope'"),
+        (["evaluate", "--data", "{garbage}", "--methods", "lsh", "--bits", "8"], "garbage.xyz"),
+        (["fit", "--method", "itq", "--bits", "64", "--data", "{base}", "--model", "{out}"], "at most 24 bits"),
+    ],
+)
+def test_user_errors_are_one_line(vectors, capsys, argv, message):
+    folder, base, _ = vectors
+    np.save(folder / "short.npy", base[:5, :10])
+    bad = base.copy()
+    bad[1, 2] = np.nan
+    np.save(folder / "nan.npy", bad)
+    (folder / "garbage.xyz").write_text("not data")
+    paths = {"base": folder / "base.npy", "short": folder / "short.npy", "nan": folder / "nan.npy",
+             "garbage": folder / "garbage.xyz", "out": folder / "m.npz"}
+    argv = [a.format(**paths) for a in argv]
+    with pytest.raises(SystemExit) if "12" in argv else _no_exit():
+        code = main(argv)
+        assert code == 2
+    _, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sigah") and "error" in lines[0], err
+    assert message in lines[0]
+    assert "Traceback" not in err
+
+
+class _no_exit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_console_script_reports_without_traceback(tmp_path):
+    exe = [sys.executable, "-m", "sigah.cli"]
+    proc = subprocess.run([*exe, "encode", "--model", str(tmp_path / "none.npz"), "--data", "mnist", "--out", "x.npy"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "none.npz" in proc.stderr

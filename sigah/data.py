@@ -255,11 +255,20 @@ class Dataset:
         if self.groundtruth is not None:
             groundtruth = np.ascontiguousarray(self.groundtruth, dtype=np.int64)
             if queries is None or groundtruth.ndim != 2 or groundtruth.shape[0] != queries.shape[0]:
-                expected = "(nq, K0) with one row per query" if queries is not None else "no ground truth without queries"
+                expected = (
+                    "(nq, K0) with one row per query" if queries is not None else "no ground truth without queries"
+                )
                 raise ValueError(f"{what}: ground truth of shape {groundtruth.shape}, expected {expected}")
             if groundtruth.size and (groundtruth.min() < 0 or groundtruth.max() >= n):
-                raise ValueError(f"{what}: ground-truth ids must lie in [0, {n}), got [{groundtruth.min()}, {groundtruth.max()}]")
-        for field, array in (("features", features), ("labels", labels), ("queries", queries), ("groundtruth", groundtruth)):
+                raise ValueError(
+                    f"{what}: ground-truth ids must lie in [0, {n}), got [{groundtruth.min()}, {groundtruth.max()}]"
+                )
+        for field, array in (
+            ("features", features),
+            ("labels", labels),
+            ("queries", queries),
+            ("groundtruth", groundtruth),
+        ):
             object.__setattr__(self, field, _read_only_view(array))
 
     @property
@@ -338,7 +347,9 @@ def _load_mnist(folder: Path) -> Dataset:
         images = read_idx(folder / files[images_key])
         labels = read_idx(folder / files[labels_key])
         if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-            raise ValueError(f"{folder}: MNIST {images_key} {images.shape} and {labels_key} {labels.shape} do not match")
+            raise ValueError(
+                f"{folder}: MNIST {images_key} {images.shape} and {labels_key} {labels.shape} do not match"
+            )
         parts.append((images.reshape(images.shape[0], -1), labels))
     pixels = np.concatenate([images for images, _ in parts])
     features = pixels.astype(np.float32) / np.float32(255.0)
@@ -696,4 +707,3 @@ def protocol_from_files(
     """
     dataset = load_dataset(data_path, labels=labels_path, queries=queries_path, key=key, label_column=label_column)
     return make_protocol(dataset, n_queries=n_queries, seed=seed, n_database=n_database, n_train=n_train)
-

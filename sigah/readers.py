@@ -125,7 +125,9 @@ def read_idx(path: PathLike) -> np.ndarray:
         with open(path, "rb") as fh:
             header = fh.read(4)
     if len(header) < 4 or header[0] != 0 or header[1] != 0:
-        raise ValueError(f"{path}: not an IDX file (magic bytes {header.hex() or 'missing'}, expected 0000<type><ndim>)")
+        raise ValueError(
+            f"{path}: not an IDX file (magic bytes {header.hex() or 'missing'}, expected 0000<type><ndim>)"
+        )
     code, ndim = header[2], header[3]
     if code not in _IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
@@ -491,7 +493,9 @@ def load_array(path: PathLike, key: str | None = None) -> np.ndarray:
     path = Path(path)
     kind = _format_of(path)
     if kind is None:
-        raise ValueError(f"{path}: unsupported file type, expected a name ending in one of {', '.join(SUPPORTED_EXTENSIONS)}")
+        raise ValueError(
+            f"{path}: unsupported file type, expected a name ending in one of {', '.join(SUPPORTED_EXTENSIONS)}"
+        )
     _existing_file(path)
     if key is not None and kind not in ("npy", "mat"):
         raise ValueError(f"{path}: key={key!r} only applies to .npz and .mat files")

@@ -1,0 +1,491 @@
+"""SiGAH: Sparse-Inductive Generative Adversarial Hashing (H. Liu et al., arXiv 2306.06928).
+
+The model (chapter "Hash learning"; method.md §A):
+
+* hash layer ``b̃ = tanh(Wᵀx̃)`` while training, codes ``b = sgn(Wᵀx̃)`` (Eq. 2, 18);
+* sparsity-inducing generator ``s = G(b̃) = φ(V b̃ + c) ∈ R^m`` (``m = 2d``, φ = LeakyReLU) and the fixed
+  Gaussian measurement matrix ``A`` (``d × m``, entries ``N(0, 1/d)``): ``x̂ = A s`` (Eq. 5, 13);
+* energy discriminator: an auto-encoder ``d → d/2 → d`` whose mean squared reconstruction error is
+  ``D(x)`` (Eq. 14);
+* hash/generator loss (Eq. 20): ``‖x − x̂‖² + α‖s‖₁ + γ D(x̂)`` averaged over the batch ``+ β L_graph``,
+  with ``L_graph = (1/N_b²) Σ S_ij ‖b̃_i − b̃_j‖²``, ``S_ij = exp(−‖x_i − x_j‖²/2σ²)`` (Eq. 17);
+  discriminator loss (Eq. 21): ``D(x) + [μ − D(x̂)]⁺``; one Adam step on each per mini-batch.
+
+Preprocessing (saved with the model): ``x̃ = (x − x̄) / ρ`` with the training mean ``x̄`` and the single
+scalar ``ρ = sqrt(mean((x − x̄)²))`` (the root mean square of the centred training entries). A scalar
+keeps the Euclidean geometry (a per-feature standardisation would blow up near-constant pixels), and it
+fixes the scale of the energies: the mean squared feature of ``x̃`` is 1, so an energy ``D`` and the
+margin ``μ`` are in units of the data's mean variance (``D = 1`` is the error of predicting all zeros).
+
+Defaults. The paper's values of α, β, γ, μ, the learning rate and the epochs were lost in extraction;
+ours come from ``tests/benchmarks/sweep_sigah.py`` on MNIST (validation queries held out of a 20,000-image
+training subsample, see the docstring of that script for the table) and from the 90-second
+training budget on the full 69,000-image set: see :data:`DEFAULTS_RATIONALE`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+from sigah.codes import signs_to_bits, unpack_bits
+from sigah.hashers.base import Hasher, check_features
+
+__all__ = ["SiGAH", "DEFAULTS_RATIONALE"]
+
+DEFAULTS_RATIONALE = """\
+alpha, beta, gamma, margin, learning_rate, epochs: chosen by tests/benchmarks/sweep_sigah.py (see its docstring).
+m = 2 d: the paper ("always set to be twice the dimension of the input feature").
+batch_size = 256, adam_beta1 = 0.5, weight_decay = 1e-5: method.md §A.14 (the paper's values are lost).
+"""
+
+_GENERATOR_KEYS = ("V", "c", "A", "kernel0", "kernel1", "bias0", "bias1")
+_DISCRIMINATOR_KEYS = ("encoder", "encoder_bias", "decoder", "decoder_bias")
+_INFERENCE_BATCH = 8192  # rows per TensorFlow call at inference (bounds memory: 8192 × m floats)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+class SiGAH(Hasher):
+    """Sparse-Inductive Generative Adversarial Hashing.
+
+    Parameters
+    ----------
+    n_bits : int
+        Code length ``k``, a positive multiple of 8.
+    seed : int
+        Seeds the initial weights, the measurement matrix ``A``, the σ sample and the mini-batch order;
+        the same seed gives the same codes on CPU.
+    m : int or None
+        Dimension of the sparse code (columns of ``A``); None: ``round(m_ratio · d)``.
+    m_ratio : float
+        ``m / d`` when ``m`` is None (2, the paper's choice).
+    alpha : float
+        Weight of the L1 sparsity of the generator output (Eq. 13), ≥ 0.
+    beta : float
+        Weight of the graph regulariser (Eq. 17), ≥ 0.
+    gamma : float
+        Weight of the adversarial term ``D(x̂)`` in the hash/generator loss (Eq. 20), ≥ 0.
+    margin : float
+        EBGAN margin μ of the discriminator loss (Eq. 21), ≥ 0, in units of the mean feature variance.
+    sigma : float or None
+        Bandwidth σ of the graph similarities (in standardised units); None: the median pairwise
+        distance of 2,000 training points.
+    batch_size : int
+        Mini-batch size ``N_b`` (the graph term costs O(N_b²)).
+    epochs : int
+        Passes over the training set.
+    learning_rate : float
+        Adam step size of both players.
+    adam_beta1 : float
+        Adam's first-moment decay (0.5, the GAN habit).
+    weight_decay : float
+        Decoupled weight decay of both Adam optimisers (the paper: "a weight decay").
+    activation : str
+        Generator activation φ: "leaky_relu" (slope 0.2), "sigmoid", "tanh", "relu" or "swish" (Table 5).
+    generator : str
+        "sparse" (the one-layer sparse generator with ``A``) or the auto-encoder decoders of Fig. 8(d):
+        "ae3" (linear ``k → d``) and "ae4-<h>" (``k → h → d`` with a ReLU hidden layer), both without ``A``.
+    use_discriminator : bool
+        False drops the discriminator and the adversarial term (the Table 4 ablation).
+    trainable_A : bool
+        Train the measurement matrix too (the paper keeps it fixed).
+    discriminator_hidden : int or None
+        Hidden width of the discriminator; None: ``d // 2``.
+    jit_compile : bool
+        Compile the training step with XLA.
+    progress : bool
+        Show a tqdm progress bar with the loss terms.
+
+    Attributes
+    ----------
+    mean_ : numpy.ndarray, shape (d,), float32
+    scale_ : float
+        ρ of the preprocessing.
+    sigma_ : float
+        The bandwidth used.
+    m_ : int
+    W_ : numpy.ndarray, shape (d, n_bits), float32
+    measurement_matrix_ : numpy.ndarray, shape (d, m), float32
+        ``A`` (None for the auto-encoder generators).
+    history_ : dict[str, list[float]]
+        Per-epoch means of every loss term, ``energy_real``, ``energy_fake``, ``reconstruction_error``
+        (per-feature MSE of ``x̂`` in standardised units) and ``quantization_error`` (mean ``(b − b̃)²``
+        per bit), plus ``epoch`` and ``seconds`` (cumulative). ``pandas.DataFrame(model.history_)`` works.
+    fit_seconds_ : float
+    interrupted_ : bool
+        True when training was stopped with Ctrl-C (the model so far is kept).
+    """
+
+    name = "sigah"
+    _param_names = (
+        "n_bits", "seed", "m", "m_ratio", "alpha", "beta", "gamma", "margin", "sigma", "batch_size", "epochs",
+        "learning_rate", "adam_beta1", "weight_decay", "activation", "generator", "use_discriminator",
+        "trainable_A", "discriminator_hidden", "jit_compile", "progress",
+    )
+
+    def __init__(
+        self,
+        n_bits: int = 32,
+        seed: int = 0,
+        m: int | None = None,
+        m_ratio: float = 2.0,
+        alpha: float = 1e-3,
+        beta: float = 1e-2,
+        gamma: float = 1e-2,
+        margin: float = 1.0,
+        sigma: float | None = None,
+        batch_size: int = 256,
+        epochs: int = 5,
+        learning_rate: float = 1e-3,
+        adam_beta1: float = 0.5,
+        weight_decay: float = 1e-5,
+        activation: str = "leaky_relu",
+        generator: str = "sparse",
+        use_discriminator: bool = True,
+        trainable_A: bool = False,
+        discriminator_hidden: int | None = None,
+        jit_compile: bool = False,
+        progress: bool = True,
+    ) -> None:
+        super().__init__(n_bits=n_bits, seed=seed)
+        self.m = m
+        self.m_ratio = m_ratio
+        self.alpha = alpha
+        self.beta = beta
+        self.gamma = gamma
+        self.margin = margin
+        self.sigma = sigma
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.adam_beta1 = adam_beta1
+        self.weight_decay = weight_decay
+        self.activation = activation
+        self.generator = generator
+        self.use_discriminator = use_discriminator
+        self.trainable_A = trainable_A
+        self.discriminator_hidden = discriminator_hidden
+        self.jit_compile = jit_compile
+        self.progress = progress
+        self._networks = None
+
+    # -- validation -------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        from sigah.sigah_model.networks import ACTIVATIONS, parse_generator
+
+        if self.m is not None and (not _is_int(self.m) or self.m < 1):
+            raise ValueError(f"m must be a positive integer or None (2 d), got {self.m!r}")
+        if not isinstance(self.m_ratio, (int, float, np.number)) or isinstance(self.m_ratio, bool) or not self.m_ratio > 0:
+            raise ValueError(f"m_ratio must be a positive number, got {self.m_ratio!r}")
+        for name in ("alpha", "beta", "gamma", "margin", "weight_decay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.sigma is not None and (
+            isinstance(self.sigma, bool) or not isinstance(self.sigma, (int, float, np.number)) or not self.sigma > 0
+        ):
+            raise ValueError(f"sigma must be a positive number or None (median heuristic), got {self.sigma!r}")
+        if not _is_int(self.batch_size) or self.batch_size < 2:
+            raise ValueError(f"batch_size must be an integer >= 2, got {self.batch_size!r}")
+        if not _is_int(self.epochs) or self.epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer, got {self.epochs!r}")
+        if isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float, np.number)) or not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+        if isinstance(self.adam_beta1, bool) or not isinstance(self.adam_beta1, (int, float, np.number)) or not 0 <= self.adam_beta1 < 1:
+            raise ValueError(f"adam_beta1 must be in [0, 1), got {self.adam_beta1!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+        parse_generator(self.generator)
+        for name in ("use_discriminator", "trainable_A", "jit_compile", "progress"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.discriminator_hidden is not None and (not _is_int(self.discriminator_hidden) or self.discriminator_hidden < 1):
+            raise ValueError(f"discriminator_hidden must be a positive integer or None (d // 2), got {self.discriminator_hidden!r}")
+
+    # -- training ---------------------------------------------------------------------------
+    def _fit(self, X: np.ndarray) -> None:
+        from sigah.sigah_model.losses import median_pairwise_distance
+
+        if X.shape[0] < 2:
+            raise ValueError(f"SiGAH needs at least 2 training points, got {X.shape[0]}")
+        n, d = X.shape
+        self.mean_ = X.mean(axis=0, dtype=np.float64).astype(np.float32)
+        centred_sq = np.einsum("ij,ij->", X - self.mean_, X - self.mean_, dtype=np.float64) / X.size
+        self.scale_ = float(np.sqrt(centred_sq)) if centred_sq > 0 else 1.0
+        Xs = self._standardise(X)
+        seeds = np.random.SeedSequence(self.seed).spawn(5)
+        rng_A, rng_W, rng_G, rng_D, rng_order = (np.random.default_rng(s) for s in seeds)
+        self.sigma_ = float(self.sigma) if self.sigma is not None else median_pairwise_distance(
+            Xs, n_sample=2000, seed=int(seeds[4].generate_state(1)[0])
+        )
+        self.m_ = int(self.m) if self.m is not None else max(1, int(round(self.m_ratio * d)))
+        self._build_networks(d, rng_A, rng_W, rng_G, rng_D)
+        self.history_ = {key: [] for key in ("epoch", "seconds", *self._step_outputs())}
+        self.interrupted_ = False
+        start = time.perf_counter()
+        try:
+            self._train(Xs, rng_order, start)
+        except KeyboardInterrupt:
+            self.interrupted_ = True
+            warnings.warn(
+                f"SiGAH training interrupted after {len(self.history_['epoch'])} complete epoch(s); "
+                "keeping the model trained so far",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        self.fit_seconds_ = time.perf_counter() - start
+        self._export_weights()
+
+    @staticmethod
+    def _step_outputs() -> tuple[str, ...]:
+        from sigah.sigah_model.training import STEP_OUTPUTS
+
+        return STEP_OUTPUTS
+
+    def _build_networks(self, d: int, rng_A, rng_W, rng_G, rng_D) -> None:
+        from sigah.sigah_model.networks import EnergyDiscriminator, HashLayer, make_generator
+
+        W = (rng_W.standard_normal((d, self.n_bits)) / np.sqrt(d)).astype(np.float32)
+        hash_layer = HashLayer(W)
+        generator = make_generator(
+            self.generator, self.n_bits, d, self.m_, self.activation, bool(self.trainable_A), rng_G, rng_A
+        )
+        hidden = self.discriminator_hidden if self.discriminator_hidden is not None else max(1, d // 2)
+        discriminator = EnergyDiscriminator(d, hidden, rng_D) if self.use_discriminator else None
+        self._networks = (hash_layer, generator, discriminator)
+
+    def _train(self, Xs: np.ndarray, rng_order: np.random.Generator, start: float) -> None:
+        import keras
+        from tqdm.auto import tqdm
+
+        from sigah.sigah_model.training import LossWeights, make_train_step
+
+        hash_layer, generator, discriminator = self._networks
+
+        def adam() -> keras.optimizers.Optimizer:
+            return keras.optimizers.Adam(
+                learning_rate=float(self.learning_rate),
+                beta_1=float(self.adam_beta1),
+                weight_decay=float(self.weight_decay) or None,
+            )
+
+        g_opt, d_opt = adam(), adam()
+        g_opt.build([hash_layer.W] + generator.weights)
+        if discriminator is not None:
+            d_opt.build(discriminator.weights)
+        weights = LossWeights(float(self.alpha), float(self.beta), float(self.gamma), float(self.margin), self.sigma_)
+        step = make_train_step(
+            hash_layer, generator, discriminator, g_opt, d_opt, weights, Xs.shape[1], bool(self.jit_compile)
+        )
+        n = Xs.shape[0]
+        n_batches = -(-n // self.batch_size)
+        bar = tqdm(total=self.epochs * n_batches, desc="SiGAH", unit="batch", disable=not self.progress, leave=False)
+        try:
+            for epoch in range(self.epochs):
+                order = rng_order.permutation(n)
+                sums = dict.fromkeys(self._step_outputs(), 0.0)
+                for i in range(n_batches):
+                    rows = order[i * self.batch_size:(i + 1) * self.batch_size]
+                    values = step(Xs[rows])
+                    for key, value in values.items():
+                        sums[key] += float(value) * len(rows)
+                    bar.update(1)
+                    if i % 20 == 0 or i == n_batches - 1:
+                        bar.set_postfix(
+                            epoch=epoch + 1,
+                            rec=f"{float(values['reconstruction_error']):.3f}",
+                            graph=f"{float(values['graph']):.3f}",
+                            Dr=f"{float(values['energy_real']):.3f}",
+                            Df=f"{float(values['energy_fake']):.3f}",
+                        )
+                self.history_["epoch"].append(epoch + 1)
+                self.history_["seconds"].append(time.perf_counter() - start)
+                for key, total in sums.items():
+                    self.history_[key].append(total / n)
+        finally:
+            bar.close()
+
+    def _export_weights(self) -> None:
+        """Copy the learned variables to NumPy attributes (the saved state)."""
+        hash_layer, generator, discriminator = self._networks
+        self.W_ = hash_layer.W.numpy()
+        self.generator_weights_ = {
+            key: getattr(generator, key).numpy() for key in ("V", "c", "A") if hasattr(generator, key)
+        }
+        if not hasattr(generator, "V"):
+            for i, kernel in enumerate(generator.kernels):
+                self.generator_weights_[f"kernel{i}"] = kernel.numpy()
+            for i, bias in enumerate(generator.biases):
+                self.generator_weights_[f"bias{i}"] = bias.numpy()
+        self.discriminator_weights_ = (
+            {key: getattr(discriminator, key).numpy() for key in _DISCRIMINATOR_KEYS} if discriminator else {}
+        )
+
+    # -- inference --------------------------------------------------------------------------
+    @property
+    def measurement_matrix_(self) -> np.ndarray | None:
+        """``A`` (d × m, float32), or None for the auto-encoder generators."""
+        self._check_fitted()
+        return self.generator_weights_.get("A")
+
+    def _standardise(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean_) / np.float32(self.scale_)).astype(np.float32, copy=False)
+
+    def _checked(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        return check_features(X, n_features=self.n_features_)
+
+    def project(self, X: Any) -> np.ndarray:
+        """Pre-activations ``u = Wᵀx̃`` of the hash layer (Eq. 2), ``x̃`` the preprocessed input.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_bits), float32
+            Codes are ``sgn(u)``; the training relaxation is ``tanh(u)``.
+        """
+        return self._standardise(self._checked(X)) @ self.W_
+
+    def relaxed_codes(self, X: Any) -> np.ndarray:
+        """``b̃ = tanh(Wᵀx̃)`` (Eq. 18, chapter "Hash learning", eq-relaxation), shape (n, n_bits), float32."""
+        return np.tanh(self.project(X))
+
+    def _encode_bits(self, X: np.ndarray) -> np.ndarray:
+        return signs_to_bits(self._standardise(X) @ self.W_)
+
+    def _code_matrix(self, b: Any) -> np.ndarray:
+        """Codes as float32 values in [−1, 1]: packed uint8, booleans (True = +1) or numbers."""
+        b = np.asarray(b)
+        if b.ndim != 2:
+            raise ValueError(f"codes must be a 2-D array, got shape {b.shape}")
+        if b.dtype == np.uint8 and b.shape[1] == self.n_bits // 8 and b.shape[1] != self.n_bits:
+            b = unpack_bits(b, self.n_bits)
+        if b.dtype == bool:
+            return np.where(b, 1.0, -1.0).astype(np.float32)
+        if b.shape[1] != self.n_bits:
+            raise ValueError(f"codes must have {self.n_bits} columns (or {self.n_bits // 8} packed bytes), got shape {b.shape}")
+        b = np.asarray(b, dtype=np.float32)
+        if not np.isfinite(b).all() or np.abs(b).max(initial=0) > 1:
+            raise ValueError("codes must be ±1 or relaxed codes in [-1, 1]")
+        return b
+
+    def _tf_networks(self):
+        if self._networks is None:  # a loaded model: rebuild the modules from the saved arrays
+            self._restore_networks()
+        return self._networks
+
+    def _batched(self, function, rows: np.ndarray) -> np.ndarray:
+        import tensorflow as tf
+
+        parts = [function(tf.constant(rows[i:i + _INFERENCE_BATCH])).numpy() for i in range(0, len(rows), _INFERENCE_BATCH)]
+        return np.concatenate(parts, axis=0) if parts else np.zeros((0,), np.float32)
+
+    def generate(self, b: Any) -> np.ndarray:
+        """Generator output ``G(b)`` for codes or relaxed codes (Eq. 13, eq-generator).
+
+        Parameters
+        ----------
+        b : array_like, shape (n, n_bits)
+            ±1 codes, relaxed codes in [−1, 1], booleans (True = +1) or packed uint8 codes.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, m), float32
+            The sparse code ``s`` (for "ae4-<h>" generators the hidden layer, shape (n, h)).
+        """
+        self._check_fitted()
+        _, generator, _ = self._tf_networks()
+        return self._batched(generator.code, self._code_matrix(b))
+
+    def reconstruct_from_codes(self, b: Any) -> np.ndarray:
+        """Synthetic features ``x̂ = A G(b)`` mapped back to the input space, shape (n, d), float32."""
+        self._check_fitted()
+        _, generator, _ = self._tf_networks()
+        x_hat = self._batched(lambda t: generator(t)[1], self._code_matrix(b))
+        return x_hat * np.float32(self.scale_) + self.mean_
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """``x̂ = A G(tanh(Wᵀx̃))`` mapped back to the input space (Eq. 20, eq-loss-g), shape (n, d), float32."""
+        return self.reconstruct_from_codes(self.relaxed_codes(X))
+
+    def energy(self, X: Any) -> np.ndarray:
+        """Discriminator energy ``D`` of feature vectors given in input space (Eq. 14, eq-energy).
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,), float32
+            Mean squared auto-encoder error in standardised units.
+        """
+        X = self._checked(X)
+        _, _, discriminator = self._tf_networks()
+        if discriminator is None:
+            raise ValueError("this model was trained with use_discriminator=False: it has no energy")
+        return self._batched(discriminator, self._standardise(X))
+
+    # -- persistence ------------------------------------------------------------------------
+    def _state(self) -> dict[str, np.ndarray]:
+        state = {
+            "mean": self.mean_,
+            "scale": np.float64(self.scale_),
+            "sigma": np.float64(self.sigma_),
+            "m": np.int64(self.m_),
+            "W": self.W_,
+            "fit_seconds": np.float64(self.fit_seconds_),
+            "interrupted": np.bool_(self.interrupted_),
+        }
+        state.update({f"generator__{k}": v for k, v in self.generator_weights_.items()})
+        state.update({f"discriminator__{k}": v for k, v in self.discriminator_weights_.items()})
+        state.update({f"history__{k}": np.asarray(v, np.float64) for k, v in self.history_.items()})
+        return state
+
+    def _set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.mean_ = state["mean"].astype(np.float32)
+        self.scale_ = float(state["scale"])
+        self.sigma_ = float(state["sigma"])
+        self.m_ = int(state["m"])
+        self.W_ = state["W"].astype(np.float32)
+        self.fit_seconds_ = float(state["fit_seconds"])
+        self.interrupted_ = bool(state["interrupted"])
+        self.generator_weights_ = {k[len("generator__"):]: v for k, v in state.items() if k.startswith("generator__")}
+        self.discriminator_weights_ = {
+            k[len("discriminator__"):]: v for k, v in state.items() if k.startswith("discriminator__")
+        }
+        self.history_ = {k[len("history__"):]: v.tolist() for k, v in state.items() if k.startswith("history__")}
+        self._networks = None
+
+    def _restore_networks(self) -> None:
+        d = self.n_features_
+        rngs = [np.random.default_rng(0) for _ in range(4)]  # placeholders, overwritten below
+        use_discriminator, self.use_discriminator = self.use_discriminator, bool(self.discriminator_weights_)
+        hidden = self.discriminator_weights_["encoder"].shape[1] if self.discriminator_weights_ else None
+        saved_hidden, self.discriminator_hidden = self.discriminator_hidden, hidden
+        try:
+            self._build_networks(d, *rngs)
+        finally:
+            self.use_discriminator, self.discriminator_hidden = use_discriminator, saved_hidden
+        hash_layer, generator, discriminator = self._networks
+        hash_layer.W.assign(self.W_)
+        for key, value in self.generator_weights_.items():
+            if key in ("V", "c", "A"):
+                getattr(generator, key).assign(value)
+            else:
+                kind, index = key[:-1], int(key[-1])
+                (generator.kernels if kind == "kernel" else generator.biases)[index].assign(value)
+        for key, value in self.discriminator_weights_.items():
+            getattr(discriminator, key).assign(value)

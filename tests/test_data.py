@@ -545,3 +545,10 @@ def test_protocol_from_files(tmp_path):
     assert protocol.n_queries == 5 and protocol.n_database == 20 and protocol.query_index is None
     random_split = protocol_from_files(tmp_path / "b.fvecs", n_queries=4, seed=1)
     assert random_split.n_queries == 4 and random_split.n_database == 16
+
+
+def test_idx_corrupt_gzip_stream(tmp_path):
+    path = tmp_path / "broken-ubyte.gz"
+    path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 2, 1, 2]))[:-6])
+    with pytest.raises(ValueError, match="corrupt gzip stream"):
+        read_idx(path)

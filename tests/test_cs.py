@@ -312,3 +312,31 @@ def test_bound_right_hand_sides():
         cs.theorem1_rhs(1.0, -1.0)
     with pytest.raises(ValueError, match="operator_norm"):
         cs.reconstruction_bound_rhs(0.0, 1.0, 1.0)
+
+
+def test_fit_latents_matches_per_target_recovery_and_never_worsens_the_start():
+    G = cs.sparse_relu_generator(5, 60, active_fraction=0.3, activation="leaky_relu", seed=2)
+    A = cs.gaussian_matrix(30, 60, seed=3)
+    rng = np.random.default_rng(4)
+    Z_true = rng.uniform(-1, 1, (7, 5))
+    Y = G(Z_true) @ A.T
+    start = np.clip(Z_true + 0.3 * rng.standard_normal(Z_true.shape), -1, 1)
+    start_res = np.linalg.norm(Y - G(start) @ A.T, axis=1)
+    Z, res = cs.fit_latents(A, Y, G, start, n_steps=400, latent_box=1.0)
+    assert np.all(res <= start_res)
+    assert np.abs(Z).max() <= 1.0
+    np.testing.assert_allclose(res, np.linalg.norm(Y - G(Z) @ A.T, axis=1))
+    assert np.median(res / np.linalg.norm(Y, axis=1)) < 1e-3
+    with pytest.raises(ValueError, match="z_init"):
+        cs.fit_latents(A, Y, G, start[:3])
+    with pytest.raises(ValueError, match="Y must have shape"):
+        cs.fit_latents(A, Y[:, :5], G, start)
+
+
+def test_generator_from_weights_matches_the_sigah_formula():
+    rng = np.random.default_rng(0)
+    V, c, b = rng.standard_normal((4, 9)), rng.standard_normal(9), rng.standard_normal((3, 4))
+    u = b @ V + c
+    np.testing.assert_allclose(cs.generator_from_weights(V, c)(b), np.where(u >= 0, u, 0.2 * u))
+    with pytest.raises(ValueError, match="V must have shape"):
+        cs.generator_from_weights(V, c[:3])

@@ -19,7 +19,14 @@ from sigah.cs.bounds import (
     sgn,
     theorem1_rhs,
 )
-from sigah.cs.generative import LatentRecovery, recover_latent, relu_generator, sparse_relu_generator
+from sigah.cs.generative import (
+    LatentRecovery,
+    fit_latents,
+    generator_from_weights,
+    recover_latent,
+    relu_generator,
+    sparse_relu_generator,
+)
 from sigah.cs.measurements import (
     column_covariance,
     gaussian_matrix,
@@ -42,7 +49,7 @@ from sigah.cs.sparse import (
 __all__ = [
     "THEOREM1_CONSTANTS", "all_sign_vectors", "best_code", "discrete_bound_rhs", "hamming_distance",
     "hamming_vs_squared_distance", "lipschitz_ratios", "reconstruction_bound_rhs", "sgn", "theorem1_rhs",
-    "LatentRecovery", "recover_latent", "relu_generator", "sparse_relu_generator",
+    "LatentRecovery", "fit_latents", "generator_from_weights", "recover_latent", "relu_generator", "sparse_relu_generator",
     "column_covariance", "gaussian_matrix", "gaussianity_summary", "measure", "orthonormal_rows", "sparse_vectors",
     "debias", "lasso_fista", "lasso_ista", "omp", "phase_transition", "recovery_success", "relative_error",
     "soft_threshold",

@@ -18,7 +18,8 @@ import numpy as np
 
 from sigah.mlp import MLP, Adam
 
-__all__ = ["LatentRecovery", "recover_latent", "sparse_relu_generator", "relu_generator"]
+__all__ = ["LatentRecovery", "recover_latent", "fit_latents", "sparse_relu_generator", "relu_generator",
+           "generator_from_weights"]
 
 
 @dataclass
@@ -200,3 +201,100 @@ def sparse_relu_generator(
                      leaky_slope=leaky_slope)
     net.biases[0][:] = norm.ppf(active_fraction)
     return net
+
+
+def fit_latents(
+    A: np.ndarray | None,
+    Y: np.ndarray,
+    generator: MLP,
+    z_init: np.ndarray,
+    *,
+    n_steps: int = 200,
+    learning_rate: float = 0.05,
+    latent_box: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ``‖y_i − A G(z_i)‖₂`` for many targets at once, one warm start each.
+
+    The batched, restart-free companion of :func:`recover_latent` (chapter *The generator
+    bound*, equation ``eq-gb-estimator``), for many feature vectors whose good starting point is
+    known, e.g. SiGAH's relaxed codes ``tanh(Wᵀx)``.
+
+    Parameters
+    ----------
+    A : numpy.ndarray, shape (m, n), or None (identity)
+    Y : numpy.ndarray, shape (t, m)
+        One target per row.
+    generator : sigah.mlp.MLP
+    z_init : numpy.ndarray, shape (t, k)
+    n_steps : int
+    learning_rate : float
+    latent_box : float, optional
+        Project onto ``[−latent_box, latent_box]^k`` after every step.
+
+    Returns
+    -------
+    Z : numpy.ndarray, shape (t, k)
+        Best latent found for each target (never worse than its start).
+    residuals : numpy.ndarray, shape (t,)
+        ``‖y_i − A G(z_i)‖₂``.
+    """
+    if not isinstance(generator, MLP):
+        raise ValueError(f"generator must be a sigah.mlp.MLP, got {type(generator).__name__}")
+    Y = np.asarray(Y, dtype=np.float64)
+    Z = np.array(z_init, dtype=np.float64)
+    n_out = generator.n_outputs
+    m = n_out if A is None else np.shape(A)[0]
+    if A is not None:
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim != 2 or A.shape[1] != n_out:
+            raise ValueError(f"A must have shape (m, {n_out}) to measure the generator's output, got {A.shape}")
+    if Y.ndim != 2 or Y.shape[1] != m:
+        raise ValueError(f"Y must have shape (t, {m}), got {Y.shape}")
+    if Z.shape != (Y.shape[0], generator.n_inputs):
+        raise ValueError(f"z_init must have shape ({Y.shape[0]}, {generator.n_inputs}), got {Z.shape}")
+    if latent_box is not None:
+        np.clip(Z, -latent_box, latent_box, out=Z)
+
+    def residuals(keep: bool):
+        out = generator.forward(Z, keep=keep)
+        R = Y - (out if A is None else out @ A.T)
+        return R, np.linalg.norm(R, axis=1)
+
+    R, best_res = residuals(False)
+    best_Z = Z.copy()
+    opt = Adam([Z], learning_rate=learning_rate)
+    for _ in range(n_steps):
+        R, res = residuals(True)
+        better = res < best_res
+        best_res[better], best_Z[better] = res[better], Z[better]
+        grad_z, _, _ = generator.backward(-(R if A is None else R @ A))
+        opt.step([grad_z])
+        if latent_box is not None:
+            np.clip(Z, -latent_box, latent_box, out=Z)
+    _, res = residuals(False)
+    better = res < best_res
+    best_res[better], best_Z[better] = res[better], Z[better]
+    return best_Z, best_res
+
+
+def generator_from_weights(V: np.ndarray, c: np.ndarray, activation: str = "leaky_relu",
+                           leaky_slope: float = 0.2) -> MLP:
+    """The one-layer generator ``G(b) = φ(b V + c)`` of a trained SiGAH model as a :class:`sigah.mlp.MLP`.
+
+    Parameters
+    ----------
+    V : numpy.ndarray, shape (k, m)
+        SiGAH's generator weights (``generator_weights_["V"]``; codes multiply from the left).
+    c : numpy.ndarray, shape (m,)
+    activation : {"leaky_relu", "relu", "linear", "tanh"}
+    leaky_slope : float
+
+    Returns
+    -------
+    sigah.mlp.MLP
+    """
+    V = np.asarray(V, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    if V.ndim != 2 or c.shape != (V.shape[1],):
+        raise ValueError(f"V must have shape (k, m) and c shape (m,), got {V.shape} and {c.shape}")
+    return MLP([V.T.copy()], [c.copy()], [activation], leaky_slope=leaky_slope)

@@ -152,7 +152,7 @@ def run_grid(
         One row per record, columns :data:`RECORD_COLUMNS`.
     """
     import pandas as pd
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     methods = [m.strip().lower() for m in methods]
     bits = [int(b) for b in bits]

@@ -88,7 +88,7 @@ def test_table_format_has_header_and_rows(vectors, capsys):
     [
         (["evaluate", "--data", "missing.fvecs", "--methods", "lsh", "--bits", "32"], "missing.fvecs"),
         (["evaluate", "--data", "{base}", "--methods", "lsh", "--bits", "12"], "positive multiple of 8"),
-        (["evaluate", "--data", "{base}", "--methods", "lsh", "--bits", "32", "--k", "5000"], "5000"),
+        (["evaluate", "--data", "{base}", "--n-queries", "100", "--methods", "lsh", "--bits", "32", "--k", "5000"], "5000"),
         (["evaluate", "--data", "{base}", "--queries", "{short}", "--methods", "lsh", "--bits", "8"], "dimension"),
         (["evaluate", "--data", "{nan}", "--methods", "lsh", "--bits", "8"], "NaN"),
         (["evaluate", "--data", "{base}", "--methods", "nope", "--bits", "8"], "unknown method 'nope'"),

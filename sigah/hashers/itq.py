@@ -42,8 +42,10 @@ def pca_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.nda
             f"use at most {X.shape[1]} bits"
         )
     mean = X.mean(axis=0, dtype=np.float64)
-    Xc = X.astype(np.float64) - mean
-    cov = Xc.T @ Xc / max(X.shape[0] - 1, 1)
+    # The d × d scatter matrix in float32 (single-precision BLAS, half the time of float64);
+    # the eigen-decomposition, where precision matters, in float64.
+    Xc = X - mean.astype(np.float32)
+    cov = (Xc.T @ Xc).astype(np.float64) / max(X.shape[0] - 1, 1)
     eigval, eigvec = np.linalg.eigh(cov)
     order = np.argsort(eigval)[::-1][:n_components]
     return mean.astype(np.float32), eigvec[:, order].astype(np.float32)

@@ -162,6 +162,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database)
     params = {m: _parse_params(args.param) for m in methods} if args.param else None
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
+    if args.k > protocol.n_database:
+        raise UserError(f"--k {args.k} is larger than the database ({protocol.n_database} points)")
     printer = _RecordPrinter(args.format, RECORD_COLUMNS)
     print(f"# {protocol.description}; k = {args.k}", file=sys.stderr)
     run_grid(

@@ -187,7 +187,8 @@ def precision_at_n(
     -------
     numpy.ndarray, shape (len(ns),), float64
     """
-    ns = _check_cutoffs(ns, np.shape(distances)[1] if np.ndim(distances) == 2 else 0)
+    distances = _check_distances(distances)
+    ns = _check_cutoffs(ns, distances.shape[1])
     return _hits_at_n(distances, groundtruth, ns, _check_ties(ties)).mean(axis=0) / ns
 
 
@@ -203,10 +204,10 @@ def recall_at_n(
     -------
     numpy.ndarray, shape (len(ns),), float64
     """
-    ns = _check_cutoffs(ns, np.shape(distances)[1] if np.ndim(distances) == 2 else 0)
-    groundtruth = np.asarray(groundtruth)
-    k = groundtruth.shape[1] if groundtruth.ndim == 2 else 1
-    return _hits_at_n(distances, groundtruth, ns, _check_ties(ties)).mean(axis=0) / k
+    distances = _check_distances(distances)
+    ns = _check_cutoffs(ns, distances.shape[1])
+    groundtruth = _check_groundtruth(groundtruth, distances.shape)
+    return _hits_at_n(distances, groundtruth, ns, _check_ties(ties)).mean(axis=0) / groundtruth.shape[1]
 
 
 def _hits_at_n(distances: np.ndarray, groundtruth: np.ndarray, ns: np.ndarray, ties: Ties) -> np.ndarray:

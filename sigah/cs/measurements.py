@@ -40,8 +40,8 @@ def gaussian_matrix(
     n_rows, n_cols : int
         Shape. For measurements ``y = A x``, ``n_rows`` is the number of measurements.
     variance : {"rows", "cols", "unit"} or float
-        Entry variance: ``1/n_rows`` (the text's scaling, book chapter *Compressed-sensing
-        recovery*, Eq. {eq}`eq-cs-sparse-prior`), ``1/n_cols``, ``1``, or a given number.
+        Entry variance: ``1/n_rows`` (the text's scaling; book chapter *Compressed-sensing
+        recovery*, equation ``eq-cs-sparse-prior``), ``1/n_cols``, ``1``, or a given number.
     seed : int or numpy.random.Generator
 
     Returns
@@ -66,7 +66,8 @@ def gaussian_matrix(
 def orthonormal_rows(n_rows: int, n_cols: int, *, seed: int | np.random.Generator = 0) -> np.ndarray:
     """A random ``n_rows × n_cols`` matrix with orthonormal rows (``Φ Φᵀ = I``), Haar-distributed.
 
-    This is ``Uᵀ`` of Eq. 4 (``U ∈ R^{d×k}`` with ``UᵀU = I_k``), needs ``n_rows ≤ n_cols``.
+    This is ``Uᵀ`` of SiGAH's Eq. 4 (``U ∈ R^{d×k}`` with ``UᵀU = I_k``; chapter *Compressed-sensing
+    recovery*, equations ``eq-cs-codes`` and ``eq-cs-gaussian-projection``); needs ``n_rows ≤ n_cols``.
 
     Returns
     -------
@@ -153,7 +154,7 @@ def measure(
 def column_covariance(M: np.ndarray) -> np.ndarray:
     """Empirical covariance ``(1/n) Σ_j m_j m_jᵀ`` of the columns of a zero-mean matrix ``M``.
 
-    For ``Ã = Φ A`` (Eq. 6) with ``A`` ``N(0, σ²)`` and ``Φ`` with orthonormal rows this is
+    Chapter *Compressed-sensing recovery*, equation ``eq-cs-gaussian-projection``: for ``Ã = Φ A`` (Eq. 6) with ``A`` ``N(0, σ²)`` and ``Φ`` with orthonormal rows this is
     close to ``σ² I``; for a general ``Φ`` it is close to ``σ² Φ Φᵀ``.
 
     Parameters

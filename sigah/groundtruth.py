@@ -32,7 +32,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.storage import atomic_save_npz
 

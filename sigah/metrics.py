@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from scipy.special import digamma
 from scipy.stats import hypergeom
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.codes import _check_pair, hamming_distances
 from sigah.groundtruth import euclidean_ground_truth

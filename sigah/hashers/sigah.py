@@ -78,7 +78,10 @@ class SiGAH(Hasher):
         EBGAN margin μ of the discriminator loss (Eq. 21), ≥ 0, in units of the mean feature variance.
     sigma : float or None
         Bandwidth σ of the graph similarities (in standardised units); None: the median pairwise
-        distance of 2,000 training points.
+        distance of 2,000 training points times ``sigma_scale``.
+    sigma_scale : float
+        Multiplier of the median heuristic (ignored when ``sigma`` is given); smaller values make the
+        graph attend to close pairs only.
     batch_size : int
         Mini-batch size ``N_b`` (the graph term costs O(N_b²)).
     epochs : int
@@ -100,6 +103,13 @@ class SiGAH(Hasher):
         Train the measurement matrix too (the paper keeps it fixed).
     discriminator_hidden : int or None
         Hidden width of the discriminator; None: ``d // 2``.
+    init : str
+        Initial hash projection ``W``: "gaussian" (``N(0, 1/d)`` entries, the paper's "random Gaussian
+        matrices"), "pca" (the top-``k`` principal directions) or "itq" (principal directions rotated by
+        ITQ); the last two are rescaled so that the pre-activations have unit standard deviation.
+    straight_through : bool
+        Feed the generator ``sgn(Wᵀx̃)`` with the gradient of ``tanh`` (straight-through estimator) instead
+        of ``tanh(Wᵀx̃)``, so that the generator is trained on the codes used at test time.
     jit_compile : bool
         Compile the training step with XLA.
     progress : bool
@@ -127,9 +137,9 @@ class SiGAH(Hasher):
 
     name = "sigah"
     _param_names = (
-        "n_bits", "seed", "m", "m_ratio", "alpha", "beta", "gamma", "margin", "sigma", "batch_size", "epochs",
+        "n_bits", "seed", "m", "m_ratio", "alpha", "beta", "gamma", "margin", "sigma", "sigma_scale", "batch_size", "epochs",
         "learning_rate", "adam_beta1", "weight_decay", "activation", "generator", "use_discriminator",
-        "trainable_A", "discriminator_hidden", "jit_compile", "progress",
+        "trainable_A", "discriminator_hidden", "init", "straight_through", "jit_compile", "progress",
     )
 
     def __init__(
@@ -143,6 +153,7 @@ class SiGAH(Hasher):
         gamma: float = 1e-2,
         margin: float = 1.0,
         sigma: float | None = None,
+        sigma_scale: float = 1.0,
         batch_size: int = 256,
         epochs: int = 5,
         learning_rate: float = 1e-3,
@@ -153,6 +164,8 @@ class SiGAH(Hasher):
         use_discriminator: bool = True,
         trainable_A: bool = False,
         discriminator_hidden: int | None = None,
+        init: str = "gaussian",
+        straight_through: bool = False,
         jit_compile: bool = False,
         progress: bool = True,
     ) -> None:
@@ -164,6 +177,7 @@ class SiGAH(Hasher):
         self.gamma = gamma
         self.margin = margin
         self.sigma = sigma
+        self.sigma_scale = sigma_scale
         self.batch_size = batch_size
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -174,6 +188,8 @@ class SiGAH(Hasher):
         self.use_discriminator = use_discriminator
         self.trainable_A = trainable_A
         self.discriminator_hidden = discriminator_hidden
+        self.init = init
+        self.straight_through = straight_through
         self.jit_compile = jit_compile
         self.progress = progress
         self._networks = None
@@ -186,6 +202,8 @@ class SiGAH(Hasher):
             raise ValueError(f"m must be a positive integer or None (2 d), got {self.m!r}")
         if not isinstance(self.m_ratio, (int, float, np.number)) or isinstance(self.m_ratio, bool) or not self.m_ratio > 0:
             raise ValueError(f"m_ratio must be a positive number, got {self.m_ratio!r}")
+        if isinstance(self.sigma_scale, bool) or not isinstance(self.sigma_scale, (int, float, np.number)) or not self.sigma_scale > 0:
+            raise ValueError(f"sigma_scale must be a positive number, got {self.sigma_scale!r}")
         for name in ("alpha", "beta", "gamma", "margin", "weight_decay"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
@@ -205,9 +223,11 @@ class SiGAH(Hasher):
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         parse_generator(self.generator)
-        for name in ("use_discriminator", "trainable_A", "jit_compile", "progress"):
+        for name in ("use_discriminator", "trainable_A", "straight_through", "jit_compile", "progress"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.init not in ("gaussian", "pca", "itq"):
+            raise ValueError(f"init must be 'gaussian', 'pca' or 'itq', got {self.init!r}")
         if self.discriminator_hidden is not None and (not _is_int(self.discriminator_hidden) or self.discriminator_hidden < 1):
             raise ValueError(f"discriminator_hidden must be a positive integer or None (d // 2), got {self.discriminator_hidden!r}")
 
@@ -224,11 +244,13 @@ class SiGAH(Hasher):
         Xs = self._standardise(X)
         seeds = np.random.SeedSequence(self.seed).spawn(5)
         rng_A, rng_W, rng_G, rng_D, rng_order = (np.random.default_rng(s) for s in seeds)
-        self.sigma_ = float(self.sigma) if self.sigma is not None else median_pairwise_distance(
+        self.sigma_ = float(self.sigma) if self.sigma is not None else float(self.sigma_scale) * median_pairwise_distance(
             Xs, n_sample=2000, seed=int(seeds[4].generate_state(1)[0])
         )
         self.m_ = int(self.m) if self.m is not None else max(1, int(round(self.m_ratio * d)))
         self._build_networks(d, rng_A, rng_W, rng_G, rng_D)
+        if self.init != "gaussian":
+            self._networks[0].W.assign(self._spectral_init(Xs, rng_W))
         self.history_ = {key: [] for key in ("epoch", "seconds", *self._step_outputs())}
         self.interrupted_ = False
         start = time.perf_counter()
@@ -244,6 +266,22 @@ class SiGAH(Hasher):
             )
         self.fit_seconds_ = time.perf_counter() - start
         self._export_weights()
+
+    def _spectral_init(self, Xs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Principal directions (rotated by ITQ for ``init="itq"``), scaled to unit-variance projections."""
+        from sigah.hashers.itq import ITQ
+
+        sample = Xs if len(Xs) <= 20000 else Xs[rng.choice(len(Xs), 20000, replace=False)]
+        if self.init == "itq" and self.n_bits <= Xs.shape[1]:
+            itq = ITQ(self.n_bits, seed=int(rng.integers(2**31))).fit(sample)
+            W = itq.pca_ @ itq.rotation_
+        else:
+            cov = sample.T.astype(np.float64) @ sample / len(sample)
+            eigval, eigvec = np.linalg.eigh(cov)
+            order = np.argsort(eigval)[::-1]
+            W = eigvec[:, order[np.arange(self.n_bits) % len(order)]]
+        scale = float(np.std(sample @ W)) or 1.0
+        return (W / scale).astype(np.float32)
 
     @staticmethod
     def _step_outputs() -> tuple[str, ...]:
@@ -284,7 +322,8 @@ class SiGAH(Hasher):
             d_opt.build(discriminator.weights)
         weights = LossWeights(float(self.alpha), float(self.beta), float(self.gamma), float(self.margin), self.sigma_)
         step = make_train_step(
-            hash_layer, generator, discriminator, g_opt, d_opt, weights, Xs.shape[1], bool(self.jit_compile)
+            hash_layer, generator, discriminator, g_opt, d_opt, weights, Xs.shape[1], bool(self.jit_compile),
+            bool(self.straight_through),
         )
         n = Xs.shape[0]
         n_batches = -(-n // self.batch_size)

@@ -63,6 +63,7 @@ def make_train_step(
     weights: LossWeights,
     n_features: int,
     jit_compile: bool = False,
+    straight_through: bool = False,
 ) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
     """Compile the training step of one model.
 
@@ -77,6 +78,9 @@ def make_train_step(
         ``d``, the width of the input signature.
     jit_compile : bool
         Compile the step with XLA.
+    straight_through : bool
+        Feed the generator the binary codes ``sgn(Wᵀx)`` in the forward pass, with the gradient of
+        ``tanh`` in the backward pass (a straight-through estimator); the paper feeds ``tanh(Wᵀx)``.
 
     Returns
     -------
@@ -93,7 +97,11 @@ def make_train_step(
     def step(x: tf.Tensor) -> dict[str, tf.Tensor]:
         with tf.GradientTape() as tape:
             b_relaxed = hash_layer(x)
-            sparse_code, x_hat = generator(b_relaxed)
+            if straight_through:
+                signs = tf.where(b_relaxed >= 0, 1.0, -1.0)
+                sparse_code, x_hat = generator(b_relaxed + tf.stop_gradient(signs - b_relaxed))
+            else:
+                sparse_code, x_hat = generator(b_relaxed)
             energy_real = energy_fake = loss_d = zero
             if use_discriminator:
                 with tape.stop_recording():

@@ -56,9 +56,8 @@ def soft_threshold(V: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
 
 def _lasso_prox_grad(A, Y, lam, n_iter, tol, accelerated):
     A, Y, single = _check_system(A, Y)
-    if np.ndim(lam) == 0:
-        if lam < 0:
-            raise ValueError(f"lam must be non-negative, got {lam}")
+    if not np.isfinite(lam) or lam < 0:
+        raise ValueError(f"lam must be a finite non-negative number, got {lam}")
     if n_iter <= 0:
         raise ValueError(f"n_iter must be positive, got {n_iter}")
     lipschitz = np.linalg.norm(A, 2) ** 2
@@ -189,7 +188,6 @@ def omp(A: np.ndarray, Y: np.ndarray, n_nonzero: int, *, tol: float = 1e-10) -> 
     y_norm = np.linalg.norm(Y, axis=0)
     active = np.ones(t, dtype=bool)
     n_selected = np.zeros(t, dtype=np.int64)
-    coef = np.zeros((t, 0))
     cols = np.arange(t)
     for step in range(n_nonzero):
         corr = np.abs(An.T @ residual)  # (n, t)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["PAPER_RESULTS_FILE", "paper_results", "paper_table2"]
+__all__ = ["PAPER_RESULTS_FILE", "paper_results", "paper_table2", "beside_paper"]
 
 PAPER_RESULTS_FILE = "paper_results.csv"
 _COLUMNS = ["table", "dataset", "method", "metric", "bits", "value"]
@@ -91,3 +91,49 @@ def paper_table2() -> pd.DataFrame:
     table = frame.pivot(index="method", columns="column", values="value")
     methods = list(dict.fromkeys(frame["method"]))  # paper order, not alphabetical
     return table.loc[methods, ["mAP 32", "mAP 64", "P@100 32", "P@100 64"]].rename_axis(columns=None)
+
+
+def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST") -> pd.DataFrame:
+    """Our measurements (mean over seeds) next to the paper's numbers for the same method and bits.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`sigah.experiments.summarize`: columns ``method`` (registry names such as
+        ``"itq"``), ``bits``, ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std`` for
+        ``precision_at_100``, ``map_pr_area``, ``map`` and ``map_stable``.
+    table : int
+        The paper's table to compare with (2: MNIST; 1: GIST1M, Deep1M, Tiny100K).
+    dataset : str
+        The dataset of that table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (method, bits): ``method`` (display name), ``bits``, ``seeds``, ``Pre@100``,
+        ``Pre@100 ±``, ``Pre@100 (paper)``, ``mAP (PR area)``, ``mAP (PR area) ±``, ``mAP (paper)``,
+        ``ranking mAP``, ``stable mAP``. The paper's "mAP" is set beside our PR-area mAP, the
+        definition its tables match (chapter "Binary codes and their evaluation"). Paper columns
+        are NaN where the paper has no number.
+    """
+    from sigah.plotting import method_label
+
+    paper = paper_results(table=table, dataset=dataset)
+    lookup = {(r.method, int(r.bits), r.metric): r.value for r in paper.itertuples()}
+    rows = []
+    for r in summary.itertuples():
+        name = method_label(r.method)
+        rows.append({
+            "method": name,
+            "bits": int(r.bits),
+            "seeds": int(r.n_seeds),
+            "Pre@100": r.precision_at_100_mean,
+            "Pre@100 ±": r.precision_at_100_std,
+            "Pre@100 (paper)": lookup.get((name, int(r.bits), "precision_at_100"), float("nan")),
+            "mAP (PR area)": r.map_pr_area_mean,
+            "mAP (PR area) ±": r.map_pr_area_std,
+            "mAP (paper)": lookup.get((name, int(r.bits), "map"), float("nan")),
+            "ranking mAP": r.map_mean,
+            "stable mAP": r.map_stable_mean,
+        })
+    return pd.DataFrame(rows)

@@ -60,3 +60,24 @@ def test_table2_pivot():
     assert list(table.index) == ["LSH", "ITQ", "SpH", "BA", "SGH", "OCH", "SiGAH"]
     assert table.loc["OCH", "P@100 32"] == 0.7649
     assert table.loc["SpH", "mAP 64"] == 0.4894
+
+
+def test_beside_paper_matches_methods_and_bits():
+    import pandas as pd
+
+    from sigah.experiments import summarize
+    from sigah.paper import beside_paper
+
+    records = pd.DataFrame({
+        "method": ["itq", "itq", "lsh", "qolsh"], "bits": [32, 32, 64, 784], "seed": [0, 1, 0, 0],
+        "map": [0.5, 0.6, 0.4, 0.3], "map_stable": [0.5, 0.6, 0.4, 0.3], "map_pr_area": [0.40, 0.42, 0.38, 0.2],
+        "precision_at_100": [0.8, 0.9, 0.7, 0.6], "fit_seconds": [1.0, 1.0, 0.1, 0.1],
+    })
+    table = beside_paper(summarize(records), table=2, dataset="MNIST")
+    itq = table[(table.method == "ITQ") & (table.bits == 32)].iloc[0]
+    assert itq["seeds"] == 2
+    assert abs(itq["Pre@100"] - 0.85) < 1e-12 and abs(itq["mAP (PR area)"] - 0.41) < 1e-12
+    assert itq["Pre@100 (paper)"] == 0.8255 and itq["mAP (paper)"] == 0.4223
+    lsh = table[table.method == "LSH"].iloc[0]
+    assert lsh["mAP (paper)"] == 0.3598
+    assert table[table.method == "QoLSH"]["mAP (paper)"].isna().all()  # not in Table 2

@@ -125,7 +125,7 @@ def test_generator_names_parse_and_bad_names_raise():
 
 
 # -- one training step -----------------------------------------------------------------------
-def _one_step(trainable_A: bool = False, use_discriminator: bool = True):
+def _one_step(trainable_A: bool = False, use_discriminator: bool = True, quantization: float = 0.0):
     rng = np.random.default_rng(2)
     d, k, m = 6, 8, 12
     hash_layer = HashLayer((rng.standard_normal((d, k)) / np.sqrt(d)).astype(np.float32))
@@ -135,7 +135,7 @@ def _one_step(trainable_A: bool = False, use_discriminator: bool = True):
     g_opt.build([hash_layer.W] + gen.weights)
     if disc:
         d_opt.build(disc.weights)
-    weights = training.LossWeights(alpha=0.1, beta=0.2, gamma=0.3, margin=1.0, sigma=2.0)
+    weights = training.LossWeights(alpha=0.1, beta=0.2, gamma=0.3, margin=1.0, sigma=2.0, quantization=quantization)
     step = training.make_train_step(hash_layer, gen, disc, g_opt, d_opt, weights, d)
     before = {
         "W": hash_layer.W.numpy().copy(), "V": gen.V.numpy().copy(), "c": gen.c.numpy().copy(),
@@ -165,6 +165,13 @@ def test_step_total_is_weighted_sum_of_terms():
     expected = out["reconstruction"] + 0.1 * out["sparsity"] + 0.2 * out["graph"] + 0.3 * out["adversarial"]
     assert np.isclose(out["generator_loss"], expected, rtol=1e-5)
     assert out["adversarial"] > 0 and out["discriminator_loss"] > 0
+
+
+def test_quantization_weight_adds_its_term():
+    _, _, out = _one_step(quantization=0.5)
+    expected = (out["reconstruction"] + 0.1 * out["sparsity"] + 0.2 * out["graph"] + 0.3 * out["adversarial"]
+                + 0.5 * out["quantization_error"])
+    assert np.isclose(out["generator_loss"], expected, rtol=1e-5)
 
 
 def test_step_without_discriminator_has_no_adversarial_term():
@@ -314,6 +321,7 @@ def test_taylor_bound_of_eq19_holds_on_the_model(fitted):
         ({"beta": -1.0}, "beta must be"),
         ({"gamma": float("nan")}, "gamma must be"),
         ({"margin": -0.5}, "margin must be"),
+        ({"quantization_weight": -1}, "quantization_weight must be"),
         ({"sigma": 0.0}, "sigma must be a positive number"),
         ({"batch_size": 1}, "batch_size must be an integer >= 2"),
         ({"epochs": -1}, "epochs must be"),

@@ -76,6 +76,9 @@ class SiGAH(Hasher):
         Weight of the adversarial term ``D(x̂)`` in the hash/generator loss (Eq. 20), ≥ 0.
     margin : float
         EBGAN margin μ of the discriminator loss (Eq. 21), ≥ 0, in units of the mean feature variance.
+    quantization_weight : float
+        Weight λ of the quantisation error ``mean (sgn(b̃) − b̃)²`` (the λ term of the paper's bound, Eq. 10,
+        which the paper drops: 0 by default), ≥ 0.
     sigma : float or None
         Bandwidth σ of the graph similarities (in standardised units); None: the median pairwise
         distance of 2,000 training points times ``sigma_scale``.
@@ -137,9 +140,10 @@ class SiGAH(Hasher):
 
     name = "sigah"
     _param_names = (
-        "n_bits", "seed", "m", "m_ratio", "alpha", "beta", "gamma", "margin", "sigma", "sigma_scale", "batch_size", "epochs",
-        "learning_rate", "adam_beta1", "weight_decay", "activation", "generator", "use_discriminator",
-        "trainable_A", "discriminator_hidden", "init", "straight_through", "jit_compile", "progress",
+        "n_bits", "seed", "m", "m_ratio", "alpha", "beta", "gamma", "margin", "quantization_weight", "sigma",
+        "sigma_scale", "batch_size", "epochs", "learning_rate", "adam_beta1", "weight_decay", "activation",
+        "generator", "use_discriminator", "trainable_A", "discriminator_hidden", "init", "straight_through",
+        "jit_compile", "progress",
     )
 
     def __init__(
@@ -152,6 +156,7 @@ class SiGAH(Hasher):
         beta: float = 1e-2,
         gamma: float = 1e-2,
         margin: float = 1.0,
+        quantization_weight: float = 0.0,
         sigma: float | None = None,
         sigma_scale: float = 1.0,
         batch_size: int = 256,
@@ -176,6 +181,7 @@ class SiGAH(Hasher):
         self.beta = beta
         self.gamma = gamma
         self.margin = margin
+        self.quantization_weight = quantization_weight
         self.sigma = sigma
         self.sigma_scale = sigma_scale
         self.batch_size = batch_size
@@ -204,7 +210,7 @@ class SiGAH(Hasher):
             raise ValueError(f"m_ratio must be a positive number, got {self.m_ratio!r}")
         if isinstance(self.sigma_scale, bool) or not isinstance(self.sigma_scale, (int, float, np.number)) or not self.sigma_scale > 0:
             raise ValueError(f"sigma_scale must be a positive number, got {self.sigma_scale!r}")
-        for name in ("alpha", "beta", "gamma", "margin", "weight_decay"):
+        for name in ("alpha", "beta", "gamma", "margin", "quantization_weight", "weight_decay"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
@@ -320,7 +326,10 @@ class SiGAH(Hasher):
         g_opt.build([hash_layer.W] + generator.weights)
         if discriminator is not None:
             d_opt.build(discriminator.weights)
-        weights = LossWeights(float(self.alpha), float(self.beta), float(self.gamma), float(self.margin), self.sigma_)
+        weights = LossWeights(
+            float(self.alpha), float(self.beta), float(self.gamma), float(self.margin), self.sigma_,
+            float(self.quantization_weight),
+        )
         step = make_train_step(
             hash_layer, generator, discriminator, g_opt, d_opt, weights, Xs.shape[1], bool(self.jit_compile),
             bool(self.straight_through),

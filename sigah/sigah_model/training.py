@@ -45,13 +45,18 @@ STEP_OUTPUTS = (
 
 @dataclass(frozen=True)
 class LossWeights:
-    """Weights of Eq. 20-21: α (L1 sparsity), β (graph), γ (adversarial), μ (margin), σ (graph bandwidth)."""
+    """Weights of Eq. 20-21: α (L1 sparsity), β (graph), γ (adversarial), μ (margin), σ (graph bandwidth).
+
+    ``quantization`` (λ) weights the quantisation error ``‖sgn(b̃) − b̃‖²`` of Eq. 10/19, which the paper
+    drops from the objective (0 by default).
+    """
 
     alpha: float
     beta: float
     gamma: float
     margin: float
     sigma: float
+    quantization: float = 0.0
 
 
 def make_train_step(
@@ -90,6 +95,7 @@ def make_train_step(
     """
     alpha, beta, gamma = (tf.constant(v, tf.float32) for v in (weights.alpha, weights.beta, weights.gamma))
     margin, sigma = tf.constant(weights.margin, tf.float32), tf.constant(weights.sigma, tf.float32)
+    lam = tf.constant(weights.quantization, tf.float32)
     generator_variables = [hash_layer.W] + generator.weights
     use_discriminator = discriminator is not None
     zero = tf.constant(0.0, tf.float32)
@@ -120,7 +126,10 @@ def make_train_step(
                 with tape.stop_recording():
                     graph = graph_loss(x, b_relaxed, sigma)
             adversarial = tf.reduce_mean(discriminator(x_hat)) if use_discriminator else zero
+            quantization = quantization_error(b_relaxed)
             total = reconstruction + alpha * sparsity + beta * graph + gamma * adversarial
+            if weights.quantization > 0:
+                total = total + lam * quantization
         grads = tape.gradient(total, generator_variables)
         generator_optimizer.apply_gradients(zip(grads, generator_variables))
         return {
@@ -133,7 +142,7 @@ def make_train_step(
             "energy_real": energy_real,
             "energy_fake": energy_fake,
             "reconstruction_error": reconstruction,
-            "quantization_error": quantization_error(b_relaxed),
+            "quantization_error": quantization,
         }
 
     signature = [tf.TensorSpec(shape=(None, n_features), dtype=tf.float32)]

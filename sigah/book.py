@@ -8,7 +8,7 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
    from the repository root as working directory, with the parameters of the chosen size:
    ``full`` runs the defaults of the chapter's ``parameters`` cell (the paper's protocol),
    ``ci`` overrides them with the ``sigah: ci:`` block of the chapter's front matter;
-3. hides papermill's injected-parameters cell (``remove-cell`` tag);
+3. hides papermill's injected-parameters cell (``remove-cell`` tag) and TensorFlow's start-up banner;
 4. writes ``book/status.md``: each chapter's size, parameters, run time and the versions used;
 5. runs ``jupyter-book build -W -n --keep-going`` on the staging folder into ``_build/html``.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -118,16 +119,36 @@ def _execute(md_path: Path, out_path: Path, parameters: dict[str, Any], cwd: Pat
         unexecuted.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     if out_path.exists():
-        _hide_injected_parameters(out_path)
+        _tidy_outputs(out_path)
     return seconds, error
 
 
-def _hide_injected_parameters(ipynb: Path) -> None:
+# TensorFlow's C++ start-up banner, written to the kernel's stderr on first import: it says
+# nothing about the chapter, so it is dropped from the published outputs.
+_STARTUP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on.*)\n?",
+    re.MULTILINE,
+)
+
+
+def _tidy_outputs(ipynb: Path) -> None:
+    """Hide papermill's injected-parameters cell and drop TensorFlow's start-up banner."""
     nb = json.loads(ipynb.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = _STARTUP_NOISE.sub("", "".join(out.get("text", "")))
+                if not text.strip():
+                    continue
+                out["text"] = text
+            outputs.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = outputs
     atomic_write_text(ipynb, json.dumps(nb, indent=1, ensure_ascii=False))
 
 

@@ -108,3 +108,24 @@ def test_unknown_chapter_is_a_clear_error(tiny_book):
 def test_bad_size_rejected(tiny_book):
     with pytest.raises(ValueError, match="size must be 'ci' or 'full'"):
         build_book("huge", root=tiny_book)
+
+
+def test_tensorflow_banner_is_dropped_from_outputs(tmp_path):
+    from sigah.book import _tidy_outputs
+
+    banner = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796004764.836524   17938 port.cc:153] oneDNN custom operations are on. You may see x.\n"
+    )
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [
+            {"output_type": "stream", "name": "stderr", "text": banner},
+            {"output_type": "stream", "name": "stderr", "text": banner + "UserWarning: real problem\n"},
+            {"output_type": "stream", "name": "stdout", "text": "result 42\n"},
+        ]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    _tidy_outputs(path)
+    outputs = json.loads(path.read_text())["cells"][0]["outputs"]
+    assert [o["text"] for o in outputs] == ["UserWarning: real problem\n", "result 42\n"]

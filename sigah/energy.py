@@ -228,7 +228,7 @@ def train_ebgan(
     probe = real[rng.choice(len(real), size=min(len(real), 500), replace=False)]
     steps = range(n_steps)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
         steps = tqdm(steps, desc=f"EBGAN (margin {margin:g})")
     for step in steps:

@@ -299,7 +299,7 @@ def phase_transition(
     rates = np.zeros((len(sparsities), len(measurements)))
     cells = [(i, j) for i in range(len(sparsities)) for j in range(len(measurements))]
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
         cells = tqdm(cells, desc=f"phase transition ({solver if isinstance(solver, str) else 'custom'})")
     for i, j in cells:

@@ -38,7 +38,7 @@ Deviations and choices (documented in the chapter):
 from __future__ import annotations
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
 

@@ -35,7 +35,7 @@ import os
 from functools import lru_cache
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
 

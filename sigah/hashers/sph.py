@@ -30,7 +30,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.codes import unpack_bits
 from sigah.hashers.base import Hasher

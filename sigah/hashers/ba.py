@@ -18,7 +18,8 @@ minimised by alternation over an increasing schedule ``μ₀ < μ₁ < …``:
   changes, at most ``max_sweeps``), vectorised over all points at once;
 * stop when ``Z = h(X)`` (then ``E_Q = E_BA``): further iterations would not change the model.
 
-``Z`` starts at the ITQ codes of the training set, as in the paper.
+``Z`` starts at the ITQ codes of the training set, as in the paper (the ITQ rotation is
+learned on a random sample of ``init_sample`` points, then applied to all of them).
 
 Deviations and choices (documented in the chapter):
 
@@ -173,6 +174,8 @@ class BinaryAutoencoder(Hasher):
         (default ``1e-4``).
     itq_iter : int
         Iterations of the ITQ initialisation (default 50).
+    init_sample : int
+        Training points the ITQ initialisation is fitted on (default 20 000; all when fewer).
     progress : bool
         Show a progress bar.
 
@@ -197,7 +200,7 @@ class BinaryAutoencoder(Hasher):
     name = "ba"
     _param_names = (
         "n_bits", "seed", "n_iter", "mu0_scale", "mu_factor", "z_step", "enumerate_max_bits",
-        "max_sweeps", "ridge", "itq_iter", "progress",
+        "max_sweeps", "ridge", "itq_iter", "init_sample", "progress",
     )
 
     def __init__(
@@ -212,6 +215,7 @@ class BinaryAutoencoder(Hasher):
         max_sweeps: int = 100,
         ridge: float = 1e-4,
         itq_iter: int = 50,
+        init_sample: int = 20_000,
         progress: bool = False,
     ) -> None:
         super().__init__(n_bits=n_bits, seed=seed)
@@ -223,10 +227,11 @@ class BinaryAutoencoder(Hasher):
         self.max_sweeps = max_sweeps
         self.ridge = ridge
         self.itq_iter = itq_iter
+        self.init_sample = init_sample
         self.progress = progress
 
     def _validate_params(self) -> None:
-        for name in ("n_iter", "max_sweeps", "enumerate_max_bits"):
+        for name in ("n_iter", "max_sweeps", "enumerate_max_bits", "init_sample"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -288,7 +293,9 @@ class BinaryAutoencoder(Hasher):
         Xc = X - self.mean_
         sq_norms = np.einsum("nd,nd->n", Xc, Xc, dtype=np.float64)
         mu = self.mu0_scale * float(sq_norms.mean())
-        itq = ITQ(n_bits=self.n_bits, seed=self.seed, n_iter=self.itq_iter).fit(X)
+        rng = self._rng()
+        sample = X if n <= self.init_sample else X[np.sort(rng.choice(n, self.init_sample, replace=False))]
+        itq = ITQ(n_bits=self.n_bits, seed=self.seed, n_iter=self.itq_iter).fit(sample)
         Z = itq.encode_bits(X).astype(np.float64)
         solve_classifiers = self._classifier_solver(Xc)
         use_enumeration = self.z_step == "enumerate" or (

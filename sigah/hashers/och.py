@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
@@ -234,6 +235,12 @@ class OrdinalConstraintHashing(Hasher):
 
     # -- training ------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray) -> None:
+        # Every step works on small matrices (a batch of 256, a d × k QR): threaded BLAS only
+        # adds synchronisation there, and on a busy machine it made training 50-80× slower.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._fit_single_thread(X)
+
+    def _fit_single_thread(self, X: np.ndarray) -> None:
         n, d = X.shape
         k = self.n_bits
         if k > d:

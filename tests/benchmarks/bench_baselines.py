@@ -9,7 +9,9 @@ of ``fit`` and of ``encode`` and, with ``--quality``, Pre@100 and the PR area ov
 
 Target: each method trains faster than the paper's Table 3 reports for its smallest dataset
 (Deep1M, 1M × 256; the paper's CPU is not named). Table 3 has no SpH, LSH or QoLSH row.
-The machine is shared: the load average at start and end is printed with the table.
+The machine is shared: the load average at start and end is printed with the table. BLAS runs
+single-threaded by default (``--blas-threads``): with other jobs on the two cores, threaded
+OpenBLAS spends its time waiting for preempted threads (ITQ's fit went from about 5 s to 60 s).
 
 Usage::
 
@@ -46,11 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--quality", action="store_true", help="also score Pre@100 and the PR area")
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads (default 1, see above)")
     parser.add_argument("--out", default="runs/baselines/bench_baselines.csv", help="raw rows as CSV")
     args = parser.parse_args(argv)
 
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=args.blas_threads, user_api="blas")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+          f"load average {os.getloadavg()[0]:.1f}, BLAS threads {args.blas_threads}", flush=True)
     protocol = make_protocol(load_dataset("mnist"), n_queries=1000, seed=0)
     print(protocol.description, flush=True)
     groundtruth = None

@@ -20,8 +20,7 @@ hold both points), and the plain Hamming distance. The distance is chosen by the
 are the same for both.
 
 Choices where the published method is open: training runs on a random subsample of
-``n_train`` points (the published code trains on a sample; its size is not fixed by the
-paper), the overlaps are counted with one float32 matrix product of the 0/1 membership
+``n_train`` points (the paper does not fix the training-set size), the overlaps are counted with one float32 matrix product of the 0/1 membership
 matrix, and the convention for ``|a ∧ b| = 0`` is documented in :func:`spherical_hamming_distances`.
 """
 

@@ -277,6 +277,37 @@ def test_save_load_round_trip_is_identical(tmp_path, generator):
         assert loaded.measurement_matrix_ is None
 
 
+def test_continuation_schedule_is_applied_folded_into_W_and_saved(tmp_path):
+    kwargs = dict(n_bits=8, seed=2, epochs=3, batch_size=32, progress=False)
+    model = SiGAH(tanh_scale_start=2.0, tanh_scale_end=50.0, learning_rate_decay=0.25, **kwargs).fit(X_TINY)
+    # geometric from start to end over the epochs, and so is the learning rate
+    assert np.allclose(model.history_["tanh_scale"], [2.0, 10.0, 50.0])
+    assert np.allclose(model.history_["learning_rate"], [1e-3, 5e-4, 2.5e-4])
+    # the steeper relaxation is what the quantisation error of the history measures: it shrinks
+    assert model.history_["quantization_error"][-1] < 0.5 * model.history_["quantization_error"][0]
+    # the last scale is folded into W, so that the saved model is tanh(Wᵀx) of the paper
+    assert model._networks[0].scale.numpy() == 1.0
+    u = model.project(X_TINY)
+    quantization = np.mean((np.where(u >= 0, 1.0, -1.0) - model.relaxed_codes(X_TINY)) ** 2)
+    assert quantization < 0.5 * np.mean((np.where(u >= 0, 1.0, -1.0) - np.tanh(u / 50.0)) ** 2)
+    # the defaults keep the paper's fixed relaxation tanh(Wᵀx)
+    plain = SiGAH(**kwargs).fit(X_TINY)
+    assert plain.history_["tanh_scale"] == [1.0, 1.0, 1.0] and not np.allclose(plain.W_, model.W_)
+    loaded = Hasher.load(model.save(tmp_path / "continuation.npz"))
+    assert loaded.tanh_scale_start == 2.0 and loaded.tanh_scale_end == 50.0 and loaded.learning_rate_decay == 0.25
+    assert np.array_equal(loaded.encode(X_TINY), model.encode(X_TINY))
+    assert np.allclose(loaded.relaxed_codes(X_TINY), model.relaxed_codes(X_TINY))
+    assert loaded.history_["tanh_scale"] == model.history_["tanh_scale"]
+
+
+def test_hash_layer_relaxation_uses_its_scale():
+    W = (RNG.standard_normal((12, 8)) / np.sqrt(12)).astype(np.float32)
+    layer = HashLayer(W)
+    layer.scale.assign(7.0)
+    x = X_TINY[:4]
+    assert np.allclose(layer(tf.constant(x)).numpy(), np.tanh(7.0 * (x @ W)), atol=1e-6)
+
+
 def test_without_discriminator_energy_is_unavailable():
     model = SiGAH(n_bits=8, use_discriminator=False, **SMALL).fit(X_TINY)
     assert model.history_["adversarial"] == [0.0, 0.0]
@@ -327,6 +358,10 @@ def test_taylor_bound_of_eq19_holds_on_the_model(fitted):
         ({"epochs": -1}, "epochs must be"),
         ({"learning_rate": 0}, "learning_rate must be"),
         ({"adam_beta1": 1.0}, "adam_beta1 must be"),
+        ({"learning_rate_decay": 0.0}, "learning_rate_decay must be in"),
+        ({"learning_rate_decay": 2.0}, "learning_rate_decay must be in"),
+        ({"tanh_scale_start": 0.0}, "tanh_scale_start must be a finite number > 0"),
+        ({"tanh_scale_end": float("inf")}, "tanh_scale_end must be"),
         ({"activation": "gelu"}, "activation must be one of"),
         ({"generator": "cnn"}, "generator must be"),
         ({"use_discriminator": "yes"}, "use_discriminator must be True or False"),

@@ -93,6 +93,10 @@ def _gaussian(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray
 class HashLayer(tf.Module):
     """Linear hash layer ``u = Wᵀx`` (rows: ``x @ W``), relaxed by tanh (Eq. 18, eq-relaxation).
 
+    The relaxation is ``tanh(s · u)`` with a non-trainable scale ``s`` (1 by default, the paper's
+    ``tanh(Wᵀx)``); a continuation schedule raises ``s`` during training so that ``tanh(s u)`` tends to
+    ``sgn(u)``, and the final ``s`` is folded into ``W`` afterwards (``tanh((sW)ᵀx)``, the same model).
+
     Parameters
     ----------
     W : numpy.ndarray, shape (d, k), float32
@@ -101,14 +105,15 @@ class HashLayer(tf.Module):
     def __init__(self, W: np.ndarray) -> None:
         super().__init__(name="hash_layer")
         self.W = tf.Variable(W, name="W")
+        self.scale = tf.Variable(1.0, trainable=False, name="tanh_scale", dtype=tf.float32)
 
     def preactivation(self, x: tf.Tensor) -> tf.Tensor:
         """``u = Wᵀx``, shape (n, k)."""
         return tf.matmul(x, self.W)
 
     def __call__(self, x: tf.Tensor) -> tf.Tensor:
-        """Relaxed codes ``b̃ = tanh(Wᵀx)``, shape (n, k)."""
-        return tf.tanh(self.preactivation(x))
+        """Relaxed codes ``b̃ = tanh(s · Wᵀx)``, shape (n, k)."""
+        return tf.tanh(self.scale * self.preactivation(x))
 
 
 class SparseGenerator(tf.Module):

@@ -9,11 +9,13 @@ training seconds, beside the paper's Table 2. All methods run in the same proces
 Usage::
 
     nice -n 5 .venv/bin/python tests/benchmarks/bench_sigah.py [--seeds 3] [--bits 32 64] [--methods sigah itq sgh]
+        [--sigah-params '{"tanh_scale_end": 100}']
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--bits", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--methods", nargs="+", default=["sigah", "itq", "sgh"])
+    parser.add_argument("--sigah-params", default="{}",
+                        help='JSON of SiGAH arguments replacing defaults, e.g. \'{"tanh_scale_end": 100}\'')
     parser.add_argument("--out", default="runs/sigah/bench_sigah.csv", help="where to write the raw records")
     args = parser.parse_args(argv)
 
@@ -62,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
           f"methods {methods}" + (f" (not installed: {skipped})" if skipped else ""), flush=True)
     protocol = make_protocol(load_dataset("mnist"), n_queries=1000, seed=0)
     print(protocol.description, flush=True)
+    print(f"SiGAH arguments besides the defaults: {args.sigah_params}", flush=True)
 
     def show(record: dict) -> None:
         print(f"  {record['method']:>6} {record['bits']:>3} bits seed {record['seed']}: "
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     records = run_grid(
         protocol, methods, args.bits, repeats=args.seeds, seed=0, k=1000,
-        params={"sigah": {"progress": False}}, progress=False, on_record=show,
+        params={"sigah": {**json.loads(args.sigah_params), "progress": False}}, progress=False, on_record=show,
     )
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     records.to_csv(args.out, index=False)

@@ -21,6 +21,11 @@ are tabulated in :data:`sigah.hashers.sigah.DEFAULTS_RATIONALE` together with th
 choice. In short: β and γ above 1e-2 hurt, α hardly matters, μ = 0.5 was the best margin, the
 learning rate 1e-3 beats 3e-4 and 3e-3, and quality still grows with the number of epochs.
 No configuration beat ITQ's Pre@100 on this split.
+
+``--base defaults --stage continuation`` (and JSON stages on the same base, ``--seeds 3`` for mean ±
+std) starts from the class defaults and tries the continuation of the relaxation ``tanh(s_t Wᵀx)``
+(``tanh_scale_end``) and learning-rate decay; its results, with the full-protocol check of
+``bench_sigah.py --sigah-params '{"tanh_scale_end": 100}'``, are in the same rationale.
 """
 
 from __future__ import annotations
@@ -53,9 +58,16 @@ def validation_protocol(n_train: int, n_val: int, seed: int = 123):
     return make_protocol(subset, n_queries=n_val, seed=seed)
 
 
-def configurations(stage: str, epochs: int) -> list[tuple[str, dict]]:
-    """(label, SiGAH arguments) pairs: the base and one-factor-at-a-time changes."""
-    base = dict(alpha=1e-3, beta=1e-2, gamma=1e-2, margin=1.0, learning_rate=1e-3, epochs=epochs)
+def configurations(stage: str, epochs: int, base_name: str = "sweep") -> list[tuple[str, dict]]:
+    """(label, SiGAH arguments) pairs: the base and one-factor-at-a-time changes.
+
+    ``base_name="sweep"`` is the starting point of the first sweep; ``"defaults"`` the class defaults
+    (with ``epochs``), the starting point of the continuation stage.
+    """
+    if base_name == "defaults":
+        base = dict(epochs=epochs)
+    else:
+        base = dict(alpha=1e-3, beta=1e-2, gamma=1e-2, margin=1.0, learning_rate=1e-3, epochs=epochs)
     if stage == "one":
         changes = [("base", {})]
         changes += [(f"beta={v:g}", {"beta": v}) for v in (0.0, 1e-3, 1e-1)]
@@ -72,6 +84,11 @@ def configurations(stage: str, epochs: int) -> list[tuple[str, dict]]:
             ("beta=gamma=1e-3, margin=0.5", {"beta": 1e-3, "gamma": 1e-3, "margin": 0.5}),
             ("batch=128", {"batch_size": 128}),
         ]
+    elif stage == "continuation":
+        changes = [("defaults", {})]
+        changes += [(f"tanh_scale 1->{v:g}", {"tanh_scale_start": 1.0, "tanh_scale_end": v}) for v in (10.0, 30.0, 100.0)]
+        changes += [("lr decay 0.1", {"learning_rate_decay": 0.1})]
+        changes += [("tanh_scale 1->30, lr decay 0.1", {"tanh_scale_end": 30.0, "learning_rate_decay": 0.1})]
     else:
         changes = [(label, kw) for label, kw in json.loads(stage)]
     return [(label, {**base, **kw}) for label, kw in changes]
@@ -84,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-train", type=int, default=20000)
     parser.add_argument("--n-val", type=int, default=500)
     parser.add_argument("--k", type=int, default=300)
-    parser.add_argument("--stage", default="one", help="'one', 'extra', or a JSON list of [label, {args}] pairs")
+    parser.add_argument("--stage", default="one",
+                        help="'one', 'extra', 'continuation', or a JSON list of [label, {args}] pairs")
+    parser.add_argument("--base", choices=["sweep", "defaults"], default="sweep",
+                        help="configuration the stage changes: the first sweep's base or the class defaults")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds 0 .. seeds-1 of every configuration")
     parser.add_argument("--no-itq", action="store_true", help="skip the ITQ reference row")
     args = parser.parse_args(argv)
 
@@ -94,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
           f"K = {args.k}, {args.bits} bits", flush=True)
     rows = []
     jobs = [] if args.no_itq else [("ITQ (reference)", "itq", {})]
-    jobs += [(label, "sigah", {**kw, "progress": False}) for label, kw in configurations(args.stage, args.epochs)]
-    for label, method, params in jobs:
-        hasher = make_hasher(method, args.bits, seed=0, **params)
+    jobs += [(label, "sigah", {**kw, "progress": False}) for label, kw in configurations(args.stage, args.epochs, args.base)]
+    for (label, method, params), seed in ((job, seed) for job in jobs for seed in range(args.seeds)):
+        hasher = make_hasher(method, args.bits, seed=seed, **params)
         start = time.perf_counter()
         hasher.fit(protocol.train)
         seconds = time.perf_counter() - start
@@ -105,13 +126,21 @@ def main(argv: list[str] | None = None) -> int:
         last = {k: (history.get(k) or [np.nan])[-1] for k in ("reconstruction_error", "quantization_error",
                                                               "energy_real", "energy_fake")}
         rows.append({
-            "config": label, "P@100": scores["precision_at_100"], "mAP(PR area)": scores["map_pr_area"],
+            "config": label, "bits": args.bits, "seed": seed, "P@100": scores["precision_at_100"], "mAP(PR area)": scores["map_pr_area"],
             "mAP": scores["map"], "fit_s": seconds, "rec": last["reconstruction_error"],
             "quant": last["quantization_error"], "E_real": last["energy_real"], "E_fake": last["energy_fake"],
         })
         print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1, float_format="%.4f"), flush=True)
     print()
-    print(pd.DataFrame(rows).to_string(index=False, float_format="%.4f"))
+    frame = pd.DataFrame(rows)
+    print(frame.to_string(index=False, float_format="%.4f"))
+    if args.seeds > 1:
+        grouped = frame.groupby("config", sort=False)[["P@100", "mAP(PR area)", "mAP", "fit_s", "quant"]]
+        mean, std = grouped.mean(), grouped.std(ddof=1)
+        print()
+        print(f"mean ± std over {args.seeds} seeds:")
+        print(pd.DataFrame({c: [f"{m:.4f} ± {s:.4f}" for m, s in zip(mean[c], std[c])] for c in mean.columns},
+                           index=mean.index).to_string())
     return 0
 
 

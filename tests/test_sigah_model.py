@@ -290,8 +290,10 @@ def test_continuation_schedule_is_applied_folded_into_W_and_saved(tmp_path):
     u = model.project(X_TINY)
     quantization = np.mean((np.where(u >= 0, 1.0, -1.0) - model.relaxed_codes(X_TINY)) ** 2)
     assert quantization < 0.5 * np.mean((np.where(u >= 0, 1.0, -1.0) - np.tanh(u / 50.0)) ** 2)
-    # the defaults keep the paper's fixed relaxation tanh(Wᵀx)
-    plain = SiGAH(**kwargs).fit(X_TINY)
+    # the defaults anneal from 1 to 100; tanh_scale_end=1 keeps the paper's fixed relaxation tanh(Wᵀx)
+    default = SiGAH(**kwargs).fit(X_TINY)
+    assert np.allclose(default.history_["tanh_scale"], [1.0, 10.0, 100.0])
+    plain = SiGAH(tanh_scale_end=1.0, **kwargs).fit(X_TINY)
     assert plain.history_["tanh_scale"] == [1.0, 1.0, 1.0] and not np.allclose(plain.W_, model.W_)
     loaded = Hasher.load(model.save(tmp_path / "continuation.npz"))
     assert loaded.tanh_scale_start == 2.0 and loaded.tanh_scale_end == 50.0 and loaded.learning_rate_decay == 0.25

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sigah.validation import check_matrix
 from sigah.readers import (
     SUPPORTED_EXTENSIONS,
     load_array,
@@ -243,12 +244,12 @@ class Dataset:
 
     def __post_init__(self) -> None:
         what = f"dataset {self.name!r}"
-        features = _as_matrix(self.features, f"{what} features")
+        features = check_matrix(self.features, f"{what} features")
         n, dim = features.shape
         labels = None if self.labels is None else _as_labels(self.labels, n, f"{what} labels")
         queries = None
         if self.queries is not None:
-            queries = _as_matrix(self.queries, f"{what} queries")
+            queries = check_matrix(self.queries, f"{what} queries")
             if queries.shape[1] != dim:
                 raise ValueError(f"{what}: features have dimension {dim}, queries have dimension {queries.shape[1]}")
         groundtruth = None
@@ -290,35 +291,12 @@ class Dataset:
         return f"Dataset(name={self.name!r}, n={self.n}, dim={self.dim}, {', '.join(extras)})"
 
 
-def _check_finite(array: np.ndarray, what: str) -> None:
-    bad = ~np.isfinite(array)
-    count = int(np.count_nonzero(bad))
-    if count:
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{what}: {count} non-finite value(s) (NaN or inf), first at index {first}")
-
-
-def _as_matrix(array: np.ndarray, what: str) -> np.ndarray:
-    """Validate a 2-D array of finite real vectors; return it as C-contiguous float32 (no copy if it is one)."""
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise ValueError(f"{what}: expected a 2-D array of vectors (n, d), got shape {array.shape}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{what}: expected at least one vector of at least one dimension, got shape {array.shape}")
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
-        raise ValueError(f"{what}: expected real numbers, got dtype {array.dtype}")
-    matrix = np.ascontiguousarray(array, dtype=np.float32)
-    # Checked after the cast: float64 values beyond float32's range become inf too.
-    _check_finite(matrix, what)
-    return matrix
-
-
 def _as_features(array: np.ndarray, what: str) -> np.ndarray:
     """Vectors read from a file: images (n, h, w) flattened, validated, copied into memory of their own."""
     array = np.asarray(array)
     if array.ndim > 2:
         array = array.reshape(array.shape[0], -1)
-    features = _as_matrix(array, what)
+    features = check_matrix(array, what)
     if isinstance(features, np.memmap) or isinstance(features.base, np.memmap):
         features = np.array(features)  # own the memory, so the file is not held open
     return features

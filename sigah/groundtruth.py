@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
+from sigah.validation import check_matrix
 from sigah.storage import atomic_save_npz
 
 __all__ = ["euclidean_ground_truth", "ground_truth_cache_key"]
@@ -78,8 +79,8 @@ def euclidean_ground_truth(
     ValueError
         On non-2-D or non-finite inputs, different dimensions, or ``k`` out of range.
     """
-    queries = _check_vectors(queries, "queries")
-    database = _check_vectors(database, "database")
+    queries = check_matrix(queries, "queries", dtype=None)
+    database = check_matrix(database, "database", dtype=None)
     if queries.shape[1] != database.shape[1]:
         raise ValueError(
             f"queries have dimension {queries.shape[1]} but the database has dimension {database.shape[1]}"
@@ -179,14 +180,3 @@ def _read_cache(path: Path, key: str, shape: tuple[int, int], n_database: int) -
     return indices
 
 
-def _check_vectors(array: np.ndarray, name: str) -> np.ndarray:
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n, d), got shape {array.shape}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {array.shape}")
-    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise ValueError(f"{name} must hold real numbers, got dtype {array.dtype}")
-    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from sigah import cs
-from sigah.mlp import MLP
 
 
 # -- measurements -----------------------------------------------------------------------------

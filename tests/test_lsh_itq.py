@@ -107,7 +107,7 @@ def test_encode_checks_dimension_and_fit(data):
 def test_nan_rejected(data):
     bad = data.copy()
     bad[3, 4] = np.nan
-    with pytest.raises(ValueError, match="1 NaN or infinite"):
+    with pytest.raises(ValueError, match="NaN or infinite values: 1 of them"):
         LSH(n_bits=8).fit(bad)
 
 

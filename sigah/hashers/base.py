@@ -30,6 +30,7 @@ import numpy as np
 
 from sigah.codes import pack_bits
 from sigah.storage import atomic_save_npz
+from sigah.validation import check_matrix
 
 __all__ = ["Hasher", "NotFittedError", "check_n_bits", "check_features"]
 
@@ -78,17 +79,7 @@ def check_features(X: Any, *, name: str = "X", n_features: int | None = None) ->
     -------
     numpy.ndarray, shape (n, d), float32
     """
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features), got shape {X.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape}); expected at least one row and one column")
-    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
-        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    if not np.isfinite(X).all():
-        bad = int(np.count_nonzero(~np.isfinite(X)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite values; clean the data first")
+    X = check_matrix(X, name)
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(
             f"{name} has {X.shape[1]} features per row but the model was fitted on {n_features}"

@@ -61,7 +61,8 @@ def check_matrix(
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
         raise ValueError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if dtype is not None:
-        array = np.ascontiguousarray(array, dtype=dtype)
+        with np.errstate(over="ignore"):  # out-of-range values become inf and are reported below
+            array = np.ascontiguousarray(array, dtype=dtype)
     if not np.issubdtype(array.dtype, np.integer) and array.dtype != bool:
         check_finite(array, name)
     if n_features is not None and array.shape[1] != n_features:

@@ -33,10 +33,14 @@ from typing import Any, Literal
 
 from sigah.storage import atomic_write_text
 
-__all__ = ["ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
+__all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
 
 Size = Literal["ci", "full"]
 STATUS_PAGE = "book/status"
+
+
+class BookBuildError(RuntimeError):
+    """A chapter raised, or Jupyter Book reported errors; the message says which and where the log is."""
 
 
 @dataclass
@@ -92,18 +96,28 @@ def _ci_parameters(nb: Any) -> dict[str, Any]:
     return dict((nb.metadata.get("sigah") or {}).get("ci") or {})
 
 
+def _read_ci_parameters(md_path: Path) -> dict[str, Any]:
+    """The ``sigah: ci:`` block of a chapter's front matter ({} if the source cannot be read)."""
+    import jupytext
+
+    try:
+        return _ci_parameters(jupytext.read(md_path))
+    except Exception:  # the execution step reports the unreadable source as the chapter's failure
+        return {}
+
+
 def _execute(md_path: Path, out_path: Path, parameters: dict[str, Any], cwd: Path) -> tuple[float, str]:
     """Execute one MyST notebook into ``out_path``; return (seconds, error message or "")."""
     import jupytext
     import papermill
 
-    nb = jupytext.read(md_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     unexecuted = out_path.with_suffix(".source.ipynb")
-    jupytext.write(nb, unexecuted, fmt="ipynb")
     start = time.perf_counter()
     error = ""
     try:
+        # a source jupytext cannot read is a failed chapter, not the end of the build
+        jupytext.write(jupytext.read(md_path), unexecuted, fmt="ipynb")
         papermill.execute_notebook(
             str(unexecuted),
             str(out_path),
@@ -261,9 +275,7 @@ def build_book(
             if entry in previous:
                 runs.append(ChapterRun(**previous[entry]))
             continue
-        import jupytext
-
-        params = _ci_parameters(jupytext.read(src)) if size == "ci" else {}
+        params = _read_ci_parameters(src) if size == "ci" else {}
         log(f"[book] executing {name} ({size}) ...")
         seconds, error = _execute(src, out, params, cwd=root)
         run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error)
@@ -273,6 +285,7 @@ def build_book(
             failures.append(run)
             log(error[-3000:])
         previous[entry] = run.__dict__
+        atomic_write_text(status_file, json.dumps(previous, indent=1))  # kept even if a later step stops
 
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
@@ -286,10 +299,10 @@ def build_book(
     (build / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise RuntimeError(f"jupyter-book build failed (log: {build / 'jupyter-book.log'}):\n{tail}")
+        raise BookBuildError(f"jupyter-book build failed (log: {build / 'jupyter-book.log'}):\n{tail}")
     if failures:
         names = ", ".join(f.chapter for f in failures)
-        raise RuntimeError(f"{len(failures)} chapter(s) raised during execution: {names}")
+        raise BookBuildError(f"{len(failures)} chapter(s) raised during execution: {names}")
     html = build / "html"
     log(f"[book] done: {html / 'index.html'} ({total:.0f} s of chapter execution)")
     return html
@@ -334,7 +347,6 @@ def run_chapter(
     pathlib.Path
         The executed notebook.
     """
-    import jupytext
 
     root = find_root(root)
     src = Path(chapter)
@@ -343,10 +355,10 @@ def run_chapter(
     if not src.exists():
         available = ", ".join(sorted(p.stem for p in (root / "book").glob("[0-9]*.md")))
         raise FileNotFoundError(f"chapter not found: {src}; available chapters: {available}")
-    params = _ci_parameters(jupytext.read(src)) if size == "ci" else {}
+    params = _read_ci_parameters(src) if size == "ci" else {}
     params.update(parameters or {})
     out = Path(output_dir) / f"{src.stem}.ipynb"
     seconds, error = _execute(src, out.resolve(), params, cwd=root)
     if error:
-        raise RuntimeError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
+        raise BookBuildError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
     return out

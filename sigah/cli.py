@@ -284,12 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sigah`` console script."""
+    from sigah.book import BookBuildError
     from sigah.hashers.base import NotFittedError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BookBuildError as exc:  # the chapter's own traceback is in the message; ours adds nothing
+        print(f"sigah: error: {exc}", file=sys.stderr)
+        return 1
     except (UserError, ValueError, FileNotFoundError, NotFittedError, IsADirectoryError, PermissionError) as exc:
         message = str(exc) if not isinstance(exc, FileNotFoundError) or not exc.filename else f"file not found: {exc.filename}"
         print(f"sigah: error: {message}", file=sys.stderr)

@@ -129,3 +129,15 @@ def test_tensorflow_banner_is_dropped_from_outputs(tmp_path):
     _tidy_outputs(path)
     outputs = json.loads(path.read_text())["cells"][0]["outputs"]
     assert [o["text"] for o in outputs] == ["UserWarning: real problem\n", "result 42\n"]
+
+
+@pytest.mark.slow
+def test_unreadable_chapter_is_a_failed_chapter_and_earlier_runs_are_kept(tiny_book):
+    toc = tiny_book / "_toc.yml"
+    toc.write_text(toc.read_text().replace("- file: book/status", "- file: book/02_broken\n- file: book/status"))
+    (tiny_book / "book" / "02_broken.md").write_text(CHAPTER.replace("n: 3", "n: 3\n  bad: \x0c"))
+    with pytest.raises(RuntimeError, match="02_broken"):
+        build_book("ci", root=tiny_book, log=lambda *_: None)
+    runs = json.loads((tiny_book / "_build" / "chapter-runs.json").read_text())
+    assert runs["book/01_demo"]["ok"] is True
+    assert runs["book/02_broken"]["ok"] is False and "special characters" in runs["book/02_broken"]["error"]

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numeric import numerical_gradient
 
 from sigah import energy as en
 
 
-def _numeric(f, x, h=1e-6):
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        up = f()
-        x[idx] = old - h
-        down = f()
-        x[idx] = old
-        g[idx] = (up - down) / (2 * h)
-    return g
 
 
 def test_energy_is_the_mean_squared_reconstruction_error():
@@ -37,9 +27,9 @@ def test_energy_gradients_match_finite_differences():
         return float(w @ model.energy(X))
 
     _, g_in, g_params = model.energy_and_gradients(X, w)
-    np.testing.assert_allclose(g_in, _numeric(weighted, X), atol=1e-6)
+    np.testing.assert_allclose(g_in, numerical_gradient(weighted, X), atol=1e-6)
     for p, g in zip(model.net.parameters(), g_params):
-        np.testing.assert_allclose(g, _numeric(weighted, p), atol=1e-6)
+        np.testing.assert_allclose(g, numerical_gradient(weighted, p), atol=1e-6)
 
 
 def test_margin_loss():

@@ -160,7 +160,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         get_hasher_class(m)  # unknown names fail before any data is read
     dataset = _load(args.data, queries=args.queries)
     protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database)
-    params = {m: _parse_params(args.param) for m in methods} if args.param else None
+    params = _params_per_method(_parse_params(args.param), methods)
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
     if args.k > protocol.n_database:
         raise UserError(f"--k {args.k} is larger than the database ({protocol.n_database} points)")
@@ -171,6 +171,27 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
     )
     return 0
+
+
+def _params_per_method(params: dict[str, Any], methods: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Route ``--param`` values to the methods that take them.
+
+    ``NAME=VALUE`` goes to every listed method whose constructor has the argument ``NAME``;
+    ``METHOD.NAME=VALUE`` to that method only. An argument no listed method takes is an error.
+    """
+    from sigah.hashers import get_hasher_class
+
+    routed: dict[str, dict[str, Any]] = {m: {} for m in methods}
+    for key, value in params.items():
+        target, _, name = key.rpartition(".")
+        if target and target.lower() not in routed:
+            raise UserError(f"--param {key}: method {target!r} is not among --methods {','.join(methods)}")
+        takers = [m for m in ([target.lower()] if target else methods) if name in get_hasher_class(m)._param_names]
+        if not takers:
+            raise UserError(f"--param {key}: no method among {','.join(methods)} takes an argument {name!r}")
+        for m in takers:
+            routed[m][name] = value
+    return routed
 
 
 def _qolsh_bits(dim: int) -> int:
@@ -261,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bits", required=True, type=_parse_bits_list, help="comma-separated code lengths, e.g. 32,64")
     p.add_argument("--seed", type=int, default=0, help="seed of the split and of the first repeat")
     p.add_argument("--repeats", type=_positive_int, default=1, help="seeds per method and code length")
-    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="argument passed to every method")
+    p.add_argument("--param", action="append", metavar="[METHOD.]NAME=VALUE",
+                   help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_evaluate)
 

@@ -63,6 +63,10 @@ def evaluate_method(
 ) -> dict[str, Any]:
     """Fit ``method`` on the protocol's training set, encode queries and database, evaluate.
 
+    Every method is ranked by Hamming distance between packed codes, so all records are
+    comparable; method-specific scores (Spherical Hashing's spherical Hamming distance, QoLSH's
+    asymmetric cosine) are evaluated with :mod:`sigah.ranking`.
+
     Parameters
     ----------
     protocol : sigah.data.Protocol

@@ -130,3 +130,15 @@ def test_console_script_reports_without_traceback(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "none.npz" in proc.stderr
+
+
+def test_evaluate_routes_params_to_the_methods_that_take_them(vectors, capsys):
+    folder, _, _ = vectors
+    base = ["evaluate", "--data", str(folder / "base.npy"), "--n-queries", "10", "--k", "20", "--bits", "8",
+            "--format", "json"]
+    code, out, _ = _run(capsys, *base, "--methods", "lsh,itq", "--param", "n_iter=3", "--param", "lsh.center=False")
+    assert code == 0 and len(out.splitlines()) == 2
+    code, _, err = _run(capsys, *base, "--methods", "lsh,itq", "--param", "margin=1")
+    assert code == 2 and "no method among lsh,itq takes an argument 'margin'" in err
+    code, _, err = _run(capsys, *base, "--methods", "lsh", "--param", "itq.n_iter=3")
+    assert code == 2 and "method 'itq' is not among --methods lsh" in err

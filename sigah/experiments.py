@@ -17,7 +17,10 @@ import numpy as np
 
 from sigah.hashers import make_hasher
 
-__all__ = ["RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ground_truth_for", "evaluate_method", "run_grid", "summarize"]
+__all__ = [
+    "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ground_truth_for", "fit_and_encode", "evaluate_hasher", "evaluate_method",
+    "run_grid", "summarize",
+]
 
 #: columns of every record, in order (the ``sigah evaluate`` contract)
 RECORD_COLUMNS = (
@@ -52,53 +55,54 @@ def ground_truth_for(protocol: Any, k: int = 1000, *, cache_dir: str | os.PathLi
     return euclidean_ground_truth(protocol.queries, protocol.database, k=k, cache_dir=cache_dir)
 
 
-def evaluate_method(
-    protocol: Any,
-    method: str,
-    n_bits: int,
-    *,
-    groundtruth: np.ndarray,
-    seed: int = 0,
-    params: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Fit ``method`` on the protocol's training set, encode queries and database, evaluate.
+def fit_and_encode(hasher: Any, protocol: Any) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Fit ``hasher`` on the protocol's training set and encode its queries and database.
 
+    Returns
+    -------
+    query_codes : numpy.ndarray, shape (n_queries, n_bits // 8), uint8
+    database_codes : numpy.ndarray, shape (n_database, n_bits // 8), uint8
+    fit_seconds, encode_seconds : float
+        Wall-clock time of ``fit`` and of encoding queries and database.
+    """
+    start = time.perf_counter()
+    hasher.fit(protocol.train)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    database_codes = hasher.encode(protocol.database)
+    query_codes = hasher.encode(protocol.queries)
+    return query_codes, database_codes, fit_seconds, time.perf_counter() - start
+
+
+def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict[str, Any]:
+    """Fit a hasher instance, encode, and score its Hamming ranking: one record.
+
+    The instance stays fitted, so a caller can still read its training history.
     Every method is ranked by Hamming distance between packed codes, so all records are
     comparable; method-specific scores (Spherical Hashing's spherical Hamming distance, QoLSH's
     asymmetric cosine) are evaluated with :mod:`sigah.ranking`.
 
     Parameters
     ----------
+    hasher : sigah.hashers.Hasher
+        Not yet fitted (it is fitted on ``protocol.train``).
     protocol : sigah.data.Protocol
-    method : str
-        A name of :data:`sigah.hashers.METHODS`.
-    n_bits : int
     groundtruth : numpy.ndarray, shape (n_queries, k)
         From :func:`ground_truth_for`.
-    seed : int
-    params : mapping, optional
-        Method-specific constructor arguments.
 
     Returns
     -------
     dict
-        One record with the keys of :data:`RECORD_COLUMNS`.
+        The keys of :data:`RECORD_COLUMNS`.
     """
     from sigah.metrics import evaluate_codes
 
-    hasher = make_hasher(method, n_bits, seed=seed, **dict(params or {}))
-    start = time.perf_counter()
-    hasher.fit(protocol.train)
-    fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    db_codes = hasher.encode(protocol.database)
-    q_codes = hasher.encode(protocol.queries)
-    encode_seconds = time.perf_counter() - start
+    q_codes, db_codes, fit_seconds, encode_seconds = fit_and_encode(hasher, protocol)
     scores = evaluate_codes(q_codes, db_codes, groundtruth)
     return {
-        "method": method,
-        "bits": int(n_bits),
-        "seed": int(seed),
+        "method": hasher.name,
+        "bits": int(hasher.n_bits),
+        "seed": int(hasher.seed),
         "map": scores["map"],
         "map_stable": scores["map_stable"],
         "map_pr_area": scores["map_pr_area"],
@@ -109,6 +113,36 @@ def evaluate_method(
         "n_queries": int(len(protocol.queries)),
         "n_database": int(len(protocol.database)),
     }
+
+
+def evaluate_method(
+    protocol: Any,
+    method: str,
+    n_bits: int,
+    *,
+    groundtruth: np.ndarray,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build ``method`` with ``n_bits`` bits, ``seed`` and ``params``, then :func:`evaluate_hasher`.
+
+    Parameters
+    ----------
+    protocol : sigah.data.Protocol
+    method : str
+        A name of :data:`sigah.hashers.METHODS`.
+    n_bits : int
+    groundtruth : numpy.ndarray, shape (n_queries, k)
+    seed : int
+    params : mapping, optional
+        Method-specific constructor arguments.
+
+    Returns
+    -------
+    dict
+        One record with the keys of :data:`RECORD_COLUMNS`.
+    """
+    return evaluate_hasher(make_hasher(method, n_bits, seed=seed, **dict(params or {})), protocol, groundtruth)
 
 
 def run_grid(

@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pandas as pd
 
 from sigah.data import load_dataset, make_protocol
+from sigah.experiments import evaluate_hasher, fit_and_encode, ground_truth_for
 from sigah.hashers import make_hasher
 from sigah.hashers.qolsh import QoLSH
 from sigah.paper import paper_results
@@ -59,32 +59,23 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f}, BLAS threads {args.blas_threads}", flush=True)
     protocol = make_protocol(load_dataset("mnist"), n_queries=1000, seed=0)
     print(protocol.description, flush=True)
-    groundtruth = None
-    if args.quality:
-        from sigah.experiments import ground_truth_for
-
-        groundtruth = ground_truth_for(protocol, 1000)
+    groundtruth = ground_truth_for(protocol, 1000) if args.quality else None
     paper = deep1m_seconds()
     rows = []
     for method in args.methods:
         method_bits = [QoLSH.bits_for(protocol.train.shape[1])] if method == "qolsh" else args.bits
         for bits in method_bits:
             model = make_hasher(method, bits, seed=0)
-            start = time.perf_counter()
-            model.fit(protocol.train)
-            fit_seconds = time.perf_counter() - start
-            start = time.perf_counter()
-            db_codes = model.encode(protocol.database)
-            q_codes = model.encode(protocol.queries)
-            encode_seconds = time.perf_counter() - start
+            if groundtruth is None:
+                _, _, fit_seconds, encode_seconds = fit_and_encode(model, protocol)
+                scores = {}
+            else:
+                record = evaluate_hasher(model, protocol, groundtruth)
+                fit_seconds, encode_seconds = record["fit_seconds"], record["encode_seconds"]
+                scores = {"pre@100": record["precision_at_100"], "map_pr_area": record["map_pr_area"],
+                          "map": record["map"]}
             row = {"method": method, "bits": bits, "fit_s": fit_seconds, "encode_s": encode_seconds,
-                   "paper_Deep1M_train_s": paper.get((method, bits), float("nan"))}
-            if groundtruth is not None:
-                from sigah.metrics import evaluate_codes
-
-                scores = evaluate_codes(q_codes, db_codes, groundtruth)
-                row.update({"pre@100": scores["precision_at_100"], "map_pr_area": scores["map_pr_area"],
-                            "map": scores["map"]})
+                   "paper_Deep1M_train_s": paper.get((method, bits), float("nan")), **scores}
             rows.append(row)
             print("  " + "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
                   flush=True)

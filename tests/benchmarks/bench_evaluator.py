@@ -60,13 +60,13 @@ def main() -> None:
         print(f"{name:<{width}}  {seconds:7.2f}")
 
     if args.itq:
+        from sigah.experiments import evaluate_hasher
         from sigah.hashers import make_hasher
 
         print(f"\n{'codes':<12} {'map':>7} {'map_stable':>10} {'map_pr_area':>11} {'P@100':>7}")
         for method in ("lsh", "itq"):
             for n_bits in (32, 64):
-                hasher = make_hasher(method, n_bits=n_bits, seed=0).fit(protocol.train)
-                result = evaluate_codes(hasher.encode(protocol.queries), hasher.encode(protocol.database), groundtruth)
+                result = evaluate_hasher(make_hasher(method, n_bits=n_bits, seed=0), protocol, groundtruth)
                 print(
                     f"{method} {n_bits:>2} bits  {result['map']:7.3f} {result['map_stable']:10.3f} "
                     f"{result['map_pr_area']:11.3f} {result['precision_at_100']:7.3f}"

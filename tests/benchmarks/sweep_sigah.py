@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -43,7 +42,8 @@ import pandas as pd
 
 from sigah.data import Dataset, load_dataset, make_protocol
 from sigah.hashers import make_hasher
-from sigah.metrics import euclidean_ground_truth, evaluate_codes
+from sigah.experiments import evaluate_hasher
+from sigah.metrics import euclidean_ground_truth
 
 
 def validation_protocol(n_train: int, n_val: int, seed: int = 123):
@@ -118,10 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs += [(label, "sigah", {**kw, "progress": False}) for label, kw in configurations(args.stage, args.epochs, args.base)]
     for (label, method, params), seed in ((job, seed) for job in jobs for seed in range(args.seeds)):
         hasher = make_hasher(method, args.bits, seed=seed, **params)
-        start = time.perf_counter()
-        hasher.fit(protocol.train)
-        seconds = time.perf_counter() - start
-        scores = evaluate_codes(hasher.encode(protocol.queries), hasher.encode(protocol.database), groundtruth)
+        scores = evaluate_hasher(hasher, protocol, groundtruth)
+        seconds = scores["fit_seconds"]
         history = getattr(hasher, "history_", {})
         last = {k: (history.get(k) or [np.nan])[-1] for k in ("reconstruction_error", "quantization_error",
                                                               "energy_real", "energy_fake")}

@@ -69,6 +69,52 @@ def test_graph_loss_matches_double_sum():
     assert np.allclose(affinity, S, rtol=1e-4, atol=1e-6)
 
 
+def test_knn_graph_loss_keeps_only_symmetric_nearest_pairs():
+    x, b = RNG.standard_normal((9, 4)), np.tanh(RNG.standard_normal((9, 3)))
+    sigma, k = 1.3, 2
+    D2 = ((x[:, None] - x[None]) ** 2).sum(-1)
+    mask = np.zeros((9, 9))
+    for i in range(9):
+        others = [j for j in np.argsort(D2[i]) if j != i]
+        mask[i, others[:k]] = 1.0
+    mask = np.maximum(mask, mask.T)
+    got_mask = losses.knn_mask(tf.constant(x, tf.float32), k).numpy()
+    assert np.array_equal(got_mask, mask)
+    assert np.all(np.diag(got_mask) == 0) and np.all(got_mask.sum(1) >= k)
+    S = np.exp(-D2 / (2 * sigma**2)) * mask
+    expected = sum(S[i, j] * ((b[i] - b[j]) ** 2).sum() for i in range(9) for j in range(9)) / 81
+    got = losses.graph_loss(tf.constant(x, tf.float32), tf.constant(b, tf.float32), sigma, n_neighbors=k)
+    assert np.isclose(float(got), expected, rtol=1e-4)
+    # more neighbours than rows: every other row is a neighbour, the loss of all pairs
+    full = losses.graph_loss(tf.constant(x, tf.float32), tf.constant(b, tf.float32), sigma)
+    wide = losses.graph_loss(tf.constant(x, tf.float32), tf.constant(b, tf.float32), sigma, n_neighbors=50)
+    assert np.isclose(float(wide), float(full), rtol=1e-5)
+
+
+def test_balance_decorrelation_loss_matches_numpy_and_vanishes_on_orthogonal_balanced_codes():
+    b = np.tanh(RNG.standard_normal((10, 4)))
+    gram = b.T @ b / 10
+    expected = ((gram - np.eye(4)) ** 2).sum() / 16 + (b.mean(0) ** 2).sum() / 4
+    got = losses.balance_decorrelation_loss(tf.constant(b, tf.float32))
+    assert np.isclose(float(got), expected, rtol=1e-5)
+    hadamard = np.array([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], np.float32)
+    balanced = hadamard[:, 1:]  # columns orthogonal to each other and to the all-ones column
+    assert float(losses.balance_decorrelation_loss(tf.constant(balanced))) < 1e-7
+    constant = np.ones((4, 3), np.float32)  # collapsed codes: the penalty is large
+    assert float(losses.balance_decorrelation_loss(tf.constant(constant))) > 1.0
+
+
+def test_median_neighbor_distance_is_the_median_kth_neighbour_distance():
+    X = RNG.standard_normal((40, 3))
+    D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    np.fill_diagonal(D, np.inf)
+    expected = np.median(np.sort(D, axis=1)[:, 2])  # third neighbour, the batch is the whole set
+    assert np.isclose(losses.median_neighbor_distance(X, 3, batch_size=40, n_batches=1), expected, rtol=1e-9)
+    assert losses.median_neighbor_distance(np.ones((5, 2)), 2, batch_size=5) == 1.0
+    with pytest.raises(ValueError, match="at least two points"):
+        losses.median_neighbor_distance(np.ones((1, 3)), 1, batch_size=8)
+
+
 def test_energy_and_discriminator_loss_match_numpy():
     x, rec = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 4))
     e = losses.energy(tf.constant(x, tf.float32), tf.constant(rec, tf.float32)).numpy()
@@ -125,7 +171,7 @@ def test_generator_names_parse_and_bad_names_raise():
 
 
 # -- one training step -----------------------------------------------------------------------
-def _one_step(trainable_A: bool = False, use_discriminator: bool = True, quantization: float = 0.0):
+def _one_step(trainable_A: bool = False, use_discriminator: bool = True, quantization: float = 0.0, **extra):
     rng = np.random.default_rng(2)
     d, k, m = 6, 8, 12
     hash_layer = HashLayer((rng.standard_normal((d, k)) / np.sqrt(d)).astype(np.float32))
@@ -135,7 +181,7 @@ def _one_step(trainable_A: bool = False, use_discriminator: bool = True, quantiz
     g_opt.build([hash_layer.W] + gen.weights)
     if disc:
         d_opt.build(disc.weights)
-    weights = training.LossWeights(alpha=0.1, beta=0.2, gamma=0.3, margin=1.0, sigma=2.0, quantization=quantization)
+    weights = training.LossWeights(alpha=0.1, beta=0.2, gamma=0.3, margin=1.0, sigma=2.0, quantization=quantization, **extra)
     step = training.make_train_step(hash_layer, gen, disc, g_opt, d_opt, weights, d)
     before = {
         "W": hash_layer.W.numpy().copy(), "V": gen.V.numpy().copy(), "c": gen.c.numpy().copy(),
@@ -172,6 +218,16 @@ def test_quantization_weight_adds_its_term():
     expected = (out["reconstruction"] + 0.1 * out["sparsity"] + 0.2 * out["graph"] + 0.3 * out["adversarial"]
                 + 0.5 * out["quantization_error"])
     assert np.isclose(out["generator_loss"], expected, rtol=1e-5)
+
+
+def test_decorrelation_weight_adds_its_term_and_knn_graph_changes_the_graph_term():
+    _, _, dense = _one_step()
+    _, _, out = _one_step(decorrelation=0.4, graph_neighbors=3)
+    expected = (out["reconstruction"] + 0.1 * out["sparsity"] + 0.2 * out["graph"] + 0.3 * out["adversarial"]
+                + 0.4 * out["decorrelation"])
+    assert np.isclose(out["generator_loss"], expected, rtol=1e-5)
+    assert out["decorrelation"] > 0 and np.isclose(out["decorrelation"], dense["decorrelation"], rtol=1e-5)
+    assert 0 < out["graph"] < dense["graph"]  # the 3-NN graph keeps a subset of the pairs
 
 
 def test_step_without_discriminator_has_no_adversarial_term():
@@ -355,6 +411,9 @@ def test_taylor_bound_of_eq19_holds_on_the_model(fitted):
         ({"gamma": float("nan")}, "gamma must be"),
         ({"margin": -0.5}, "margin must be"),
         ({"quantization_weight": -1}, "quantization_weight must be"),
+        ({"decorrelation": -0.1}, "decorrelation must be"),
+        ({"graph_neighbors": 0}, "graph_neighbors must be a positive integer"),
+        ({"graph_neighbors": 2.5}, "graph_neighbors must be a positive integer"),
         ({"sigma": 0.0}, "sigma must be a positive number"),
         ({"batch_size": 1}, "batch_size must be an integer >= 2"),
         ({"epochs": -1}, "epochs must be"),

@@ -19,11 +19,14 @@ __all__ = [
     "reconstruction_loss",
     "sparsity_loss",
     "gaussian_affinity",
+    "knn_mask",
     "graph_loss",
     "energy",
     "discriminator_loss",
     "quantization_error",
+    "balance_decorrelation_loss",
     "median_pairwise_distance",
+    "median_neighbor_distance",
 ]
 
 
@@ -86,7 +89,34 @@ def gaussian_affinity(x: tf.Tensor, sigma: tf.Tensor | float) -> tf.Tensor:
     return tf.exp(-_squared_distances(x) / (2.0 * sigma * sigma))
 
 
-def graph_loss(x: tf.Tensor, b_relaxed: tf.Tensor, sigma: tf.Tensor | float) -> tf.Tensor:
+def knn_mask(x: tf.Tensor, n_neighbors: int) -> tf.Tensor:
+    """Symmetric in-batch k-nearest-neighbour graph (SpectralNet's ``knn_affinity`` support).
+
+    ``M_ij = 1`` when ``j`` is among the ``n_neighbors`` nearest other rows of ``i`` or ``i`` among
+    those of ``j`` (Euclidean distance; a row is never its own neighbour).
+
+    Parameters
+    ----------
+    x : tf.Tensor, shape (N_b, d), float32
+    n_neighbors : int
+        ``k_nn ≥ 1``; clipped to ``N_b − 1``.
+
+    Returns
+    -------
+    tf.Tensor, shape (N_b, N_b), float32 of zeros and ones
+    """
+    d2 = _squared_distances(x)
+    n = tf.shape(x)[0]
+    d2 = tf.linalg.set_diag(d2, tf.fill([n], tf.constant(np.inf, tf.float32)))
+    k = tf.minimum(tf.constant(int(n_neighbors)), n - 1)
+    kth = -tf.math.top_k(-d2, k=k).values[:, -1]  # distance² to the k-th nearest other row
+    mask = tf.cast(d2 <= kth[:, None], tf.float32)
+    return tf.maximum(mask, tf.transpose(mask))
+
+
+def graph_loss(
+    x: tf.Tensor, b_relaxed: tf.Tensor, sigma: tf.Tensor | float, n_neighbors: int | None = None
+) -> tf.Tensor:
     """Graph regulariser ``(1/N_b²) Σ_ij S_ij ‖b̃_i − b̃_j‖²`` (Eq. 17, eq-graph).
 
     Parameters
@@ -97,12 +127,19 @@ def graph_loss(x: tf.Tensor, b_relaxed: tf.Tensor, sigma: tf.Tensor | float) -> 
         Relaxed codes ``tanh(Wᵀx)``.
     sigma : float or scalar tensor
         Bandwidth of ``S``.
+    n_neighbors : int or None
+        None: ``S`` on all pairs (the paper's in-batch graph). An integer ``k_nn``: ``S`` kept on the
+        symmetric ``k_nn``-nearest-neighbour graph of the batch and zero elsewhere, as in SpectralNet's
+        affinity (the paper's reference for the term), so that only near pairs are pulled together.
 
     Returns
     -------
     tf.Tensor, scalar float32
     """
-    similarity = tf.stop_gradient(gaussian_affinity(x, sigma))
+    similarity = gaussian_affinity(x, sigma)
+    if n_neighbors:
+        similarity = similarity * knn_mask(x, n_neighbors)
+    similarity = tf.stop_gradient(similarity)
     n = tf.cast(tf.shape(x)[0], tf.float32)
     return tf.reduce_sum(similarity * _squared_distances(b_relaxed)) / (n * n)
 
@@ -186,3 +223,67 @@ def median_pairwise_distance(X: np.ndarray, n_sample: int = 2000, seed: int = 0)
     upper = d2[np.triu_indices(X.shape[0], k=1)]
     median = float(np.sqrt(np.median(upper)))
     return median if median > 0 else 1.0
+
+
+def median_neighbor_distance(
+    X: np.ndarray, n_neighbors: int, batch_size: int, n_batches: int = 8, seed: int = 0
+) -> float:
+    """Median distance from a point to its ``n_neighbors``-th nearest neighbour inside a random batch.
+
+    SpectralNet's local scale (``get_scale``): the bandwidth σ of the k-nearest-neighbour graph term is
+    measured at the scale of the neighbours the term connects, within batches like the training ones.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n, d)
+    n_neighbors : int
+        Rank of the neighbour (≥ 1); clipped to the batch size minus one.
+    batch_size : int
+        Rows per random batch (all rows if ``n`` is smaller).
+    n_batches : int
+        Number of random batches pooled.
+    seed : int
+
+    Returns
+    -------
+    float
+        The median over the pooled rows; 1.0 if it is zero.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"need at least two points of shape (n, d) for a neighbour distance, got shape {X.shape}")
+    rng = np.random.default_rng(seed)
+    size = min(int(batch_size), X.shape[0])
+    rank = min(int(n_neighbors), size - 1)
+    distances = []
+    for _ in range(n_batches):
+        B = X[rng.choice(X.shape[0], size=size, replace=False)]
+        sq = np.einsum("ij,ij->i", B, B)
+        d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * B @ B.T, 0.0)
+        np.fill_diagonal(d2, np.inf)
+        distances.append(np.sqrt(np.partition(d2, rank - 1, axis=1)[:, rank - 1]))
+    median = float(np.median(np.concatenate(distances)))
+    return median if median > 0 else 1.0
+
+
+def balance_decorrelation_loss(b_relaxed: tf.Tensor) -> tf.Tensor:
+    """Soft form of graph hashing's constraints ``Bᵀ1 = 0`` and ``BᵀB = N I`` (Discrete Graph Hashing).
+
+    ``‖(1/N_b) B̃ᵀB̃ − I‖²_F / k² + ‖(1/N_b) B̃ᵀ1‖² / k``: bits that are balanced (each +1 on half of
+    the batch) and uncorrelated give 0. Without these constraints a graph term is minimised by
+    codes that are all alike.
+
+    Parameters
+    ----------
+    b_relaxed : tf.Tensor, shape (N_b, k), float32
+
+    Returns
+    -------
+    tf.Tensor, scalar float32
+    """
+    n = tf.cast(tf.shape(b_relaxed)[0], tf.float32)
+    k = tf.cast(tf.shape(b_relaxed)[1], tf.float32)
+    gram = tf.matmul(b_relaxed, b_relaxed, transpose_a=True) / n
+    decorrelation = tf.reduce_sum(tf.square(gram - tf.eye(tf.shape(b_relaxed)[1]))) / (k * k)
+    balance = tf.reduce_sum(tf.square(tf.reduce_mean(b_relaxed, axis=0))) / k
+    return decorrelation + balance

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 
 from sigah.sigah_model.losses import (
+    balance_decorrelation_loss,
     discriminator_loss,
     graph_loss,
     quantization_error,
@@ -40,6 +41,7 @@ STEP_OUTPUTS = (
     "energy_fake",
     "reconstruction_error",
     "quantization_error",
+    "decorrelation",
 )
 
 
@@ -48,7 +50,8 @@ class LossWeights:
     """Weights of Eq. 20-21: α (L1 sparsity), β (graph), γ (adversarial), μ (margin), σ (graph bandwidth).
 
     ``quantization`` (λ) weights the quantisation error ``‖sgn(b̃) − b̃‖²`` of Eq. 10/19, which the paper
-    drops from the objective (0 by default).
+    drops from the objective (0 by default). ``graph_neighbors`` restricts the graph term to the in-batch
+    k-nearest-neighbour graph (None: all pairs).
     """
 
     alpha: float
@@ -57,6 +60,8 @@ class LossWeights:
     margin: float
     sigma: float
     quantization: float = 0.0
+    graph_neighbors: int | None = None
+    decorrelation: float = 0.0
 
 
 def make_train_step(
@@ -121,15 +126,21 @@ def make_train_step(
             reconstruction = reconstruction_loss(x, x_hat)
             sparsity = sparsity_loss(sparse_code)
             if weights.beta > 0:
-                graph = graph_loss(x, b_relaxed, sigma)
+                graph = graph_loss(x, b_relaxed, sigma, weights.graph_neighbors)
             else:  # the term only feeds the history: keep it off the tape
                 with tape.stop_recording():
-                    graph = graph_loss(x, b_relaxed, sigma)
+                    graph = graph_loss(x, b_relaxed, sigma, weights.graph_neighbors)
             adversarial = tf.reduce_mean(discriminator(x_hat)) if use_discriminator else zero
             quantization = quantization_error(b_relaxed)
             total = reconstruction + alpha * sparsity + beta * graph + gamma * adversarial
             if weights.quantization > 0:
                 total = total + lam * quantization
+            if weights.decorrelation > 0:
+                decorrelation = balance_decorrelation_loss(b_relaxed)
+                total = total + weights.decorrelation * decorrelation
+            else:  # history only
+                with tape.stop_recording():
+                    decorrelation = balance_decorrelation_loss(b_relaxed)
         grads = tape.gradient(total, generator_variables)
         generator_optimizer.apply_gradients(zip(grads, generator_variables))
         return {
@@ -143,6 +154,7 @@ def make_train_step(
             "energy_fake": energy_fake,
             "reconstruction_error": reconstruction,
             "quantization_error": quantization,
+            "decorrelation": decorrelation,
         }
 
     signature = [tf.TensorSpec(shape=(None, n_features), dtype=tf.float32)]

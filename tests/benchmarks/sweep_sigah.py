@@ -26,6 +26,14 @@ No configuration beat ITQ's Pre@100 on this split.
 std) starts from the class defaults and tries the continuation of the relaxation ``tanh(s_t Wᵀx)``
 (``tanh_scale_end``) and learning-rate decay; its results, with the full-protocol check of
 ``bench_sigah.py --sigah-params '{"tanh_scale_end": 100}'``, are in the same rationale.
+
+The balance-and-decorrelation term and the k-nearest-neighbour graph were chosen with JSON stages on
+the class defaults of the time (continuation on, ``decorrelation = 0``), for example::
+
+    .venv/bin/python tests/benchmarks/sweep_sigah.py --base defaults --no-itq --seeds 3 \
+        --stage '[["dec 1", {"decorrelation": 1.0}], ["dec 3", {"decorrelation": 3.0}]]'
+
+and checked on the full protocol with ``bench_sigah.py --sigah-params '{"decorrelation": 1.0}'``.
 """
 
 from __future__ import annotations

@@ -346,11 +346,11 @@ def test_continuation_schedule_is_applied_folded_into_W_and_saved(tmp_path):
     u = model.project(X_TINY)
     quantization = np.mean((np.where(u >= 0, 1.0, -1.0) - model.relaxed_codes(X_TINY)) ** 2)
     assert quantization < 0.5 * np.mean((np.where(u >= 0, 1.0, -1.0) - np.tanh(u / 50.0)) ** 2)
-    # the defaults anneal from 1 to 100; tanh_scale_end=1 keeps the paper's fixed relaxation tanh(Wᵀx)
+    # the defaults keep the paper's fixed relaxation tanh(Wᵀx); tanh_scale_end=100 anneals from 1 to 100
     default = SiGAH(**kwargs).fit(X_TINY)
-    assert np.allclose(default.history_["tanh_scale"], [1.0, 10.0, 100.0])
-    plain = SiGAH(tanh_scale_end=1.0, **kwargs).fit(X_TINY)
-    assert plain.history_["tanh_scale"] == [1.0, 1.0, 1.0] and not np.allclose(plain.W_, model.W_)
+    assert default.history_["tanh_scale"] == [1.0, 1.0, 1.0] and not np.allclose(default.W_, model.W_)
+    annealed = SiGAH(tanh_scale_end=100.0, **kwargs).fit(X_TINY)
+    assert np.allclose(annealed.history_["tanh_scale"], [1.0, 10.0, 100.0])
     loaded = Hasher.load(model.save(tmp_path / "continuation.npz"))
     assert loaded.tanh_scale_start == 2.0 and loaded.tanh_scale_end == 50.0 and loaded.learning_rate_decay == 0.25
     assert np.array_equal(loaded.encode(X_TINY), model.encode(X_TINY))
@@ -445,3 +445,13 @@ def test_wrong_dimension_at_encode_and_bad_codes_raise(fitted):
         fitted.reconstruct_from_codes(np.ones((2, 5)))
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         fitted.generate(np.full((2, 8), 3.0))
+
+
+def test_stochastic_codes_train_deterministically_per_seed_and_differ_from_sign_codes():
+    params = dict(n_bits=8, seed=5, stochastic_codes=True, tanh_scale_end=1.0, **SMALL)
+    first, second = SiGAH(**params).fit(X_TINY), SiGAH(**params).fit(X_TINY)
+    assert np.array_equal(first.W_, second.W_)
+    deterministic = SiGAH(**{**params, "stochastic_codes": False, "straight_through": True}).fit(X_TINY)
+    assert not np.allclose(first.W_, deterministic.W_)
+    other_seed = SiGAH(**{**params, "seed": 6}).fit(X_TINY)
+    assert not np.allclose(first.W_, other_seed.W_)

@@ -74,6 +74,8 @@ def make_train_step(
     n_features: int,
     jit_compile: bool = False,
     straight_through: bool = False,
+    stochastic_codes: bool = False,
+    noise_seed: int = 0,
 ) -> Callable[[tf.Tensor], dict[str, tf.Tensor]]:
     """Compile the training step of one model.
 
@@ -91,6 +93,13 @@ def make_train_step(
     straight_through : bool
         Feed the generator the binary codes ``sgn(Wᵀx)`` in the forward pass, with the gradient of
         ``tanh`` in the backward pass (a straight-through estimator); the paper feeds ``tanh(Wᵀx)``.
+    stochastic_codes : bool
+        Feed the generator stochastic codes ``sgn(tanh(Wᵀx) − ε)``, ``ε ~ U(−1, 1)`` drawn afresh for every
+        entry and step, whose mean is ``tanh(Wᵀx)``, with the gradient of ``tanh`` (a stochastic binary
+        neuron with a straight-through gradient, in the spirit of SGH's neurons); implies binary
+        codes in the forward pass.
+    noise_seed : int
+        Seed of the thresholds ``ε`` (the same seed gives the same training run).
 
     Returns
     -------
@@ -104,12 +113,14 @@ def make_train_step(
     generator_variables = [hash_layer.W] + generator.weights
     use_discriminator = discriminator is not None
     zero = tf.constant(0.0, tf.float32)
+    noise = tf.random.Generator.from_seed(int(noise_seed)) if stochastic_codes else None
 
     def step(x: tf.Tensor) -> dict[str, tf.Tensor]:
         with tf.GradientTape() as tape:
             b_relaxed = hash_layer(x)
-            if straight_through:
-                signs = tf.where(b_relaxed >= 0, 1.0, -1.0)
+            if straight_through or stochastic_codes:
+                threshold = noise.uniform(tf.shape(b_relaxed), -1.0, 1.0) if stochastic_codes else 0.0
+                signs = tf.where(b_relaxed >= threshold, 1.0, -1.0)
                 sparse_code, x_hat = generator(b_relaxed + tf.stop_gradient(signs - b_relaxed))
             else:
                 sparse_code, x_hat = generator(b_relaxed)

@@ -33,17 +33,13 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
+from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
 
 __all__ = ["OrdinalConstraintHashing", "kmeans", "stiefel_step", "violated_fraction"]
 
 _LANDMARKS = ("kmeans", "random")
 _INITS = ("pca", "pca_rotated")
-
-
-def _sq_dists(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    d2 = (A * A).sum(axis=1, keepdims=True) - 2.0 * (A @ B.T) + (B * B).sum(axis=1)
-    return np.maximum(d2, 0.0, out=d2)
 
 
 def kmeans(X: np.ndarray, n_clusters: int, n_iter: int, rng: np.random.Generator) -> np.ndarray:
@@ -62,7 +58,7 @@ def kmeans(X: np.ndarray, n_clusters: int, n_iter: int, rng: np.random.Generator
     """
     centers = X[rng.choice(len(X), n_clusters, replace=False)].copy()
     for _ in range(n_iter):
-        assign = _sq_dists(X, centers).argmin(axis=1)
+        assign = squared_euclidean(X, centers).argmin(axis=1)
         counts = np.bincount(assign, minlength=n_clusters)
         # cluster sums as one sparse one-hot product (np.add.at is far slower)
         one_hot = sparse.csr_matrix(
@@ -286,7 +282,7 @@ class OrdinalConstraintHashing(Hasher):
 
     def _draw_triplets(self, points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """``(i, a, b)`` with landmark ``a`` nearer to point ``i`` than ``b``, among its ``n_near`` nearest."""
-        d2 = _sq_dists(points, self.landmarks_)
+        d2 = squared_euclidean(points, self.landmarks_)
         near = np.argsort(d2, axis=1)[:, : self.n_near]  # by increasing distance
         m, p = len(points), self.pairs_per_point
         r1 = rng.integers(0, self.n_near, (m, p))

@@ -32,17 +32,12 @@ import numpy as np
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.codes import unpack_bits
+from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
 
 __all__ = ["SphericalHashing", "spherical_hamming_distances", "sphere_overlaps"]
 
 _DISTANCES = ("spherical", "hamming")
-
-
-def _squared_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances ``(n, k)`` by the expansion ``‖x‖² − 2xᵀp + ‖p‖²`` (float32)."""
-    d2 = (X * X).sum(axis=1, keepdims=True) - 2.0 * (X @ centers.T) + (centers * centers).sum(axis=1)
-    return np.maximum(d2, 0.0, out=d2)
 
 
 def sphere_overlaps(inside: np.ndarray) -> np.ndarray:
@@ -215,18 +210,18 @@ class SphericalHashing(Hasher):
     @staticmethod
     def _balanced_radii(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Radius of each sphere = median distance of the training points (half inside)."""
-        d2 = _squared_distances(X, centers.astype(np.float32))
+        d2 = squared_euclidean(X, centers.astype(np.float32))
         radii2 = np.median(d2, axis=0)
         return np.sqrt(radii2), d2 <= radii2
 
     # -- codes and distances ----------------------------------------------------------------------
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return _squared_distances(X, self.centers_) <= self.radii_.astype(np.float32) ** 2
+        return squared_euclidean(X, self.centers_) <= self.radii_.astype(np.float32) ** 2
 
     def project(self, X: np.ndarray) -> np.ndarray:
         """Signed margins ``t_l − ‖x − p_l‖`` (positive inside), shape ``(n, n_bits)``, float32."""
         self._check_fitted()
-        return self.radii_ - np.sqrt(_squared_distances(np.asarray(X, np.float32), self.centers_))
+        return self.radii_ - np.sqrt(squared_euclidean(np.asarray(X, np.float32), self.centers_))
 
     def distances(self, query_codes: np.ndarray, database_codes: np.ndarray) -> np.ndarray:
         """Distances between packed query and database codes, by the ``distance`` parameter.

@@ -15,6 +15,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
+from sigah.distances import squared_euclidean
+
 __all__ = [
     "reconstruction_loss",
     "sparsity_loss",
@@ -218,8 +220,7 @@ def median_pairwise_distance(X: np.ndarray, n_sample: int = 2000, seed: int = 0)
         raise ValueError(f"need at least two points of shape (n, d) for a median distance, got shape {X.shape}")
     if X.shape[0] > n_sample:
         X = X[np.random.default_rng(seed).choice(X.shape[0], size=n_sample, replace=False)]
-    sq = np.einsum("ij,ij->i", X, X)
-    d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
+    d2 = squared_euclidean(X)
     upper = d2[np.triu_indices(X.shape[0], k=1)]
     median = float(np.sqrt(np.median(upper)))
     return median if median > 0 else 1.0
@@ -257,9 +258,7 @@ def median_neighbor_distance(
     rank = min(int(n_neighbors), size - 1)
     distances = []
     for _ in range(n_batches):
-        B = X[rng.choice(X.shape[0], size=size, replace=False)]
-        sq = np.einsum("ij,ij->i", B, B)
-        d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * B @ B.T, 0.0)
+        d2 = squared_euclidean(X[rng.choice(X.shape[0], size=size, replace=False)])
         np.fill_diagonal(d2, np.inf)
         distances.append(np.sqrt(np.partition(d2, rank - 1, axis=1)[:, rank - 1]))
     median = float(np.median(np.concatenate(distances)))

@@ -87,8 +87,12 @@ def gaussian_affinity(x: tf.Tensor, sigma: tf.Tensor | float) -> tf.Tensor:
     -------
     tf.Tensor, shape (N_b, N_b), float32
     """
+    return _affinity_from_distances(_squared_distances(x), sigma)
+
+
+def _affinity_from_distances(d2: tf.Tensor, sigma: tf.Tensor | float) -> tf.Tensor:
     sigma = tf.cast(sigma, tf.float32)
-    return tf.exp(-_squared_distances(x) / (2.0 * sigma * sigma))
+    return tf.exp(-d2 / (2.0 * sigma * sigma))
 
 
 def knn_mask(x: tf.Tensor, n_neighbors: int) -> tf.Tensor:
@@ -107,8 +111,11 @@ def knn_mask(x: tf.Tensor, n_neighbors: int) -> tf.Tensor:
     -------
     tf.Tensor, shape (N_b, N_b), float32 of zeros and ones
     """
-    d2 = _squared_distances(x)
-    n = tf.shape(x)[0]
+    return _knn_mask_from_distances(_squared_distances(x), n_neighbors)
+
+
+def _knn_mask_from_distances(d2: tf.Tensor, n_neighbors: int) -> tf.Tensor:
+    n = tf.shape(d2)[0]
     d2 = tf.linalg.set_diag(d2, tf.fill([n], tf.constant(np.inf, tf.float32)))
     k = tf.minimum(tf.constant(int(n_neighbors)), n - 1)
     kth = -tf.math.top_k(-d2, k=k).values[:, -1]  # distance² to the k-th nearest other row
@@ -138,9 +145,10 @@ def graph_loss(
     -------
     tf.Tensor, scalar float32
     """
-    similarity = gaussian_affinity(x, sigma)
+    d2 = _squared_distances(x)  # once, for the affinities and the neighbour graph
+    similarity = _affinity_from_distances(d2, sigma)
     if n_neighbors:
-        similarity = similarity * knn_mask(x, n_neighbors)
+        similarity = similarity * _knn_mask_from_distances(d2, n_neighbors)
     similarity = tf.stop_gradient(similarity)
     n = tf.cast(tf.shape(x)[0], tf.float32)
     return tf.reduce_sum(similarity * _squared_distances(b_relaxed)) / (n * n)

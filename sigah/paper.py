@@ -25,10 +25,23 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["PAPER_RESULTS_FILE", "paper_results", "paper_table2", "beside_paper"]
+__all__ = ["PAPER_RESULTS_FILE", "PAPER_METHOD_NAMES", "paper_results", "paper_value", "paper_table2", "beside_paper"]
 
 PAPER_RESULTS_FILE = "paper_results.csv"
 _COLUMNS = ["table", "dataset", "method", "metric", "bits", "value"]
+
+#: method id (as in :data:`sigah.hashers.METHODS`) → how the paper's tables spell the method. Kept apart
+#: from the display labels of :mod:`sigah.plotting`, so that renaming a label never breaks a comparison.
+PAPER_METHOD_NAMES = {
+    "lsh": "LSH", "itq": "ITQ", "sph": "SpH", "ba": "BA", "sgh": "SGH", "och": "OCH", "qolsh": "QoLSH",
+    "sigah": "SiGAH",
+}
+
+
+def _paper_name(method: str) -> str | None:
+    """The paper's spelling of a method id or variant (``"sgh-stochastic"`` → ``"SGH"``), None if not in the paper."""
+    base = str(method).strip().lower().partition("-")[0]
+    return PAPER_METHOD_NAMES.get(base)
 
 
 def _results_path() -> Path:
@@ -76,6 +89,29 @@ def paper_results(table: int | None = None, dataset: str | None = None) -> pd.Da
     return frame.reset_index(drop=True)
 
 
+def paper_value(method: str, bits: int, metric: str, *, table: int = 2, dataset: str = "MNIST") -> float:
+    """One number of the paper, by method id: NaN where the paper has none.
+
+    Parameters
+    ----------
+    method : str
+        Method id or variant (``"itq"``, ``"sgh-stochastic"``: a variant gets its method's number).
+    bits : int
+    metric : str
+        ``"map"``, ``"precision_at_100"``, ``"train_seconds"`` or ``"map_at_1000"``.
+    table : int
+    dataset : str
+
+    Returns
+    -------
+    float
+    """
+    name = _paper_name(method)
+    frame = paper_results(table=table, dataset=dataset)
+    match = frame[(frame["method"] == name) & (frame["bits"] == int(bits)) & (frame["metric"] == metric)]
+    return float(match["value"].iloc[0]) if len(match) else float("nan")
+
+
 def paper_table2() -> pd.DataFrame:
     """The paper's Table 2 (MNIST) as a method × metric table.
 
@@ -96,12 +132,16 @@ def paper_table2() -> pd.DataFrame:
 def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST") -> pd.DataFrame:
     """Our measurements (mean over seeds) next to the paper's numbers for the same method and bits.
 
+    Methods are matched by id through :data:`PAPER_METHOD_NAMES`, never through display labels. A
+    variant such as ``"sgh-stochastic"`` is set beside its method's number (the paper reports one row
+    per method).
+
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`sigah.experiments.summarize`: columns ``method`` (registry names such as
-        ``"itq"``), ``bits``, ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std`` for
-        ``precision_at_100``, ``map_pr_area``, ``map`` and ``map_stable``.
+        Output of :func:`sigah.experiments.summarize`: columns ``method`` (ids such as ``"itq"``, or
+        variants such as ``"sgh-stochastic"``), ``bits``, ``n_seeds`` and ``<metric>_mean`` /
+        ``<metric>_std`` for ``precision_at_100``, ``map_pr_area``, ``map`` and ``map_stable``.
     table : int
         The paper's table to compare with (2: MNIST; 1: GIST1M, Deep1M, Tiny100K).
     dataset : str
@@ -110,30 +150,29 @@ def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST
     Returns
     -------
     pandas.DataFrame
-        One row per (method, bits): ``method`` (display name), ``bits``, ``seeds``, ``Pre@100``,
+        One row per (method, bits): ``method`` (the id, unchanged), ``bits``, ``seeds``, ``Pre@100``,
         ``Pre@100 ±``, ``Pre@100 (paper)``, ``mAP (PR area)``, ``mAP (PR area) ±``, ``mAP (paper)``,
-        ``ranking mAP``, ``stable mAP``. The paper's "mAP" is set beside our PR-area mAP, the
+        ``ranking mAP``, ``stable mAP`` (NaN if the summary lacks them). The paper's "mAP" is set beside our PR-area mAP, the
         definition its tables match (chapter "Binary codes and their evaluation"). Paper columns
-        are NaN where the paper has no number.
+        are NaN where the paper has no number. :func:`sigah.plotting.styled` writes the ids as labels.
     """
-    from sigah.plotting import method_label
-
     paper = paper_results(table=table, dataset=dataset)
     lookup = {(r.method, int(r.bits), r.metric): r.value for r in paper.itertuples()}
+    nan = float("nan")
     rows = []
     for r in summary.itertuples():
-        name = method_label(r.method)
+        name, bits = _paper_name(r.method), int(r.bits)
         rows.append({
-            "method": name,
-            "bits": int(r.bits),
+            "method": r.method,
+            "bits": bits,
             "seeds": int(r.n_seeds),
             "Pre@100": r.precision_at_100_mean,
             "Pre@100 ±": r.precision_at_100_std,
-            "Pre@100 (paper)": lookup.get((name, int(r.bits), "precision_at_100"), float("nan")),
+            "Pre@100 (paper)": lookup.get((name, bits, "precision_at_100"), nan),
             "mAP (PR area)": r.map_pr_area_mean,
             "mAP (PR area) ±": r.map_pr_area_std,
-            "mAP (paper)": lookup.get((name, int(r.bits), "map"), float("nan")),
-            "ranking mAP": r.map_mean,
-            "stable mAP": r.map_stable_mean,
+            "mAP (paper)": lookup.get((name, bits, "map"), nan),
+            "ranking mAP": getattr(r, "map_mean", nan),
+            "stable mAP": getattr(r, "map_stable_mean", nan),
         })
     return pd.DataFrame(rows)

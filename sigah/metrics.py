@@ -282,7 +282,7 @@ def label_average_precision_at_k(
 ) -> np.ndarray:
     r"""Label-based AP within the top ``k`` of the Hamming ranking (mAP@K of deep hashing).
 
-    Relevant = same class label. Convention of HashNet/FIRe (Cao et al., 2017, the evaluation code of its §4): the sum of
+    Relevant = same class label. Convention of the published evaluation code of HashNet (Cao et al., 2017) and FIRe: the sum of
     precisions at the relevant positions of the top ``k`` divided by the number of relevant
     items **found in the top** ``k``, and 0 for a query with none there:
 

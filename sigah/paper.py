@@ -22,10 +22,12 @@ The figures live in ``data/paper_results.csv`` in long ("tidy") format, one numb
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["PAPER_RESULTS_FILE", "PAPER_METHOD_NAMES", "paper_results", "paper_value", "paper_table2", "beside_paper"]
+__all__ = ["PAPER_RESULTS_FILE", "PAPER_METHOD_NAMES", "paper_results", "paper_value", "paper_table2", "beside_paper",
+           "PAPER_PROTOCOLS", "comparability_note"]
 
 PAPER_RESULTS_FILE = "paper_results.csv"
 _COLUMNS = ["table", "dataset", "method", "metric", "bits", "value"]
@@ -176,3 +178,43 @@ def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST
             "stable mAP": getattr(r, "map_stable_mean", nan),
         })
     return pd.DataFrame(rows)
+
+
+#: the paper's split of each dataset it reports (queries, database, training points)
+PAPER_PROTOCOLS = {"mnist": (1000, 69000, 69000)}
+
+
+def comparability_note(protocol: Any, *, table: int = 2) -> str:
+    """One Markdown sentence saying how far a run's numbers can be set beside the paper's table.
+
+    Parameters
+    ----------
+    protocol : sigah.data.Protocol
+        Needs ``name``, ``n_queries``, ``n_database``, ``n_train``.
+    table : int
+        The paper's table the run is compared with (named in the sentence).
+
+    Returns
+    -------
+    str
+        *Comparable* for the paper's own split (:data:`PAPER_PROTOCOLS`); *comparable up to sampling
+        noise* for the same dataset split with a smaller database or training set whose queries and
+        database still cover the whole dataset; otherwise a caution that the comparison is only
+        indicative.
+    """
+    name = str(protocol.name).lower()
+    counts = (protocol.n_queries, protocol.n_database, protocol.n_train)
+    paper = PAPER_PROTOCOLS.get(name)
+    if paper is not None and counts == paper:
+        return f"These numbers come from the paper's own {protocol.name} protocol: comparable with Table {table}."
+    if paper is not None and protocol.n_queries + protocol.n_database == paper[0] + paper[1]:
+        return (f"This run used {protocol.n_queries:,} queries and the other {protocol.n_database:,} vectors "
+                f"as database (the paper: {paper[0]:,} and {paper[1]:,}), with methods trained on "
+                f"{protocol.n_train:,} of them (the paper: {paper[2]:,}): comparable with Table {table} up to "
+                "the sampling noise of the smaller sets.")
+    protocol_text = (f"the paper's {paper[0]:,} / {paper[1]:,} / {paper[2]:,} split" if paper is not None
+                     else "a dataset of the paper")
+    return (f"**Caution:** this run used {protocol.n_queries:,} queries, {protocol.n_database:,} database and "
+            f"{protocol.n_train:,} training vectors of {protocol.name}, not {protocol_text}; the same $K$ then "
+            f"covers another share of the database and every score shifts, so the comparison with Table {table} "
+            "is only indicative.")

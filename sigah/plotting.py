@@ -23,7 +23,7 @@ import numpy as np
 __all__ = [
     "METHOD_COLORS", "METHOD_LABELS", "Panel", "use_book_style", "method_id", "method_color", "method_label",
     "method_labels", "method_marker", "bits_linestyle", "plot_history", "sigah_training_panels",
-    "plot_bars_with_paper", "plot_curves", "plot_by_method", "styled",
+    "plot_bars_with_paper", "plot_curves", "plot_by_method", "plot_shells", "styled",
 ]
 
 #: one colour per method id, used by every chapter
@@ -427,6 +427,47 @@ def plot_by_method(
     if title:
         ax.set_title(title)
     ax.legend(ncol=2, fontsize=8)
+    return ax
+
+
+def plot_shells(
+    items: Sequence[float],
+    relevant: Sequence[float],
+    *,
+    method: str,
+    relevant_label: str = "true neighbours",
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Mean size of each Hamming-distance shell around a query, all items against relevant ones (log scale).
+
+    Parameters
+    ----------
+    items, relevant : sequence of float, shape (n_bits + 1,)
+        Mean number of database items, and of relevant ones, at each distance ``0..n_bits``
+        (e.g. ``shell_histograms(...).items.mean(0)``).
+    method : str
+        Method id: the relevant bars take its colour.
+    relevant_label : str
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if len(items) != len(relevant):
+        raise ValueError(f"items has {len(items)} shells and relevant {len(relevant)}")
+    ax = _axes(ax)
+    radii = np.arange(len(items))
+    ax.bar(radii, items, color="#bbbbbb", label="all database items")
+    ax.bar(radii, relevant, color=method_color(method), label=relevant_label)
+    ax.set_yscale("log")
+    ax.set_xlabel("Hamming distance to the query (bits)")
+    ax.set_ylabel("items per query (mean, log scale)")
+    if title:
+        ax.set_title(title)
+    ax.legend()
     return ax
 
 

@@ -116,3 +116,19 @@ def test_beside_paper_accepts_a_summary_without_ranking_columns():
                             "precision_at_100": [0.8], "map": [0.5]})
     table = beside_paper(summarize(records, metrics=("precision_at_100", "map_pr_area", "map")))
     assert table.loc[0, "ranking mAP"] == 0.5 and np.isnan(table.loc[0, "stable mAP"])
+
+
+def test_comparability_note_tells_the_three_cases_apart():
+    from types import SimpleNamespace
+
+    from sigah.paper import comparability_note
+
+    def protocol(name, nq, nd, nt):
+        return SimpleNamespace(name=name, n_queries=nq, n_database=nd, n_train=nt)
+
+    assert "comparable with Table 2." in comparability_note(protocol("mnist", 1000, 69000, 69000))
+    smaller = comparability_note(protocol("mnist", 300, 69700, 10000))
+    assert "up to the sampling noise" in smaller and "300" in smaller and "10,000" in smaller
+    for other in (protocol("mnist", 300, 10000, 10000), protocol("siftsmall", 100, 10000, 10000)):
+        assert comparability_note(other).startswith("**Caution:**")
+    assert "Table 1" in comparability_note(protocol("gist", 10, 100, 100), table=1)

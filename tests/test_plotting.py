@@ -166,3 +166,17 @@ def test_styled_writes_labels_and_renders_html():
     html = styled(frame, digits=3).to_html()
     assert "ITQ" in html and "SGH (stochastic)" in html and "0.123" in html and "0.1235" not in html
     assert "<table" in html and list(frame["method"]) == ["itq", "sgh-stochastic"]  # the input is not changed
+
+
+def test_plot_shells_grey_items_and_method_coloured_relevant_bars():
+    from sigah.plotting import plot_shells
+
+    items, relevant = np.array([1.0, 10.0, 100.0]), np.array([1.0, 5.0, 2.0])
+    ax = plot_shells(items, relevant, method="itq", title="shells")
+    bars = ax.patches
+    assert len(bars) == 6 and ax.get_yscale() == "log"
+    np.testing.assert_allclose([b.get_height() for b in bars], np.r_[items, relevant])
+    assert all(same_color(b.get_facecolor(), method_color("itq")) for b in bars[3:])
+    assert not any(same_color(b.get_facecolor(), method_color("itq")) for b in bars[:3])
+    with pytest.raises(ValueError, match="3 shells"):
+        plot_shells(items, relevant[:2], method="itq")

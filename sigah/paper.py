@@ -202,11 +202,14 @@ def comparability_note(protocol: Any, *, table: int = 2) -> str:
         database still cover the whole dataset; otherwise a caution that the comparison is only
         indicative.
     """
+    from sigah.data import SHIPPED_DATASETS
+
     name = str(protocol.name).lower()
+    display = SHIPPED_DATASETS.get(name, {}).get("display", protocol.name)
     counts = (protocol.n_queries, protocol.n_database, protocol.n_train)
     paper = PAPER_PROTOCOLS.get(name)
     if paper is not None and counts == paper:
-        return f"These numbers come from the paper's own {protocol.name} protocol: comparable with Table {table}."
+        return f"These numbers come from the paper's own {display} protocol: comparable with Table {table}."
     if paper is not None and protocol.n_queries + protocol.n_database == paper[0] + paper[1]:
         return (f"This run used {protocol.n_queries:,} queries and the other {protocol.n_database:,} vectors "
                 f"as database (the paper: {paper[0]:,} and {paper[1]:,}), with methods trained on "
@@ -215,6 +218,6 @@ def comparability_note(protocol: Any, *, table: int = 2) -> str:
     protocol_text = (f"the paper's {paper[0]:,} / {paper[1]:,} / {paper[2]:,} split" if paper is not None
                      else "a dataset of the paper")
     return (f"**Caution:** this run used {protocol.n_queries:,} queries, {protocol.n_database:,} database and "
-            f"{protocol.n_train:,} training vectors of {protocol.name}, not {protocol_text}; the same $K$ then "
+            f"{protocol.n_train:,} training vectors of {display}, not {protocol_text}; the same $K$ then "
             f"covers another share of the database and every score shifts, so the comparison with Table {table} "
             "is only indicative.")

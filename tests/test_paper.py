@@ -126,9 +126,10 @@ def test_comparability_note_tells_the_three_cases_apart():
     def protocol(name, nq, nd, nt):
         return SimpleNamespace(name=name, n_queries=nq, n_database=nd, n_train=nt)
 
-    assert "comparable with Table 2." in comparability_note(protocol("mnist", 1000, 69000, 69000))
+    assert "own MNIST protocol: comparable with Table 2." in comparability_note(protocol("mnist", 1000, 69000, 69000))
     smaller = comparability_note(protocol("mnist", 300, 69700, 10000))
     assert "up to the sampling noise" in smaller and "300" in smaller and "10,000" in smaller
     for other in (protocol("mnist", 300, 10000, 10000), protocol("siftsmall", 100, 10000, 10000)):
         assert comparability_note(other).startswith("**Caution:**")
+    assert "of SIFT10K, not a dataset of the paper" in comparability_note(protocol("siftsmall", 100, 10000, 10000))
     assert "Table 1" in comparability_note(protocol("gist", 10, 100, 100), table=1)

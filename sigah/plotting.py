@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 
 __all__ = [
@@ -242,6 +243,8 @@ def plot_history(
             ax.axhline(y, color="#555555", linestyle="--", linewidth=0.9, label=ref_label)
         if panel.logy:
             ax.set_yscale("log")
+        if np.all(xs == np.round(xs)):  # epochs, iterations: no tick at 1.5
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_xlabel(xlabel or x)
         ax.set_ylabel(panel.ylabel)
         if panel.title:
@@ -312,16 +315,20 @@ def plot_bars_with_paper(
     methods = list(dict.fromkeys(table["method"]))
     bits = sorted(dict.fromkeys(int(b) for b in table["bits"]))
     width = 0.8 / len(methods)
+    half = 0.46 * width  # half a bar: bars of neighbouring methods keep a gap
     marked = False
+    ax.set_axisbelow(True)  # grid lines behind the bars
     for i, method in enumerate(methods):
         rows = table[table["method"] == method]
         x = np.array([bits.index(int(b)) for b in rows["bits"]]) + (i - (len(methods) - 1) / 2) * width
         yerr = rows[error].fillna(0).to_numpy() if error else None
-        ax.bar(x, rows[value], width * 0.92, yerr=yerr, capsize=2, color=method_color(method),
-               hatch=_method_hatch(method, methods), edgecolor="white", label=method_label(method))
+        ax.bar(x, rows[value], 2 * half, yerr=yerr if yerr is not None and yerr.any() else None, capsize=2,
+               color=method_color(method), hatch=_method_hatch(method, methods), edgecolor="white",
+               label=method_label(method))
         if paper:
             known = rows[paper].notna().to_numpy()
-            ax.hlines(rows[paper].to_numpy()[known], x[known] - width / 2, x[known] + width / 2, color="black",
+            # a tick narrower than its bar, so that ticks of neighbouring bars never join into one line
+            ax.hlines(rows[paper].to_numpy()[known], x[known] - 0.75 * half, x[known] + 0.75 * half, color="black",
                       linewidth=2.2, label=None if marked or not known.any() else "the paper's value",
                       gid="paper")
             marked = marked or bool(known.any())
@@ -329,7 +336,10 @@ def plot_bars_with_paper(
     ax.set_ylabel(ylabel or value)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8, ncol=2)
+    # head room above the tallest bar or tick for a one-row legend, so that it covers nothing
+    highest = np.nanmax(table[[c for c in (value, paper) if c]].to_numpy(dtype=np.float64))
+    ax.set_ylim(0, 1.25 * highest)
+    ax.legend(fontsize=8, ncol=len(methods) + bool(paper), loc="upper center", columnspacing=1.0)
     return ax
 
 

@@ -125,7 +125,9 @@ def test_plot_bars_with_paper_draws_one_coloured_bar_per_cell_and_marks_the_pape
         bar = min(centres.items(), key=lambda kv: abs(kv[0] - (x0 + x1) / 2))[1]
         row = table[np.isclose(table["Pre@100"], bar.get_height())].iloc[0]
         assert np.isclose(y0, row["Pre@100 (paper)"])
+        assert 0.5 * bar.get_width() < x1 - x0 < bar.get_width()  # within its bar: neighbouring ticks never join
     assert [t.get_text() for t in ax.get_xticklabels()] == ["32 bits", "64 bits"]
+    assert ax.get_ylim()[1] > table[["Pre@100", "Pre@100 (paper)"]].max().max()  # room above for the legend
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert {"ITQ", "SGH", "SGH (stochastic)", "the paper's value"} <= set(legend)
 

@@ -150,6 +150,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from sigah.data import make_protocol
     from sigah.experiments import RECORD_COLUMNS, run_grid
+    from sigah.store import DEFAULT
 
     methods = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
     if not methods:
@@ -169,6 +170,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     run_grid(
         protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
         bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
+        store=None if args.no_store else DEFAULT,
     )
     return 0
 
@@ -285,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="[METHOD.]NAME=VALUE",
                    help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--no-store", action="store_true",
+                   help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
     p.set_defaults(func=_cmd_evaluate)
 
     book = sub.add_parser("book", help="build the book or run one chapter")

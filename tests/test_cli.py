@@ -60,9 +60,29 @@ def test_evaluate_json_records_and_determinism(vectors, capsys):
         (m, b, s) for m in ("lsh", "itq") for b in (8, 16) for s in (0, 1)}
     assert all(r["n_queries"] == 20 and r["n_database"] == 600 and r["k"] == 50 for r in records)
     assert all(0 <= r[m] <= 1 for r in records for m in ("map", "map_stable", "map_pr_area", "precision_at_100"))
-    _, again, _ = _run(capsys, *argv)
-    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_seconds")} for r in rs]  # noqa: E731
-    assert strip(records) == strip([json.loads(line) for line in again.splitlines()])
+    assert not any(r["from_store"] for r in records) and all(r["n_train"] == 600 for r in records)
+    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_seconds") and k != "from_store"}  # noqa: E731
+                        for r in rs]
+    _, refit, _ = _run(capsys, *argv, "--no-store")  # the same seeds fitted again give the same records
+    refit = [json.loads(line) for line in refit.splitlines()]
+    assert strip(records) == strip(refit) and not any(r["from_store"] for r in refit)
+    _, stored, _ = _run(capsys, *argv)  # the second run with the store reads every fit back, timings included
+    stored = [json.loads(line) for line in stored.splitlines()]
+    assert strip(records) == strip(stored) and all(r["from_store"] for r in stored)
+    assert [r["fit_seconds"] for r in stored] == [r["fit_seconds"] for r in records]
+
+
+def test_evaluate_no_store_leaves_the_store_empty(vectors, capsys, tmp_path, monkeypatch):
+    folder, _, _ = vectors
+    monkeypatch.setenv("SIGAH_CACHE", str(tmp_path / "cache"))
+    argv = ["evaluate", "--data", str(folder / "base.npy"), "--n-queries", "10", "--k", "20", "--methods", "lsh",
+            "--bits", "8", "--format", "json", "--no-store"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0 and json.loads(out)["from_store"] is False
+    assert not (tmp_path / "cache" / "fits").exists()
+    code, out, _ = _run(capsys, *argv[:-1])  # with the store: computed, then stored
+    assert code == 0 and json.loads(out)["from_store"] is False
+    assert len(list((tmp_path / "cache" / "fits").rglob("entry.json"))) == 1
 
 
 def test_evaluate_siftsmall_itq_beats_lsh(capsys):

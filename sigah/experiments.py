@@ -143,7 +143,8 @@ def _fit_and_encode(hasher, protocol, store, train_fingerprint, progress):
     split = _split_key(protocol)
     codes = store.get_codes(key, split) if store is not None and from_store else None
     if codes is not None:
-        return *codes, fit_seconds, (key, True)
+        query_codes, database_codes, encode_seconds = codes
+        return query_codes, database_codes, fit_seconds, encode_seconds, (key, True)
     start = time.perf_counter()
     database_codes = encode_batched(hasher, protocol.database, progress=progress, desc=f"encoding ({hasher.name})")
     query_codes = encode_batched(hasher, protocol.queries)

@@ -162,3 +162,18 @@ def test_evaluate_routes_params_to_the_methods_that_take_them(vectors, capsys):
     assert code == 2 and "no method among lsh,itq takes an argument 'margin'" in err
     code, _, err = _run(capsys, *base, "--methods", "lsh", "--param", "itq.n_iter=3")
     assert code == 2 and "method 'itq' is not among --methods lsh" in err
+
+
+def test_book_build_fresh_flag_reaches_the_build(monkeypatch):
+    import sigah.book
+
+    calls = []
+    monkeypatch.setattr(sigah.book, "build_book", lambda size, **kw: calls.append((size, kw)))
+    assert main(["book", "build", "--size", "ci", "--fresh"]) == 0
+    assert main(["book", "build", "--size", "ci"]) == 0
+    assert [kw["fresh"] for _, kw in calls] == [True, False]
+
+
+def test_book_build_fresh_without_execution_is_a_user_error(capsys):
+    code, _, err = _run(capsys, "book", "build", "--fresh", "--no-execute")
+    assert code == 2 and "--fresh" in err and "--no-execute" in err

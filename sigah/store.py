@@ -3,7 +3,8 @@
 Every fit of a method is stored once, under a key that names everything its result depends on:
 
 - the method's registry name and its full constructor parameters (:meth:`Hasher.get_params`, as
-  canonical JSON), the seed among them;
+  canonical JSON), the seed among them; only ``progress``, which changes what a fit prints and not
+  what it computes, is left out;
 - a fingerprint of the training matrix: shape, dtype and a BLAKE2b hash of its bytes;
 - a hash of the source of the method's code: the hasher's module and, followed through their
   ``import`` statements, the package modules that define its computation (for SiGAH
@@ -71,6 +72,8 @@ _FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Package modules that do not define any method's computation (registry, file writing, this store).
 _NOT_COMPUTATION = frozenset({"sigah", "sigah.hashers", "sigah.storage", "sigah.store"})
+# Constructor arguments that change how a fit reports, not what it computes: left out of the key.
+_NOT_RESULT_PARAMS = frozenset({"progress", "verbose"})
 
 
 class _DefaultStore:
@@ -275,7 +278,7 @@ def fit_key(hasher: Any, train_fingerprint: str) -> tuple[str, dict[str, Any]]:
     parts = {
         "format": _FORMAT,
         "method": hasher.name,
-        "params": _canonical(hasher.get_params()),
+        "params": _canonical({k: v for k, v in hasher.get_params().items() if k not in _NOT_RESULT_PARAMS}),
         "seed": _canonical(getattr(hasher, "seed", None)),
         "train": train_fingerprint,
         "source": method_source_hash(type(hasher).__module__),

@@ -90,6 +90,13 @@ def test_key_changes_with_everything_the_fit_depends_on(X, change):
     assert fit_key(make_hasher("itq", 16, seed=1, n_iter=5), data_fingerprint(X.copy()))[0] == key
 
 
+def test_progress_display_is_not_part_of_the_key(X):
+    fingerprint = data_fingerprint(X)
+    quiet = fit_key(make_hasher("sph", 16, progress=False), fingerprint)[0]
+    assert fit_key(make_hasher("sph", 16, progress=True), fingerprint)[0] == quiet
+    assert fit_key(make_hasher("sph", 16, progress=False, max_iter=3), fingerprint)[0] != quiet
+
+
 def test_source_files_follow_the_imports_of_each_method():
     lsh = method_source_files("sigah.hashers.lsh")
     assert {"sigah.hashers.lsh", "sigah.hashers.base", "sigah.codes"} <= set(lsh)

@@ -414,6 +414,13 @@ def build_book(
         shutil.copy2(root / name, stage / name)
     _sync_static(root / "book", stage / "book")
 
+    notebooks = [e for e in entries if e != STATUS_PAGE and (root / f"{e}.md").exists() and _is_notebook(root / f"{e}.md")]
+    for entry in notebooks:  # before executing anything: a build that cannot finish stops at once
+        name = Path(entry).name
+        reused = not execute or (chapters is not None and name not in chapters)
+        if reused and not (stage / f"{entry}.ipynb").exists():
+            raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
+
     status_file = build / "chapter-runs.json"
     previous = json.loads(status_file.read_text()) if status_file.exists() else {}
     runs: list[ChapterRun] = []
@@ -432,8 +439,6 @@ def build_book(
             out = stage / f"{entry}.ipynb"
             name = Path(entry).name
             if not execute or (chapters is not None and name not in chapters):
-                if not out.exists():
-                    raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
                 if entry in previous:
                     runs.append(ChapterRun(**previous[entry]))
                 continue

@@ -339,13 +339,32 @@ def _read_checked_npz(path: Path) -> dict[str, np.ndarray] | None:
     return arrays
 
 
-def _json_value(value: Any) -> Any:
-    """A fitted attribute as JSON (numpy arrays and scalars as lists and numbers), or raise TypeError."""
-    return json.loads(json.dumps(value, default=lambda v: v.tolist() if isinstance(v, (np.ndarray, np.generic)) else _raise(v)))
-
-
-def _raise(value: Any) -> Any:
+def _to_json(value: Any) -> Any:
+    """A fitted attribute as JSON; numpy arrays and scalars tagged so they come back with their dtype."""
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "values": value.ravel().tolist()}
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": value.item()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
     raise TypeError(type(value).__name__)
+
+
+def _from_json(value: Any) -> Any:
+    """Inverse of :func:`_to_json` (tuples come back as lists)."""
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.array(value["values"], dtype=value["__ndarray__"]).reshape(value["shape"])
+        if "__npscalar__" in value:
+            return np.dtype(value["__npscalar__"]).type(value["value"])
+        return {k: _from_json(v) for k, v in value.items()}
+    return value
 
 
 # -- the store ----------------------------------------------------------------------------------
@@ -410,7 +429,7 @@ class RunStore:
         except (OSError, ValueError, KeyError):
             return None
         for name, value in (entry.get("attributes") or {}).items():
-            setattr(model, name, value)
+            setattr(model, name, _from_json(value))
         return model, entry
 
     # codes -------------------------------------------------------------------------------------
@@ -456,7 +475,7 @@ def _extra_attributes(hasher: Any) -> dict[str, Any]:
         if not name.endswith("_") or name.startswith("_") or name in vars(rebuilt) or name == "n_features_":
             continue
         try:
-            out[name] = _json_value(value)
+            out[name] = _to_json(value)
         except (TypeError, ValueError):
             continue  # not representable: a reloaded model simply lacks it
     return out

@@ -44,8 +44,20 @@ def test_miss_then_hit_gives_identical_codes(store, X):
     np.testing.assert_array_equal(again.encode(X), first.encode(X))
     np.testing.assert_array_equal(again.rotation_, first.rotation_)
     # what the model file does not keep (the loss history) comes back too
-    np.testing.assert_allclose(again.loss_history_, first.loss_history_)
+    assert again.loss_history_ == first.loss_history_
     assert len(_entries(store)) == 1
+
+
+@pytest.mark.parametrize("value", [np.arange(6, dtype=np.float32).reshape(2, 3) / 7, np.float32(1 / 3), np.int64(5),
+                                   [{"epoch": 0, "loss": np.float64(0.25)}], ("a", None, True), {"k": [1.5, 2]}])
+def test_fitted_attributes_come_back_with_their_types(value):
+    back = store_mod._from_json(json.loads(json.dumps(store_mod._to_json(value))))
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and np.array_equal(back, value)
+    elif isinstance(value, np.generic):
+        assert type(back) is type(value) and back == value
+    else:
+        assert back == (list(value) if isinstance(value, tuple) else value)
 
 
 def test_hit_fills_the_callers_instance(store, X):

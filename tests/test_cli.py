@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,3 +178,25 @@ def test_book_build_fresh_flag_reaches_the_build(monkeypatch):
 def test_book_build_fresh_without_execution_is_a_user_error(capsys):
     code, _, err = _run(capsys, "book", "build", "--fresh", "--no-execute")
     assert code == 2 and "--fresh" in err and "--no-execute" in err
+
+
+def test_installed_package_finds_data_from_a_checkout_or_says_where(tmp_path, monkeypatch, capsys):
+    """After ``pip install .`` the data are not beside the package: ./data of a checkout, else one clear line."""
+    import shutil
+
+    import sigah.data as sdata
+
+    monkeypatch.delenv("SIGAH_DATA_DIR", raising=False)
+    monkeypatch.setattr(sdata, "_DEFAULT_DATA_DIR", tmp_path / "site-packages" / "data")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh", "--bits", "8", "--k", "10")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "SIGAH_DATA_DIR" in err and "data/ folder of the sigah-book repository" in err
+    shipped = Path(sdata.__file__).resolve().parent.parent / "data"
+    (tmp_path / "data").mkdir()
+    shutil.copytree(shipped / "siftsmall", tmp_path / "data" / "siftsmall")
+    shutil.copy(shipped / "checksums.json", tmp_path / "data" / "checksums.json")
+    assert sdata.data_dir() == tmp_path / "data"
+    code, out, _ = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh", "--bits", "8", "--k", "10",
+                        "--format", "json")
+    assert code == 0 and json.loads(out)["n_database"] == 10000

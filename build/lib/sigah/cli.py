@@ -1,0 +1,337 @@
+"""The ``sigah`` command: fit, encode, search, evaluate, and build or run the book.
+
+User errors (a missing file, a wrong format, impossible settings) end with one line
+``sigah: error: …`` and exit status 2, without a traceback; anything else is a bug and
+shows its traceback.
+
+Examples
+--------
+::
+
+    sigah fit --method itq --bits 64 --data mnist --model itq64.npz
+    sigah encode --model itq64.npz --data my_vectors.fvecs --out codes.npy
+    sigah evaluate --data mnist --methods lsh,itq --bits 32,64 --repeats 3
+    sigah evaluate --data base.fvecs --queries query.fvecs --methods itq --bits 32 --format json
+    sigah book build --size ci
+    sigah book run 01_evaluation -p n_queries 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__all__ = ["main", "build_parser"]
+
+
+class UserError(Exception):
+    """A problem with the command's input, reported in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other user error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+# -- argument helpers ---------------------------------------------------------------------
+def _parse_bits_list(text: str) -> list[int]:
+    out = []
+    for part in str(text).split(","):
+        part = part.strip()
+        try:
+            value = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bits must be integers separated by commas, got {text!r}") from None
+        out.append(_check_bits(value))
+    return out
+
+
+def _check_bits(value: int) -> int:
+    if value <= 0 or value % 8:
+        raise argparse.ArgumentTypeError(f"bits must be a positive multiple of 8, got {value}")
+    return value
+
+
+def _bits(text: str) -> int:
+    try:
+        return _check_bits(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bits must be an integer, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _parse_params(items: Sequence[str] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--param takes NAME=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        params[key.strip()] = _literal(value.strip())
+    return params
+
+
+def _load(data: str, *, queries: str | None = None):
+    from sigah.data import load_dataset
+
+    return load_dataset(data, queries=queries) if queries else load_dataset(data)
+
+
+# -- commands -----------------------------------------------------------------------------
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from sigah.hashers import make_hasher
+
+    params = _parse_params(args.param)
+    dataset = _load(args.data)
+    try:
+        hasher = make_hasher(args.method, args.bits, seed=args.seed, **params)
+    except TypeError as exc:
+        raise UserError(f"bad --param for method {args.method!r}: {exc}") from None
+    hasher.fit(dataset.features)
+    path = hasher.save(args.model)
+    print(f"fitted {hasher!r} on {dataset.features.shape[0]} × {dataset.features.shape[1]} ({dataset.name}); saved {path}")
+    return 0
+
+
+def _cmd_encode(args: argparse.Namespace) -> int:
+    from sigah.hashers import Hasher
+    from sigah.storage import atomic_save_npy
+
+    model = Hasher.load(args.model)
+    dataset = _load(args.data)
+    codes = model.encode(dataset.features)
+    atomic_save_npy(args.out, codes)
+    print(f"encoded {codes.shape[0]} vectors into {8 * codes.shape[1]}-bit codes ({codes.dtype}); saved {args.out}")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from sigah.codes import hamming_knn
+    from sigah.hashers import Hasher
+    from sigah.storage import atomic_save_npz
+
+    model = Hasher.load(args.model)
+    database = np.load(args.database) if str(args.database).endswith(".npy") else model.encode(_load(args.database).features)
+    queries = model.encode(_load(args.queries).features)
+    dist, idx = hamming_knn(queries, database, args.k)
+    atomic_save_npz(Path(args.out), {"distances": dist, "indices": idx})
+    print(f"searched {len(queries)} queries in {len(database)} codes, k={args.k}; saved {args.out}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from sigah.data import make_protocol
+    from sigah.experiments import RECORD_COLUMNS, run_grid
+    from sigah.store import DEFAULT
+
+    methods = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
+    if not methods:
+        raise UserError("--methods needs at least one method name")
+    from sigah.hashers import get_hasher_class
+
+    for m in methods:
+        get_hasher_class(m)  # unknown names fail before any data is read
+    dataset = _load(args.data, queries=args.queries)
+    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database)
+    params = _params_per_method(_parse_params(args.param), methods)
+    overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
+    if args.k > protocol.n_database:
+        raise UserError(f"--k {args.k} is larger than the database ({protocol.n_database} points)")
+    printer = _RecordPrinter(args.format, RECORD_COLUMNS)
+    print(f"# {protocol.description}; k = {args.k}", file=sys.stderr)
+    run_grid(
+        protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
+        bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
+        store=None if args.no_store else DEFAULT,
+    )
+    return 0
+
+
+def _params_per_method(params: dict[str, Any], methods: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Route ``--param`` values to the methods that take them.
+
+    ``NAME=VALUE`` goes to every listed method whose constructor has the argument ``NAME``;
+    ``METHOD.NAME=VALUE`` to that method only. An argument no listed method takes is an error.
+    """
+    from sigah.hashers import get_hasher_class
+
+    routed: dict[str, dict[str, Any]] = {m: {} for m in methods}
+    for key, value in params.items():
+        target, _, name = key.rpartition(".")
+        if target and target.lower() not in routed:
+            raise UserError(f"--param {key}: method {target!r} is not among --methods {','.join(methods)}")
+        takers = [m for m in ([target.lower()] if target else methods) if name in get_hasher_class(m)._param_names]
+        if not takers:
+            raise UserError(f"--param {key}: no method among {','.join(methods)} takes an argument {name!r}")
+        for m in takers:
+            routed[m][name] = value
+    return routed
+
+
+def _qolsh_bits(dim: int) -> int:
+    """QoLSH runs at (at least) as many bits as dimensions, rounded up to whole bytes."""
+    return 8 * math.ceil(dim / 8)
+
+
+class _RecordPrinter:
+    """Prints records as they arrive: an aligned table, or one JSON object per line."""
+
+    def __init__(self, fmt: str, columns: Sequence[str]) -> None:
+        self.fmt = fmt
+        self.columns = list(columns)
+        self.header_done = False
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        if self.fmt == "json":
+            print(json.dumps({c: record[c] for c in self.columns}), flush=True)
+            return
+        widths = [max(len(c), 9) for c in self.columns]
+        if not self.header_done:
+            print("  ".join(c.rjust(w) for c, w in zip(self.columns, widths)))
+            self.header_done = True
+        cells = []
+        for c, w in zip(self.columns, widths):
+            v = record[c]
+            cells.append((f"{v:.4f}" if isinstance(v, float) else str(v)).rjust(w))
+        print("  ".join(cells), flush=True)
+
+
+def _cmd_book_build(args: argparse.Namespace) -> int:
+    from sigah.book import build_book
+
+    chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    if args.fresh and args.no_execute:
+        raise UserError("--fresh re-executes chapters without the store; it cannot go with --no-execute")
+    build_book(args.size, chapters=chapters, execute=not args.no_execute, strict=not args.no_strict, fresh=args.fresh)
+    return 0
+
+
+def _cmd_book_run(args: argparse.Namespace) -> int:
+    from sigah.book import run_chapter
+
+    params = {k: _literal(v) for k, v in (args.parameter or [])}
+    out = run_chapter(args.chapter, params, output_dir=args.output_dir, size=args.size)
+    print(f"executed {args.chapter}; notebook: {out}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The ``sigah`` argument parser."""
+    from sigah import __version__
+
+    parser = _Parser(prog="sigah", description="Learning to hash: SiGAH, its baselines and an evaluator.")
+    parser.add_argument("--version", action="version", version=f"sigah {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    data_help = "a shipped dataset name (mnist, siftsmall) or a file (.fvecs .bvecs .npy .npz .mat .csv IDX)"
+    p = sub.add_parser("fit", help="fit a hashing method and save the model")
+    p.add_argument("--method", required=True, help="lsh, itq, sph, ba, sgh, och, qolsh or sigah")
+    p.add_argument("--bits", required=True, type=_bits, help="code length, a positive multiple of 8")
+    p.add_argument("--data", required=True, help=data_help)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", required=True, help="output model file (.npz)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method argument (repeatable)")
+    p.set_defaults(func=_cmd_fit)
+
+    p = sub.add_parser("encode", help="encode vectors with a saved model into packed codes (.npy, uint8)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True, help=data_help)
+    p.add_argument("--out", required=True, help="output .npy file: one row of n_bits/8 bytes per vector")
+    p.set_defaults(func=_cmd_encode)
+
+    p = sub.add_parser("search", help="Hamming k-NN search of query vectors in a code database")
+    p.add_argument("--model", required=True)
+    p.add_argument("--database", required=True, help="codes .npy from `sigah encode`, or vectors to encode")
+    p.add_argument("--queries", required=True, help=data_help)
+    p.add_argument("--k", type=_positive_int, default=10)
+    p.add_argument("--out", required=True, help="output .npz with arrays distances and indices")
+    p.set_defaults(func=_cmd_search)
+
+    p = sub.add_parser("evaluate", help="fit, encode and evaluate methods against exact Euclidean neighbours")
+    p.add_argument("--data", required=True, help=data_help + "; the database (and training set)")
+    p.add_argument("--queries", help="a query file used as is (no random split)")
+    p.add_argument("--n-queries", type=_positive_int, default=1000, help="random queries drawn from --data (default 1000)")
+    p.add_argument("--n-database", type=_positive_int, default=None, help="subsample the database (default: all)")
+    p.add_argument("--k", type=_positive_int, default=1000, help="true Euclidean neighbours per query (default 1000)")
+    p.add_argument("--methods", required=True, help="comma-separated method names, e.g. lsh,itq")
+    p.add_argument("--bits", required=True, type=_parse_bits_list, help="comma-separated code lengths, e.g. 32,64")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split and of the first repeat")
+    p.add_argument("--repeats", type=_positive_int, default=1, help="seeds per method and code length")
+    p.add_argument("--param", action="append", metavar="[METHOD.]NAME=VALUE",
+                   help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--no-store", action="store_true",
+                   help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    book = sub.add_parser("book", help="build the book or run one chapter")
+    bsub = book.add_subparsers(dest="book_command", required=True, parser_class=_Parser)
+    p = bsub.add_parser("build", help="execute every chapter with papermill and build the HTML book")
+    p.add_argument("--size", choices=("full", "ci"), default="full", help="full-sized or CI-sized parameters")
+    p.add_argument("--chapters", help="comma-separated chapters to re-execute (others reuse the last build)")
+    p.add_argument("--no-execute", action="store_true", help="rebuild the HTML from the last executed notebooks")
+    p.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore the store of runs: every chapter fits its methods again (in an empty, temporary store)")
+    p.set_defaults(func=_cmd_book_build)
+    p = bsub.add_parser("run", help="execute one chapter with parameters into runs/")
+    p.add_argument("chapter", help="chapter name, e.g. 01_evaluation, or path to its .md")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    p.add_argument("--size", choices=("full", "ci"), default="full")
+    p.add_argument("--output-dir", default="runs")
+    p.set_defaults(func=_cmd_book_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sigah`` console script."""
+    from sigah.book import BookBuildError
+    from sigah.hashers.base import NotFittedError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BookBuildError as exc:  # the chapter's own traceback is in the message; ours adds nothing
+        print(f"sigah: error: {exc}", file=sys.stderr)
+        return 1
+    except (UserError, ValueError, FileNotFoundError, NotFittedError, IsADirectoryError, PermissionError) as exc:
+        message = str(exc) if not isinstance(exc, FileNotFoundError) or not exc.filename else f"file not found: {exc.filename}"
+        print(f"sigah: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sigah: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

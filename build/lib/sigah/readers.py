@@ -1,0 +1,514 @@
+"""Array file formats: read them into NumPy (and write the binary ones back, for tests and conversions).
+
+Supported formats
+-----------------
+IDX (``.idx``, ``*-ubyte``, optionally ``.gz``)
+    MNIST's format: two zero bytes, a type code, the number of dimensions, then each dimension as a
+    big-endian ``int32``, then the values, big-endian.
+``.fvecs`` / ``.ivecs`` / ``.bvecs``
+    TEXMEX's formats (SIFT, GIST, Deep1B): every record is a little-endian ``int32`` dimension ``d``
+    followed by ``d`` values (``float32``, ``int32`` or ``uint8``).
+``.npy`` / ``.npz``, ``.mat`` (MATLAB, via :func:`scipy.io.loadmat`), ``.csv`` / ``.txt`` (numeric text).
+
+:func:`load_array` picks the reader from the file name. Uncompressed binary files are memory-mapped,
+so reading a large base file costs no copy until the values are used.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from sigah.storage import atomic_open
+
+__all__ = [
+    "load_array",
+    "read_idx",
+    "read_fvecs",
+    "read_ivecs",
+    "read_bvecs",
+    "read_npy",
+    "read_mat",
+    "read_csv",
+    "write_idx",
+    "write_fvecs",
+    "write_ivecs",
+    "write_bvecs",
+    "SUPPORTED_EXTENSIONS",
+]
+
+PathLike = str | os.PathLike
+
+# IDX type codes (third byte of the magic number) -> big-endian dtype.
+_IDX_DTYPES = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_IDX_CODES = {dtype.newbyteorder("="): code for code, dtype in _IDX_DTYPES.items()}
+
+SUPPORTED_EXTENSIONS = (
+    ".idx",
+    "-ubyte",
+    ".idx.gz",
+    "-ubyte.gz",
+    ".fvecs",
+    ".ivecs",
+    ".bvecs",
+    ".npy",
+    ".npz",
+    ".mat",
+    ".csv",
+    ".txt",
+)
+
+
+def _existing_file(path: PathLike) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if not path.is_file():
+        raise FileNotFoundError(f"not a regular file: {path}")
+    return path
+
+
+# --------------------------------------------------------------------------------------------- IDX
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def read_idx(path: PathLike) -> np.ndarray:
+    """Read an IDX file (plain or gzip-compressed, detected from the content).
+
+    Parameters
+    ----------
+    path : str or path-like
+        An IDX file such as ``train-images-idx3-ubyte.gz``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape as stored (e.g. ``(60000, 28, 28)`` for MNIST images, ``(60000,)`` for labels), in the
+        stored type converted to native byte order (``uint8`` for MNIST). Plain ``uint8`` files are
+        memory-mapped read-only.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the magic number, the type code or the number of dimensions is invalid, or the payload size
+        does not match the dimensions in the header.
+    """
+    path = _existing_file(path)
+    compressed = _is_gzip(path)
+    if compressed:
+        try:
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read()
+        except (OSError, EOFError) as exc:
+            raise ValueError(f"{path}: corrupt gzip stream ({exc})") from exc
+        size = len(raw)
+        header = raw[:4]
+    else:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            header = fh.read(4)
+    if len(header) < 4 or header[0] != 0 or header[1] != 0:
+        raise ValueError(
+            f"{path}: not an IDX file (magic bytes {header.hex() or 'missing'}, expected 0000<type><ndim>)"
+        )
+    code, ndim = header[2], header[3]
+    if code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
+        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}, expected one of {known}")
+    if ndim == 0:
+        raise ValueError(f"{path}: IDX header declares 0 dimensions, expected at least 1")
+    offset = 4 + 4 * ndim
+    if size < offset:
+        raise ValueError(f"{path}: truncated IDX header ({size} bytes, expected at least {offset})")
+    dims_bytes = raw[4:offset] if compressed else _read_bytes(path, 4, 4 * ndim)
+    shape = tuple(int(d) for d in np.frombuffer(dims_bytes, dtype=">i4"))
+    dtype = _IDX_DTYPES[code]
+    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size != expected:
+        raise ValueError(
+            f"{path}: IDX payload size mismatch: header shape {shape} of {dtype.newbyteorder('=')} needs "
+            f"{expected} bytes in all, the file holds {size}"
+        )
+    if compressed:
+        array = np.frombuffer(raw, dtype=dtype, offset=offset).reshape(shape)
+    else:
+        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
+    if dtype.byteorder == ">":  # big-endian on disk: convert once to native order
+        array = array.astype(dtype.newbyteorder("="))
+    return array
+
+
+def _read_bytes(path: Path, offset: int, count: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(count)
+
+
+def write_idx(path: PathLike, array: np.ndarray, *, compress: bool | None = None) -> None:
+    """Write ``array`` as an IDX file, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; gzip-compressed when ``compress`` is true (default: when the name ends in ``.gz``).
+    array : numpy.ndarray
+        Any shape with at least one dimension; dtype uint8, int8, int16, int32, float32 or float64.
+    """
+    array = np.asarray(array)
+    native = array.dtype.newbyteorder("=")
+    if native not in _IDX_CODES or array.ndim == 0 or array.ndim > 255:
+        raise ValueError(f"cannot write dtype {array.dtype} with {array.ndim} dimensions as IDX")
+    code = _IDX_CODES[native]
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+    payload = header + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes()
+    if compress is None:
+        compress = str(path).endswith(".gz")
+    with atomic_open(path, "wb") as fh:
+        fh.write(gzip.compress(payload) if compress else payload)
+
+
+# ------------------------------------------------------------------------------ fvecs/ivecs/bvecs
+
+
+def _read_vecs(path: PathLike, value_dtype: str) -> np.ndarray:
+    """Shared reader for the TEXMEX formats: records of ``int32 d`` then ``d`` values."""
+    path = _existing_file(path)
+    value_dtype = np.dtype(value_dtype)
+    size = path.stat().st_size
+    if size < 4:
+        raise ValueError(f"{path}: empty or truncated file ({size} bytes), expected at least one record")
+    dim = int(np.fromfile(path, dtype="<i4", count=1)[0])
+    if dim <= 0:
+        raise ValueError(f"{path}: record 0 declares dimension {dim}, expected a positive integer")
+    record_bytes = 4 + dim * value_dtype.itemsize
+    n_full = size // record_bytes
+    # Memory-map the whole records as raw bytes; headers and values are views of it.
+    raw = np.memmap(path, dtype=np.uint8, mode="r", shape=(n_full, record_bytes)) if n_full else None
+    if raw is not None:
+        dims = np.ascontiguousarray(raw[:, :4]).view("<i4").ravel()
+        bad = np.flatnonzero(dims != dim)
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{path}: record {i} declares dimension {int(dims[i])}, but record 0 declares {dim} "
+                "(inconsistent record dimensions)"
+            )
+    if size != n_full * record_bytes:
+        raise ValueError(
+            f"{path}: truncated last record {n_full}: {size - n_full * record_bytes} bytes left over, a record "
+            f"of dimension {dim} needs {record_bytes} bytes ({n_full} complete records)"
+        )
+    if value_dtype.itemsize == 4:
+        # 4-byte values: view the file as (n, d + 1) words and drop the header column (no copy).
+        words = np.memmap(path, dtype=value_dtype.newbyteorder("<"), mode="r", shape=(n_full, dim + 1))
+        values = words[:, 1:]
+    else:
+        values = raw[:, 4:].view(value_dtype)
+    return values
+
+
+def read_fvecs(path: PathLike) -> np.ndarray:
+    """Read a ``.fvecs`` file.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), float32
+        A read-only memory-mapped view (not C-contiguous: each row skips its 4-byte header).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If a record's dimension differs from the first record's, or the last record is truncated.
+    """
+    return _read_vecs(path, "<f4")
+
+
+def read_ivecs(path: PathLike) -> np.ndarray:
+    """Read a ``.ivecs`` file (e.g. ground-truth neighbour ids).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), int32
+        A read-only memory-mapped view. Errors as for :func:`read_fvecs`.
+    """
+    return _read_vecs(path, "<i4")
+
+
+def read_bvecs(path: PathLike) -> np.ndarray:
+    """Read a ``.bvecs`` file (e.g. SIFT1B).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), uint8
+        A read-only memory-mapped view. Errors as for :func:`read_fvecs`.
+    """
+    return _read_vecs(path, "u1")
+
+
+def _write_vecs(path: PathLike, array: np.ndarray, value_dtype: str) -> None:
+    array = np.asarray(array)
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise ValueError(f"expected a 2-D array with at least one column, got shape {array.shape}")
+    values = np.ascontiguousarray(array, dtype=value_dtype)
+    n, dim = values.shape
+    records = np.empty((n, 4 + values.itemsize * dim), dtype=np.uint8)
+    records[:, :4] = np.frombuffer(np.int32(dim).astype("<i4").tobytes(), dtype=np.uint8)
+    records[:, 4:] = values.view(np.uint8).reshape(n, -1)
+    with atomic_open(path, "wb") as fh:
+        fh.write(records.tobytes())
+
+
+def write_fvecs(path: PathLike, array: np.ndarray) -> None:
+    """Write a 2-D array as ``.fvecs`` (float32), atomically."""
+    _write_vecs(path, array, "<f4")
+
+
+def write_ivecs(path: PathLike, array: np.ndarray) -> None:
+    """Write a 2-D integer array as ``.ivecs`` (int32), atomically."""
+    _write_vecs(path, array, "<i4")
+
+
+def write_bvecs(path: PathLike, array: np.ndarray) -> None:
+    """Write a 2-D array of values 0..255 as ``.bvecs`` (uint8), atomically."""
+    array = np.asarray(array)
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise ValueError(f"bvecs values must lie in 0..255, got range [{array.min()}, {array.max()}]")
+    _write_vecs(path, array, "u1")
+
+
+# ------------------------------------------------------------------------------- npy / npz / mat
+
+
+def _pick_key(path: Path, arrays: dict, key: str | None) -> np.ndarray:
+    keys = sorted(arrays)
+    if key is not None:
+        if key not in arrays:
+            raise ValueError(f"{path}: no array named {key!r}; the file holds {keys}")
+        return arrays[key]
+    if len(keys) == 1:
+        return arrays[keys[0]]
+    if not keys:
+        raise ValueError(f"{path}: the file holds no arrays")
+    raise ValueError(f"{path}: the file holds several arrays {keys}; pass key=<name> to choose one")
+
+
+def read_npy(path: PathLike, key: str | None = None) -> np.ndarray:
+    """Read a ``.npy`` array (memory-mapped) or one array of a ``.npz`` archive.
+
+    Parameters
+    ----------
+    path : str or path-like
+    key : str, optional
+        Name of the array inside a ``.npz``; needed when it holds several.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    path = _existing_file(path)
+    is_npz = path.suffix.lower() == ".npz"
+    try:
+        if is_npz:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {k: archive[k] for k in archive.files}
+        else:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, EOFError, ValueError) as exc:  # how np.load reports a malformed file
+        raise ValueError(f"{path}: not a readable NumPy file ({exc})") from exc
+    return _pick_key(path, arrays, key)
+
+
+def read_mat(path: PathLike, key: str | None = None) -> np.ndarray:
+    """Read one array from a MATLAB ``.mat`` file.
+
+    Files up to version 7 are read with :func:`scipy.io.loadmat`. Version 7.3 files are HDF5: they are
+    read with ``h5py`` when it is installed (arrays transposed back from MATLAB's column-major order),
+    otherwise a ``ValueError`` explains how to convert them.
+
+    Parameters
+    ----------
+    path : str or path-like
+    key : str, optional
+        Variable name; needed when the file holds several variables.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    import scipy.io
+
+    path = _existing_file(path)
+    try:
+        variables = scipy.io.loadmat(path)
+    except NotImplementedError:  # scipy's signal for a v7.3 (HDF5) file
+        return _read_mat_hdf5(path, key)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{path}: not a readable MATLAB file ({exc})") from exc
+    arrays = {k: v for k, v in variables.items() if not k.startswith("__")}
+    return np.asarray(_pick_key(path, arrays, key))
+
+
+def _read_mat_hdf5(path: Path, key: str | None) -> np.ndarray:
+    try:
+        import h5py
+    except ImportError:
+        raise ValueError(
+            f"{path} is a MATLAB v7.3 (HDF5) file, which scipy cannot read. Install h5py, or re-save it in "
+            "MATLAB with save(file, '-v7') or as .npy/.csv"
+        ) from None
+    with h5py.File(path, "r") as fh:
+        arrays = {k: v for k, v in fh.items() if isinstance(v, h5py.Dataset) and not k.startswith("#")}
+        return np.asarray(_pick_key(path, arrays, key)[()]).T
+
+
+# --------------------------------------------------------------------------------------- csv/txt
+
+
+def _sniff_delimiter(line: str) -> str | None:
+    for delimiter in (",", "\t", ";"):
+        if delimiter in line:
+            return delimiter
+    return None  # whitespace
+
+
+def _is_numeric_row(line: str, delimiter: str | None) -> bool:
+    try:
+        [float(field) for field in line.split(delimiter) if field.strip() != ""]
+    except ValueError:
+        return False
+    return True
+
+
+def read_csv(
+    path: PathLike, *, label_column: int | None = None, delimiter: str | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read a numeric text table (``.csv``, ``.txt``), one vector a row.
+
+    A first line that does not parse as numbers is taken as a header and skipped. The delimiter is
+    guessed from the first line (comma, tab, semicolon, else whitespace) unless given.
+
+    Parameters
+    ----------
+    path : str or path-like
+    label_column : int, optional
+        Index (negative counts from the end) of a column of integer class labels, split off the features.
+    delimiter : str, optional
+        Field separator; guessed when omitted.
+
+    Returns
+    -------
+    features : numpy.ndarray, shape (n, d), float64
+    labels : numpy.ndarray, shape (n,), int64, or None
+        ``None`` when ``label_column`` is None.
+    """
+    path = _existing_file(path)
+    with open(path, encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip()), None)
+    if first is None:
+        raise ValueError(f"{path}: empty text file, expected rows of numbers")
+    if delimiter is None:
+        delimiter = _sniff_delimiter(first)
+    has_header = not _is_numeric_row(first, delimiter)
+    try:
+        table = np.loadtxt(path, delimiter=delimiter, skiprows=int(has_header), ndmin=2, dtype=np.float64)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a numeric table ({exc})") from exc
+    if table.size == 0:
+        raise ValueError(f"{path}: no data rows, expected rows of numbers")
+    if label_column is None:
+        return table, None
+    n_columns = table.shape[1]
+    if not -n_columns <= label_column < n_columns or n_columns < 2:
+        raise ValueError(f"{path}: label_column {label_column} out of range for {n_columns} columns")
+    labels = table[:, label_column]
+    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+        raise ValueError(f"{path}: label column {label_column} holds non-integer values, expected class ids")
+    features = np.delete(table, label_column % n_columns, axis=1)
+    return features, labels.astype(np.int64)
+
+
+# ------------------------------------------------------------------------------------- dispatch
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+        return "idx" if name.endswith((".idx", "-ubyte")) or re.search(r"idx\d$", name) else None
+    if name.endswith((".idx", "-ubyte")) or re.search(r"\.idx\d$", name):
+        return "idx"
+    return {
+        ".fvecs": "fvecs",
+        ".ivecs": "ivecs",
+        ".bvecs": "bvecs",
+        ".npy": "npy",
+        ".npz": "npy",
+        ".mat": "mat",
+        ".csv": "csv",
+        ".txt": "csv",
+    }.get(path.suffix.lower())
+
+
+def load_array(path: PathLike, key: str | None = None) -> np.ndarray:
+    """Read an array from any supported file, choosing the reader from the file name.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file ending in one of :data:`SUPPORTED_EXTENSIONS`.
+    key : str, optional
+        Array name inside a ``.npz`` or ``.mat`` file.
+
+    Returns
+    -------
+    numpy.ndarray
+        As returned by the matching ``read_*`` function (for text files, the whole numeric table).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the extension is not supported or the content is malformed.
+    """
+    path = Path(path)
+    kind = _format_of(path)
+    if kind is None:
+        raise ValueError(
+            f"{path}: unsupported file type, expected a name ending in one of {', '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    _existing_file(path)
+    if key is not None and kind not in ("npy", "mat"):
+        raise ValueError(f"{path}: key={key!r} only applies to .npz and .mat files")
+    if kind == "idx":
+        return read_idx(path)
+    if kind == "fvecs":
+        return read_fvecs(path)
+    if kind == "ivecs":
+        return read_ivecs(path)
+    if kind == "bvecs":
+        return read_bvecs(path)
+    if kind == "npy":
+        return read_npy(path, key)
+    if kind == "mat":
+        return read_mat(path, key)
+    return read_csv(path)[0]

@@ -425,6 +425,7 @@ def build_book(
     previous = json.loads(status_file.read_text()) if status_file.exists() else {}
     runs: list[ChapterRun] = []
     failures: list[ChapterRun] = []
+    executed = 0
     logs = build / "logs"
     fresh_store = Path(tempfile.mkdtemp(prefix="fresh-store-", dir=build)) if fresh and execute else None
     try:
@@ -443,6 +444,7 @@ def build_book(
                     runs.append(ChapterRun(**previous[entry]))
                 continue
             run = _run_chapter_in_build(src, out, name, size, root, logs, fresh_store, log)
+            executed += 1
             runs.append(run)
             if not run.ok:
                 failures.append(run)
@@ -456,8 +458,8 @@ def build_book(
     total = sum(r.seconds for r in runs)
     atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh))
     computed, stored = sum(r.fits_computed for r in runs), sum(r.fits_from_store for r in runs)
-    log(f"[book] {len(runs)} chapters, {_duration(total)} of execution; fits: {computed} computed, "
-        f"{stored} from the store")
+    log(f"[book] {len(runs)} chapters ({executed} executed now, the others from the last build), "
+        f"{_duration(total)} of execution; fits: {computed} computed, {stored} from the store")
 
     log("[book] jupyter-book build ...")
     cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]

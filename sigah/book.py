@@ -143,11 +143,12 @@ def _engine_and_manager(kernel_log: Path | None, on_cell: Callable[[int, int], N
 
     class QuietKernelManager(AsyncKernelManager):
         async def _async_start_kernel(self, **kw: Any) -> None:
-            if kernel_log is not None:
-                handle = open(kernel_log, "ab")  # noqa: SIM115 - the kernel process holds it open
+            if kernel_log is None:
+                return await super()._async_start_kernel(**kw)
+            with open(kernel_log, "ab") as handle:  # the kernel process keeps its own copy of the descriptor
                 kw.setdefault("stdout", handle)
                 kw.setdefault("stderr", handle)
-            return await super()._async_start_kernel(**kw)
+                return await super()._async_start_kernel(**kw)
 
         start_kernel = _async_start_kernel
 

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from sigah.hashers import make_hasher
-from sigah.store import DEFAULT, cache_root, data_fingerprint, load_or_fit, method_source_hash, resolve_store
+from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_or_fit, method_source_hash, resolve_store
 
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
     "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
+    "fit_cached",  # re-exported from sigah.store: one import line for chapters that fit one model
 ]
 
 #: columns of every record, in order (the ``sigah evaluate`` contract)

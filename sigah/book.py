@@ -9,8 +9,16 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
    ``full`` runs the defaults of the chapter's ``parameters`` cell (the paper's protocol),
    ``ci`` overrides them with the ``sigah: ci:`` block of the chapter's front matter;
 3. hides papermill's injected-parameters cell (``remove-cell`` tag) and TensorFlow's start-up banner;
-4. writes ``book/status.md``: each chapter's size, parameters, run time and the versions used;
+4. writes ``book/status.md``: each chapter's size, parameters, run time, how many fits it computed
+   and how many it read from the store of runs (:mod:`sigah.store`), and the versions used;
 5. runs ``jupyter-book build -W -n --keep-going`` on the staging folder into ``_build/html``.
+
+The log is one progress line per chapter (code cells done / total, elapsed time), the total at the
+end and, when a chapter raises, the chapter, the cell and the error together. The kernels' own
+stderr (IPython's shutdown messages, TensorFlow's C++ banner) goes to ``_build/logs/<chapter>.kernel.log``;
+each kernel appends one line per fit to ``_build/logs/<chapter>.fits.jsonl`` (``SIGAH_STORE_LOG``).
+``fresh=True`` (``sigah book build --fresh``) points the kernels' ``SIGAH_CACHE`` at a new empty
+folder, so nothing is read from the store (it is deleted after the build).
 
 A chapter that raises fails the build. :func:`run_chapter` executes one chapter with
 arbitrary parameters into ``runs/`` for readers who point a chapter at their own data.
@@ -18,6 +26,7 @@ arbitrary parameters into ``runs/`` for readers who point a chapter at their own
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -25,7 +34,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,6 +65,9 @@ class ChapterRun:
     ok: bool
     error: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    cells: int = 0
+    fits_computed: int = 0
+    fits_from_store: int = 0
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -106,35 +120,173 @@ def _read_ci_parameters(md_path: Path) -> dict[str, Any]:
         return {}
 
 
-def _execute(md_path: Path, out_path: Path, parameters: dict[str, Any], cwd: Path) -> tuple[float, str]:
-    """Execute one MyST notebook into ``out_path``; return (seconds, error message or "")."""
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (kernels started inside inherit them), then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _engine_and_manager(kernel_log: Path | None, on_cell: Callable[[int, int], None] | None):
+    """A papermill engine reporting each finished code cell, and a kernel manager writing the kernel's
+    stdout/stderr (not the cells' outputs) to ``kernel_log`` instead of the terminal."""
+    from jupyter_client import AsyncKernelManager
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_start_kernel(self, **kw: Any) -> None:
+            if kernel_log is None:
+                return await super()._async_start_kernel(**kw)
+            with open(kernel_log, "ab") as handle:  # the kernel process keeps its own copy of the descriptor
+                kw.setdefault("stdout", handle)
+                kw.setdefault("stderr", handle)
+                return await super()._async_start_kernel(**kw)
+
+        start_kernel = _async_start_kernel
+
+    class ProgressEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            total = sum(cell.cell_type == "code" for cell in nb_man.nb.cells)
+            done = [0]
+            complete = nb_man.cell_complete
+
+            def cell_complete(cell, cell_index=None, **kw):
+                complete(cell, cell_index=cell_index, **kw)
+                if cell.cell_type == "code":
+                    done[0] += 1
+                    if on_cell is not None:
+                        on_cell(done[0], total)
+
+            nb_man.cell_complete = cell_complete
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register("sigah-progress", ProgressEngine)
+    return "sigah-progress", QuietKernelManager
+
+
+def _execute(
+    md_path: Path,
+    out_path: Path,
+    parameters: dict[str, Any],
+    cwd: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    kernel_log: Path | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
+) -> tuple[float, str]:
+    """Execute one MyST notebook into ``out_path``; return (seconds, error message or "").
+
+    ``env`` is added to the kernel's environment; the kernel's own stdout/stderr go to ``kernel_log``;
+    ``on_cell(done, total)`` is called after each code cell.
+    """
     import jupytext
     import papermill
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     unexecuted = out_path.with_suffix(".source.ipynb")
+    if kernel_log is not None:
+        kernel_log.parent.mkdir(parents=True, exist_ok=True)
+        kernel_log.write_bytes(b"")
+    engine, manager = _engine_and_manager(kernel_log, on_cell)
     start = time.perf_counter()
     error = ""
     try:
         # a source jupytext cannot read is a failed chapter, not the end of the build
         jupytext.write(jupytext.read(md_path), unexecuted, fmt="ipynb")
-        papermill.execute_notebook(
-            str(unexecuted),
-            str(out_path),
-            parameters=parameters,
-            cwd=str(cwd),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-        )
+        with _environment(dict(env or {})):
+            papermill.execute_notebook(
+                str(unexecuted),
+                str(out_path),
+                parameters=parameters,
+                cwd=str(cwd),
+                kernel_name="python3",
+                engine_name=engine,
+                kernel_manager_class=manager,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+            )
     except Exception as exc:  # papermill's error carries the failing cell's traceback
-        error = f"{type(exc).__name__}: {exc}".strip()
+        error = _describe_error(exc)
     finally:
         unexecuted.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     if out_path.exists():
         _tidy_outputs(out_path)
     return seconds, error
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _describe_error(exc: Exception) -> str:
+    """The failing cell (its number and first source lines) and the error, without terminal colours."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(exc, PapermillExecutionError):
+        return f"{type(exc).__name__}: {exc}".strip()
+    source = [line for line in str(exc.source).splitlines() if line.strip()][:3]
+    traceback = _ANSI.sub("", "\n".join(exc.traceback)).strip().splitlines()
+    lines = [f"cell In [{exc.exec_count}] raised {exc.ename}: {exc.evalue}"]
+    lines += [f"    | {line}" for line in source]
+    lines += ["  traceback (last lines):"] + [f"    {line}" for line in traceback[-15:]]
+    return "\n".join(lines)
+
+
+class _ChapterProgress:
+    """One progress line per chapter: rewritten in place on a terminal, else printed once a minute."""
+
+    def __init__(self, name: str, log: Callable[[str], Any], *, interval: float = 60.0) -> None:
+        self.name, self.log, self.interval = name, log, interval
+        self.start = time.perf_counter()
+        self.last = self.start
+        self.tty = log is print and sys.stdout.isatty()
+
+    def line(self, done: int, total: int) -> str:
+        return f"[book] {self.name}: {done}/{total} cells, {_duration(time.perf_counter() - self.start)}"
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.tty:
+            sys.stdout.write("\r" + self.line(done, total) + "\x1b[K")
+            sys.stdout.flush()
+        elif now - self.last >= self.interval and done < total:
+            self.last = now
+            self.log(self.line(done, total))
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stdout.write("\r\x1b[K")
+            sys.stdout.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def _fit_counts(path: Path) -> tuple[int, int]:
+    """(fits computed, fits read from the store) in a chapter's ``SIGAH_STORE_LOG`` file."""
+    computed = from_store = 0
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line).get("event")
+            except ValueError:
+                continue
+            if event == "hit":
+                from_store += 1
+            elif event in ("miss", "unstored"):
+                computed += 1
+    return computed, from_store
 
 
 # TensorFlow's C++ start-up banner, written to the kernel's stderr on first import: it says
@@ -181,7 +333,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_seconds: float) -> str:
+def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_seconds: float,
+                 fresh: bool = False) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Build status",
@@ -192,14 +345,18 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the full-sized defaults of each chapter'}).",
         f"- Machine: {platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} logical CPUs.",
         f"- Total chapter execution time: {total_seconds:.0f} s.",
+        "- Fits: *computed* ran in the chapter; *from store* were read from the store of runs, fitted by an "
+        "earlier chapter or build with the same method, parameters, seed, training data and code"
+        + (" (this build ignored the store: `--fresh`)." if fresh else "."),
         "",
-        "| chapter | size | run time (s) | status | parameters |",
-        "|---|---|---|---|---|",
+        "| chapter | size | run time (s) | status | fits computed | fits from store | parameters |",
+        "|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         params = ", ".join(f"`{k}={v!r}`" for k, v in run.parameters.items()) or "defaults"
         status = "ok" if run.ok else "**failed**"
-        lines.append(f"| {run.chapter} | {run.size} | {run.seconds:.1f} | {status} | {params} |")
+        lines.append(f"| {run.chapter} | {run.size} | {run.seconds:.1f} | {status} | {run.fits_computed} "
+                     f"| {run.fits_from_store} | {params} |")
     lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _versions().items()]
     return "\n".join(lines) + "\n"
@@ -212,6 +369,7 @@ def build_book(
     chapters: list[str] | None = None,
     execute: bool = True,
     strict: bool = True,
+    fresh: bool = False,
     log=print,
 ) -> Path:
     """Execute the chapters and build the HTML book.
@@ -230,6 +388,8 @@ def build_book(
         ``False`` reuses every executed notebook already staged.
     strict : bool
         Treat Sphinx warnings as errors (``-W``).
+    fresh : bool
+        Ignore the store of runs: the chapters fit everything (in a temporary, empty store).
     log : callable
         Where progress lines go.
 
@@ -255,41 +415,52 @@ def build_book(
         shutil.copy2(root / name, stage / name)
     _sync_static(root / "book", stage / "book")
 
+    notebooks = [e for e in entries if e != STATUS_PAGE and (root / f"{e}.md").exists() and _is_notebook(root / f"{e}.md")]
+    for entry in notebooks:  # before executing anything: a build that cannot finish stops at once
+        name = Path(entry).name
+        reused = not execute or (chapters is not None and name not in chapters)
+        if reused and not (stage / f"{entry}.ipynb").exists():
+            raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
+
     status_file = build / "chapter-runs.json"
     previous = json.loads(status_file.read_text()) if status_file.exists() else {}
     runs: list[ChapterRun] = []
     failures: list[ChapterRun] = []
-    for entry in entries:
-        if entry == STATUS_PAGE:
-            continue
-        src = root / f"{entry}.md"
-        if not src.exists():
-            raise FileNotFoundError(f"_toc.yml lists {entry} but {src} does not exist")
-        if not _is_notebook(src):  # plain pages were staged by _sync_static
-            continue
-        out = stage / f"{entry}.ipynb"
-        name = Path(entry).name
-        if not execute or (chapters is not None and name not in chapters):
-            if not out.exists():
-                raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
-            if entry in previous:
-                runs.append(ChapterRun(**previous[entry]))
-            continue
-        params = _read_ci_parameters(src) if size == "ci" else {}
-        log(f"[book] executing {name} ({size}) ...")
-        seconds, error = _execute(src, out, params, cwd=root)
-        run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error)
-        runs.append(run)
-        log(f"[book] {name}: {'ok' if run.ok else 'FAILED'} in {seconds:.1f} s")
-        if error:
-            failures.append(run)
-            log(error[-3000:])
-        previous[entry] = run.__dict__
-        atomic_write_text(status_file, json.dumps(previous, indent=1))  # kept even if a later step stops
+    executed = 0
+    logs = build / "logs"
+    fresh_store = Path(tempfile.mkdtemp(prefix="fresh-store-", dir=build)) if fresh and execute else None
+    try:
+        for entry in entries:
+            if entry == STATUS_PAGE:
+                continue
+            src = root / f"{entry}.md"
+            if not src.exists():
+                raise FileNotFoundError(f"_toc.yml lists {entry} but {src} does not exist")
+            if not _is_notebook(src):  # plain pages were staged by _sync_static
+                continue
+            out = stage / f"{entry}.ipynb"
+            name = Path(entry).name
+            if not execute or (chapters is not None and name not in chapters):
+                if entry in previous:
+                    runs.append(ChapterRun(**previous[entry]))
+                continue
+            run = _run_chapter_in_build(src, out, name, size, root, logs, fresh_store, log)
+            executed += 1
+            runs.append(run)
+            if not run.ok:
+                failures.append(run)
+            previous[entry] = run.__dict__
+            atomic_write_text(status_file, json.dumps(previous, indent=1))  # kept even if a later step stops
+    finally:
+        if fresh_store is not None:
+            shutil.rmtree(fresh_store, ignore_errors=True)
 
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
-    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total))
+    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh))
+    computed, stored = sum(r.fits_computed for r in runs), sum(r.fits_from_store for r in runs)
+    log(f"[book] {len(runs)} chapters ({executed} executed now, the others from the last build), "
+        f"{_duration(total)} of execution; fits: {computed} computed, {stored} from the store")
 
     log("[book] jupyter-book build ...")
     cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]
@@ -297,15 +468,50 @@ def build_book(
         cmd.append("-W")
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     (build / "jupyter-book.log").write_text(proc.stdout + proc.stderr)
+    problems = [f"chapter {f.chapter} failed: {f.error}" for f in failures]
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-        raise BookBuildError(f"jupyter-book build failed (log: {build / 'jupyter-book.log'}):\n{tail}")
-    if failures:
-        names = ", ".join(f.chapter for f in failures)
-        raise BookBuildError(f"{len(failures)} chapter(s) raised during execution: {names}")
+        problems.append(f"jupyter-book build failed (log: {build / 'jupyter-book.log'}):\n{tail}")
+    if problems:
+        raise BookBuildError("\n".join(problems))
     html = build / "html"
     log(f"[book] done: {html / 'index.html'} ({total:.0f} s of chapter execution)")
     return html
+
+
+def _run_chapter_in_build(src: Path, out: Path, name: str, size: str, root: Path, logs: Path,
+                          fresh_store: Path | None, log: Callable[[str], Any]) -> ChapterRun:
+    """Execute one chapter of a build, with its progress line, fit counts and, on failure, its error."""
+    params = _read_ci_parameters(src) if size == "ci" else {}
+    fits_log = logs / f"{name}.fits.jsonl"
+    fits_log.parent.mkdir(parents=True, exist_ok=True)
+    fits_log.write_text("")
+    env = {"SIGAH_STORE_LOG": str(fits_log), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    if fresh_store is not None:
+        env["SIGAH_CACHE"] = str(fresh_store)
+    progress = _ChapterProgress(name, log)
+    cells = [0, 0]
+
+    def on_cell(done: int, total: int) -> None:
+        cells[:] = [done, total]
+        progress(done, total)
+
+    try:
+        seconds, error = _execute(src, out, params, cwd=root, env=env, kernel_log=logs / f"{name}.kernel.log",
+                                  on_cell=on_cell)
+    finally:
+        progress.close()
+    computed, from_store = _fit_counts(fits_log)
+    run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error,
+                     cells=cells[0], fits_computed=computed, fits_from_store=from_store)
+    fits = f"fits: {computed} computed, {from_store} from the store"
+    if run.ok:
+        log(f"[book] {name}: ok, {cells[0]}/{cells[1]} cells in {_duration(seconds)}; {fits}")
+    else:
+        log(f"[book] {name}: FAILED after {cells[0]}/{cells[1]} cells, {_duration(seconds)}; {fits} "
+            "(the error is reported at the end)")
+        run.error = (f"{error[-3000:]}\n  executed notebook: {out}\n  kernel log: {logs / (name + '.kernel.log')}")
+    return run
 
 
 def _sync_static(src_dir: Path, dst_dir: Path) -> None:
@@ -358,7 +564,7 @@ def run_chapter(
     params = _read_ci_parameters(src) if size == "ci" else {}
     params.update(parameters or {})
     out = Path(output_dir) / f"{src.stem}.ipynb"
-    seconds, error = _execute(src, out.resolve(), params, cwd=root)
+    seconds, error = _execute(src, out.resolve(), params, cwd=root, kernel_log=out.resolve().with_suffix(".kernel.log"))
     if error:
         raise BookBuildError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
     return out

@@ -150,6 +150,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from sigah.data import make_protocol
     from sigah.experiments import RECORD_COLUMNS, run_grid
+    from sigah.store import DEFAULT
 
     methods = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
     if not methods:
@@ -169,6 +170,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     run_grid(
         protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
         bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
+        store=None if args.no_store else DEFAULT,
     )
     return 0
 
@@ -226,7 +228,9 @@ def _cmd_book_build(args: argparse.Namespace) -> int:
     from sigah.book import build_book
 
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
-    build_book(args.size, chapters=chapters, execute=not args.no_execute, strict=not args.no_strict)
+    if args.fresh and args.no_execute:
+        raise UserError("--fresh re-executes chapters without the store; it cannot go with --no-execute")
+    build_book(args.size, chapters=chapters, execute=not args.no_execute, strict=not args.no_strict, fresh=args.fresh)
     return 0
 
 
@@ -285,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="[METHOD.]NAME=VALUE",
                    help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--no-store", action="store_true",
+                   help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
     p.set_defaults(func=_cmd_evaluate)
 
     book = sub.add_parser("book", help="build the book or run one chapter")
@@ -294,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapters", help="comma-separated chapters to re-execute (others reuse the last build)")
     p.add_argument("--no-execute", action="store_true", help="rebuild the HTML from the last executed notebooks")
     p.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore the store of runs: every chapter fits its methods again (in an empty, temporary store)")
     p.set_defaults(func=_cmd_book_build)
     p = bsub.add_parser("run", help="execute one chapter with parameters into runs/")
     p.add_argument("chapter", help="chapter name, e.g. 01_evaluation, or path to its .md")

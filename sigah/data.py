@@ -71,13 +71,22 @@ __all__ = [
 
 PathLike = str | os.PathLike
 
-# The repository's data/ folder, beside the package (the package is installed editable from the repository).
+# The repository's data/ folder, beside the package when it runs from a checkout (or an editable install).
 _DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def data_dir() -> Path:
-    """The folder holding the shipped datasets: ``$SIGAH_DATA_DIR`` if set, else the repository's ``data/``."""
-    return Path(os.environ.get("SIGAH_DATA_DIR") or _DEFAULT_DATA_DIR)
+    """The folder holding the shipped datasets.
+
+    ``$SIGAH_DATA_DIR`` if set; else the checkout's ``data/`` beside the package; else, for a package
+    installed with ``pip install .`` (the data are not part of the wheel), ``./data`` when the working
+    directory is a checkout (it holds ``checksums.json``).
+    """
+    if os.environ.get("SIGAH_DATA_DIR"):
+        return Path(os.environ["SIGAH_DATA_DIR"])
+    if not _DEFAULT_DATA_DIR.is_dir() and (Path.cwd() / "data" / "checksums.json").is_file():
+        return Path.cwd() / "data"
+    return _DEFAULT_DATA_DIR
 
 
 DATA_DIR: Path = data_dir()
@@ -408,8 +417,9 @@ def load_dataset(
         folder = data_dir()
         if not (folder / name).is_dir():
             raise FileNotFoundError(
-                f"shipped data folder not found: {folder / name}; set SIGAH_DATA_DIR to the folder holding "
-                f"{', '.join(sorted(SHIPPED_DATASETS))}"
+                f"shipped data folder not found: {folder / name}; the shipped datasets are in the data/ folder of "
+                "the sigah-book repository: run from a checkout, or set SIGAH_DATA_DIR to that data/ folder "
+                f"(it holds {', '.join(sorted(SHIPPED_DATASETS))} and checksums.json)"
             )
         if verify:
             _verify_once(name, folder)

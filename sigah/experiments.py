@@ -2,11 +2,14 @@
 
 One record per (method, bits, seed) with the metrics of :func:`sigah.metrics.evaluate_codes`
 and the timings. The ground truth is computed once per protocol (and cached on disk), so a
-grid costs one exact k-NN search plus one ``fit``/``encode`` per record.
+grid costs one exact k-NN search plus one ``fit``/``encode`` per record. Fits, codes and records
+go through the store of runs (:mod:`sigah.store`): a fit stored by an earlier run, in this or
+another chapter, is read back instead of recomputed, and its record says so (``from_store``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -16,23 +19,41 @@ from typing import Any
 import numpy as np
 
 from sigah.hashers import make_hasher
+from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_or_fit, method_source_hash, resolve_store
 
 __all__ = [
-    "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ground_truth_for", "fit_and_encode", "evaluate_hasher", "evaluate_method",
-    "run_grid", "summarize",
+    "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
+    "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
+    "fit_cached",  # re-exported from sigah.store: one import line for chapters that fit one model
 ]
 
 #: columns of every record, in order (the ``sigah evaluate`` contract)
 RECORD_COLUMNS = (
     "method", "bits", "seed", "map", "map_stable", "map_pr_area", "precision_at_100",
-    "fit_seconds", "encode_seconds", "k", "n_queries", "n_database",
+    "fit_seconds", "encode_seconds", "k", "n_queries", "n_database", "n_train", "from_store",
 )
 
-#: where exact ground truth is cached (git-ignored); override with env ``SIGAH_CACHE_DIR``
-DEFAULT_CACHE_DIR = Path(os.environ.get("SIGAH_CACHE_DIR", "runs/cache"))
+#: rows encoded at once: bounds the memory of encoding a large database (1M rows)
+ENCODE_BATCH = 100_000
 
 
-def ground_truth_for(protocol: Any, k: int = 1000, *, cache_dir: str | os.PathLike | None = DEFAULT_CACHE_DIR) -> np.ndarray:
+class _DefaultCacheDir:
+    """Marker: the ground-truth cache under the store's root, resolved when a function runs."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_CACHE_DIR"
+
+
+#: the ground-truth cache: ``$SIGAH_CACHE_DIR`` if set, else ``groundtruth/`` under :func:`sigah.store.cache_root`
+DEFAULT_CACHE_DIR = _DefaultCacheDir()
+
+
+def ground_truth_cache_dir() -> Path:
+    """Where exact ground truth is cached (git-ignored): beside the store of runs."""
+    return Path(os.environ.get("SIGAH_CACHE_DIR") or cache_root() / "groundtruth")
+
+
+def ground_truth_for(protocol: Any, k: int = 1000, *, cache_dir: Any = DEFAULT_CACHE_DIR) -> np.ndarray:
     """Exact Euclidean top-``k`` database neighbours of the protocol's queries (cached).
 
     Parameters
@@ -49,33 +70,106 @@ def ground_truth_for(protocol: Any, k: int = 1000, *, cache_dir: str | os.PathLi
     """
     from sigah.metrics import euclidean_ground_truth
 
+    if isinstance(cache_dir, _DefaultCacheDir):
+        cache_dir = ground_truth_cache_dir()
     n_db = len(protocol.database)
     if not 1 <= k <= n_db:
         raise ValueError(f"k must be between 1 and the database size {n_db}, got {k}")
     return euclidean_ground_truth(protocol.queries, protocol.database, k=k, cache_dir=cache_dir)
 
 
-def fit_and_encode(hasher: Any, protocol: Any) -> tuple[np.ndarray, np.ndarray, float, float]:
+def encode_batched(hasher: Any, X: np.ndarray, *, batch: int = ENCODE_BATCH, progress: bool = False,
+                   desc: str = "encoding") -> np.ndarray:
+    """``hasher.encode(X)`` in blocks of ``batch`` rows, so a large database never needs a float copy at once.
+
+    Parameters
+    ----------
+    hasher : sigah.hashers.Hasher
+        Fitted.
+    X : numpy.ndarray, shape (n, d)
+    batch : int
+        Rows per block.
+    progress : bool
+        Show a progress bar (only when there is more than one block).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_bits // 8), uint8
+    """
+    from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+
+    n = len(X)
+    if n <= batch:
+        return hasher.encode(X)
+    out = np.empty((n, int(hasher.n_bits) // 8), dtype=np.uint8)
+    for start in tqdm(range(0, n, batch), desc=desc, unit="block", disable=not progress, leave=False):
+        out[start : start + batch] = hasher.encode(X[start : start + batch])
+    return out
+
+
+def fit_and_encode(
+    hasher: Any, protocol: Any, *, store: Any = None, train_fingerprint: str | None = None, progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Fit ``hasher`` on the protocol's training set and encode its queries and database.
+
+    Parameters
+    ----------
+    hasher : sigah.hashers.Hasher
+        Not yet fitted.
+    protocol : sigah.data.Protocol
+    store : RunStore, DEFAULT or None
+        Read the fit (and the codes) from the store of runs, or fit and store them; ``None``: no store.
+    train_fingerprint : str, optional
+        :func:`sigah.store.data_fingerprint` of ``protocol.train``, if the caller already has it.
+    progress : bool
+        Show a bar while encoding a database of more than :data:`ENCODE_BATCH` rows.
 
     Returns
     -------
     query_codes : numpy.ndarray, shape (n_queries, n_bits // 8), uint8
     database_codes : numpy.ndarray, shape (n_database, n_bits // 8), uint8
     fit_seconds, encode_seconds : float
-        Wall-clock time of ``fit`` and of encoding queries and database.
+        Wall-clock time of ``fit`` and of encoding queries and database (of the original run when
+        read from the store).
     """
-    start = time.perf_counter()
-    hasher.fit(protocol.train)
-    fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    database_codes = hasher.encode(protocol.database)
-    query_codes = hasher.encode(protocol.queries)
-    return query_codes, database_codes, fit_seconds, time.perf_counter() - start
+    q_codes, db_codes, fit_seconds, encode_seconds, _ = _fit_and_encode(hasher, protocol, resolve_store(store),
+                                                                        train_fingerprint, progress)
+    return q_codes, db_codes, fit_seconds, encode_seconds
 
 
-def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict[str, Any]:
-    """Fit a hasher instance, encode, and score its Hamming ranking: one record.
+def _fit_and_encode(hasher, protocol, store, train_fingerprint, progress):
+    """:func:`fit_and_encode`, also returning ``(key, from_store)``."""
+    hasher, key, fit_seconds, from_store = load_or_fit(hasher, protocol.train, store=store,
+                                                       train_fingerprint=train_fingerprint)
+    split = _split_key(protocol)
+    codes = store.get_codes(key, split) if store is not None and from_store else None
+    if codes is not None:
+        query_codes, database_codes, encode_seconds = codes
+        return query_codes, database_codes, fit_seconds, encode_seconds, (key, True)
+    start = time.perf_counter()
+    database_codes = encode_batched(hasher, protocol.database, progress=progress, desc=f"encoding ({hasher.name})")
+    query_codes = encode_batched(hasher, protocol.queries)
+    encode_seconds = time.perf_counter() - start
+    if store is not None:
+        store.put_codes(key, split, query_codes, database_codes, encode_seconds)
+    return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
+
+
+def _split_key(protocol: Any) -> str:
+    """What the codes depend on besides the model: the query and database vectors."""
+    return f"{protocol.fingerprint()}/{data_fingerprint(protocol.queries)}/{len(protocol.database)}"
+
+
+def _evaluation_key(protocol: Any, groundtruth: np.ndarray) -> str:
+    """What a record depends on besides the model: split, ground truth and the evaluation code."""
+    gt = np.ascontiguousarray(groundtruth)
+    digest = hashlib.blake2b(memoryview(gt).cast("B"), digest_size=16).hexdigest()
+    return f"{_split_key(protocol)}/gt{gt.shape}:{digest}/{method_source_hash('sigah.metrics')}"
+
+
+def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, store: Any = DEFAULT,
+                    progress: bool = False, _train_fingerprint: str | None = None) -> dict[str, Any]:
+    """Fit a hasher instance (or read its fit from the store), encode, and score its Hamming ranking: one record.
 
     The instance stays fitted, so a caller can still read its training history.
     Every method is ranked by Hamming distance between packed codes, so all records are
@@ -89,17 +183,24 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict
     protocol : sigah.data.Protocol
     groundtruth : numpy.ndarray, shape (n_queries, k)
         From :func:`ground_truth_for`.
+    store : RunStore, DEFAULT or None
+        The store of runs (``DEFAULT``: the shared one; ``None``: always fit).
+    progress : bool
+        Show a bar while encoding a large database.
 
     Returns
     -------
     dict
-        The keys of :data:`RECORD_COLUMNS`.
+        The keys of :data:`RECORD_COLUMNS`; ``from_store`` tells whether the fit was read from the
+        store (its ``fit_seconds`` is then the original fit's).
     """
     from sigah.metrics import evaluate_codes
 
-    q_codes, db_codes, fit_seconds, encode_seconds = fit_and_encode(hasher, protocol)
+    store = resolve_store(store)
+    q_codes, db_codes, fit_seconds, encode_seconds, (key, from_store) = _fit_and_encode(
+        hasher, protocol, store, _train_fingerprint, progress)
     scores = evaluate_codes(q_codes, db_codes, groundtruth)
-    return {
+    record = {
         "method": hasher.name,
         "bits": int(hasher.n_bits),
         "seed": int(hasher.seed),
@@ -112,7 +213,12 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict
         "k": int(groundtruth.shape[1]),
         "n_queries": int(len(protocol.queries)),
         "n_database": int(len(protocol.database)),
+        "n_train": int(len(protocol.train)),
+        "from_store": bool(from_store),
     }
+    if store is not None:
+        store.put_record(key, _evaluation_key(protocol, groundtruth), {**record, "from_store": False})
+    return record
 
 
 def evaluate_method(
@@ -123,6 +229,7 @@ def evaluate_method(
     groundtruth: np.ndarray,
     seed: int = 0,
     params: Mapping[str, Any] | None = None,
+    store: Any = DEFAULT,
 ) -> dict[str, Any]:
     """Build ``method`` with ``n_bits`` bits, ``seed`` and ``params``, then :func:`evaluate_hasher`.
 
@@ -136,13 +243,27 @@ def evaluate_method(
     seed : int
     params : mapping, optional
         Method-specific constructor arguments.
+    store : RunStore, DEFAULT or None
 
     Returns
     -------
     dict
         One record with the keys of :data:`RECORD_COLUMNS`.
     """
-    return evaluate_hasher(make_hasher(method, n_bits, seed=seed, **dict(params or {})), protocol, groundtruth)
+    hasher = make_hasher(method, n_bits, seed=seed, **dict(params or {}))
+    return evaluate_hasher(hasher, protocol, groundtruth, store=store)
+
+
+def _stored_record(store, hasher, protocol, groundtruth, train_fingerprint):
+    """The record of this exact fit and evaluation from the store (counted as a hit), or None."""
+    from sigah.store import _count, fit_key
+
+    key, _ = fit_key(hasher, train_fingerprint)
+    record = store.get_record(key, _evaluation_key(protocol, groundtruth))
+    if record is None or set(record) != set(RECORD_COLUMNS):
+        return None
+    _count("hit", hasher, key, record["fit_seconds"])
+    return {**record, "from_store": True}
 
 
 def run_grid(
@@ -155,9 +276,11 @@ def run_grid(
     k: int = 1000,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     bits_override: Mapping[str, int] | None = None,
-    cache_dir: str | os.PathLike | None = DEFAULT_CACHE_DIR,
+    cache_dir: Any = DEFAULT_CACHE_DIR,
     progress: bool = True,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    store: Any = DEFAULT,
+    return_models: bool = False,
 ):
     """Evaluate every method at every code length, ``repeats`` times with seeds ``seed, seed+1, …``.
 
@@ -178,16 +301,23 @@ def run_grid(
         ``{method: n_bits}`` for methods that run at one code length of their own
         (QoLSH uses as many bits as dimensions); such a method runs once per seed.
     cache_dir : path or None
-        Ground-truth cache.
+        Ground-truth cache (default: beside the store of runs).
     progress : bool
         Show a progress bar.
     on_record : callable, optional
         Called with each record as soon as it is computed (e.g. to print it).
+    store : RunStore, path, DEFAULT or None
+        The store of runs: fits (and records) stored before are read back, new ones are stored.
+        ``DEFAULT`` is the shared store (``SIGAH_CACHE``); ``None`` fits everything afresh.
+    return_models : bool
+        Also return the fitted models.
 
     Returns
     -------
-    pandas.DataFrame
+    records : pandas.DataFrame
         One row per record, columns :data:`RECORD_COLUMNS`.
+    models : dict, only if ``return_models``
+        ``{(method, bits, seed): fitted hasher}``.
     """
     import pandas as pd
     from tqdm import tqdm
@@ -200,22 +330,32 @@ def run_grid(
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     params = dict(params or {})
     overrides = dict(bits_override or {})
+    store = resolve_store(store)
     groundtruth = ground_truth_for(protocol, k, cache_dir=cache_dir)
+    train_fingerprint = data_fingerprint(protocol.train) if store is not None else None
     jobs = []
     for method in methods:
         method_bits = [overrides[method]] if method in overrides else bits
         for b in method_bits:
             for r in range(repeats):
                 jobs.append((method, b, seed + r))
-    records = []
+    records, models = [], {}
     bar = tqdm(jobs, disable=not progress, desc="methods × bits × seeds", leave=False)
     for method, b, s in bar:
         bar.set_postfix_str(f"{method} {b} bits seed {s}")
-        record = evaluate_method(protocol, method, b, groundtruth=groundtruth, seed=s, params=params.get(method))
+        hasher = make_hasher(method, b, seed=s, **dict(params.get(method) or {}))
+        record = None
+        if store is not None and not return_models:  # the record alone suffices: not even the model is read
+            record = _stored_record(store, hasher, protocol, groundtruth, train_fingerprint)
+        if record is None:
+            record = evaluate_hasher(hasher, protocol, groundtruth, store=store, progress=progress,
+                                     _train_fingerprint=train_fingerprint)
+            models[(method, b, s)] = hasher
         records.append(record)
         if on_record is not None:
             on_record(record)
-    return pd.DataFrame.from_records(records, columns=list(RECORD_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=list(RECORD_COLUMNS))
+    return (frame, models) if return_models else frame
 
 
 def summarize(records, metrics: Iterable[str] = ("precision_at_100", "map_pr_area", "map", "map_stable", "fit_seconds")):

@@ -141,3 +141,76 @@ def test_unreadable_chapter_is_a_failed_chapter_and_earlier_runs_are_kept(tiny_b
     runs = json.loads((tiny_book / "_build" / "chapter-runs.json").read_text())
     assert runs["book/01_demo"]["ok"] is True
     assert runs["book/02_broken"]["ok"] is False and "special characters" in runs["book/02_broken"]["error"]
+
+
+STORE_CHAPTER = """\
+---
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+# A chapter that fits
+
+```{code-cell} ipython3
+:tags: [parameters]
+bits = 8  # code length
+```
+
+```{code-cell} ipython3
+import numpy as np
+from sigah.hashers import make_hasher
+from sigah.store import fit_cached
+
+X = np.random.default_rng(0).standard_normal((200, 16)).astype(np.float32)
+for seed in (0, 1):
+    print(fit_cached(make_hasher("lsh", bits, seed=seed), X).encode(X[:2]))
+```
+"""
+
+
+@pytest.fixture()
+def store_book(tiny_book: Path) -> Path:
+    (tiny_book / "book" / "01_demo.md").write_text(STORE_CHAPTER)
+    return tiny_book
+
+
+def _status_row(book: Path) -> list[str]:
+    status = (book / "_build/stage/book/status.md").read_text()
+    assert "| fits computed | fits from store |" in status
+    (row,) = [line for line in status.splitlines() if line.startswith("| 01_demo")]
+    return [cell.strip() for cell in row.strip("|").split("|")]
+
+
+@pytest.mark.slow
+def test_status_page_counts_fits_computed_and_from_store(store_book, capfd):
+    lines: list[str] = []
+    build_book("ci", root=store_book, log=lines.append)
+    assert _status_row(store_book)[4:6] == ["2", "0"]  # first build: both fits computed
+    assert any(line.startswith("[book] 01_demo: ok, 2/2 cells") and "fits: 2 computed, 0 from the store" in line
+               for line in lines)
+    build_book("ci", root=store_book, log=lines.append)
+    assert _status_row(store_book)[4:6] == ["0", "2"]  # second build: both read back
+    build_book("ci", root=store_book, log=lines.append, fresh=True)
+    assert _status_row(store_book)[4:6] == ["2", "0"]  # --fresh ignores the store
+    assert "ignored the store" in (store_book / "_build/stage/book/status.md").read_text()
+    assert not list((store_book / "_build").glob("fresh-store-*")), "the fresh store is removed after the build"
+    build_book("ci", root=store_book, log=lines.append)
+    assert _status_row(store_book)[4:6] == ["0", "2"]  # and --fresh did not empty the shared store
+    # the kernels' own stderr (IPython's shutdown messages, TensorFlow's banner) stays out of the log
+    out, err = capfd.readouterr()
+    assert "ERROR" not in out + err and "IPKernelApp" not in out + err
+    assert (store_book / "_build/logs/01_demo.kernel.log").exists()
+
+
+@pytest.mark.slow
+def test_failure_names_chapter_cell_and_error_in_one_message(tiny_book):
+    (tiny_book / "book" / "01_demo.md").write_text(CHAPTER.replace("fail = False", "fail = True"))
+    lines: list[str] = []
+    with pytest.raises(RuntimeError) as info:
+        build_book("ci", root=tiny_book, log=lines.append)
+    message = str(info.value)
+    assert "chapter 01_demo failed" in message and "cell In [3] raised RuntimeError: asked to fail" in message
+    assert "if fail:" in message and "\x1b[" not in message  # the cell's source, no terminal colours
+    # cells: papermill's injected parameters (In [1]), the parameters cell, the failing cell
+    assert any("01_demo: FAILED after 3/3 cells" in line for line in lines), lines

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,9 +61,29 @@ def test_evaluate_json_records_and_determinism(vectors, capsys):
         (m, b, s) for m in ("lsh", "itq") for b in (8, 16) for s in (0, 1)}
     assert all(r["n_queries"] == 20 and r["n_database"] == 600 and r["k"] == 50 for r in records)
     assert all(0 <= r[m] <= 1 for r in records for m in ("map", "map_stable", "map_pr_area", "precision_at_100"))
-    _, again, _ = _run(capsys, *argv)
-    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_seconds")} for r in rs]  # noqa: E731
-    assert strip(records) == strip([json.loads(line) for line in again.splitlines()])
+    assert not any(r["from_store"] for r in records) and all(r["n_train"] == 600 for r in records)
+    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_seconds") and k != "from_store"}  # noqa: E731
+                        for r in rs]
+    _, refit, _ = _run(capsys, *argv, "--no-store")  # the same seeds fitted again give the same records
+    refit = [json.loads(line) for line in refit.splitlines()]
+    assert strip(records) == strip(refit) and not any(r["from_store"] for r in refit)
+    _, stored, _ = _run(capsys, *argv)  # the second run with the store reads every fit back, timings included
+    stored = [json.loads(line) for line in stored.splitlines()]
+    assert strip(records) == strip(stored) and all(r["from_store"] for r in stored)
+    assert [r["fit_seconds"] for r in stored] == [r["fit_seconds"] for r in records]
+
+
+def test_evaluate_no_store_leaves_the_store_empty(vectors, capsys, tmp_path, monkeypatch):
+    folder, _, _ = vectors
+    monkeypatch.setenv("SIGAH_CACHE", str(tmp_path / "cache"))
+    argv = ["evaluate", "--data", str(folder / "base.npy"), "--n-queries", "10", "--k", "20", "--methods", "lsh",
+            "--bits", "8", "--format", "json", "--no-store"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0 and json.loads(out)["from_store"] is False
+    assert not (tmp_path / "cache" / "fits").exists()
+    code, out, _ = _run(capsys, *argv[:-1])  # with the store: computed, then stored
+    assert code == 0 and json.loads(out)["from_store"] is False
+    assert len(list((tmp_path / "cache" / "fits").rglob("entry.json"))) == 1
 
 
 def test_evaluate_siftsmall_itq_beats_lsh(capsys):
@@ -142,3 +163,40 @@ def test_evaluate_routes_params_to_the_methods_that_take_them(vectors, capsys):
     assert code == 2 and "no method among lsh,itq takes an argument 'margin'" in err
     code, _, err = _run(capsys, *base, "--methods", "lsh", "--param", "itq.n_iter=3")
     assert code == 2 and "method 'itq' is not among --methods lsh" in err
+
+
+def test_book_build_fresh_flag_reaches_the_build(monkeypatch):
+    import sigah.book
+
+    calls = []
+    monkeypatch.setattr(sigah.book, "build_book", lambda size, **kw: calls.append((size, kw)))
+    assert main(["book", "build", "--size", "ci", "--fresh"]) == 0
+    assert main(["book", "build", "--size", "ci"]) == 0
+    assert [kw["fresh"] for _, kw in calls] == [True, False]
+
+
+def test_book_build_fresh_without_execution_is_a_user_error(capsys):
+    code, _, err = _run(capsys, "book", "build", "--fresh", "--no-execute")
+    assert code == 2 and "--fresh" in err and "--no-execute" in err
+
+
+def test_installed_package_finds_data_from_a_checkout_or_says_where(tmp_path, monkeypatch, capsys):
+    """After ``pip install .`` the data are not beside the package: ./data of a checkout, else one clear line."""
+    import shutil
+
+    import sigah.data as sdata
+
+    monkeypatch.delenv("SIGAH_DATA_DIR", raising=False)
+    monkeypatch.setattr(sdata, "_DEFAULT_DATA_DIR", tmp_path / "site-packages" / "data")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh", "--bits", "8", "--k", "10")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "SIGAH_DATA_DIR" in err and "data/ folder of the sigah-book repository" in err
+    shipped = Path(sdata.__file__).resolve().parent.parent / "data"
+    (tmp_path / "data").mkdir()
+    shutil.copytree(shipped / "siftsmall", tmp_path / "data" / "siftsmall")
+    shutil.copy(shipped / "checksums.json", tmp_path / "data" / "checksums.json")
+    assert sdata.data_dir() == tmp_path / "data"
+    code, out, _ = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh", "--bits", "8", "--k", "10",
+                        "--format", "json")
+    assert code == 0 and json.loads(out)["n_database"] == 10000

@@ -1,0 +1,541 @@
+"""A content-addressed store of fitted models, their codes and their records.
+
+Every fit of a method is stored once, under a key that names everything its result depends on:
+
+- the method's registry name and its full constructor parameters (:meth:`Hasher.get_params`, as
+  canonical JSON), the seed among them; only ``progress``, which changes what a fit prints and not
+  what it computes, is left out;
+- a fingerprint of the training matrix: shape, dtype and a BLAKE2b hash of its bytes;
+- a hash of the source of the method's code: the hasher's module and, followed through their
+  ``import`` statements, the package modules that define its computation (for SiGAH
+  ``sigah/hashers/sigah.py`` and ``sigah/sigah_model/*.py``; for ITQ ``sigah/hashers/itq.py``,
+  ``sigah/hashers/base.py``, ``sigah/codes.py`` ...). Editing a file therefore invalidates exactly
+  the fits whose code reads it.
+
+An entry is a folder ``<root>/fits/<key[:2]>/<key>/`` holding
+
+``entry.json``
+    the key's parts, the fit's wall-clock time, the name and SHA-256 of the model file, the fitted
+    attributes that :meth:`Hasher.save` does not keep (training histories), and a checksum of itself;
+``model-<sha>.npz``
+    the fitted model in :meth:`Hasher.save` format (``sigah encode --model`` reads it);
+``codes-<split>.npz``
+    the codes of a protocol's queries and database (keyed by the split's fingerprint), with a checksum;
+``record-<evaluation>.json``
+    the evaluation record of those codes against one ground truth, with a checksum.
+
+Every file is written atomically (temporary file + rename, :mod:`sigah.storage`) and carries or is
+named by a checksum: a corrupt, truncated or half-written file is detected on reading and treated as
+absent, so the fit is recomputed, never used. Two processes writing the same key at once lose
+nothing: model files are named by their content, ``entry.json`` is replaced whole, and codes and
+records of different splits live in different files.
+
+Location: the folder in the environment variable ``SIGAH_CACHE``; by default ``_build/store`` in a
+source checkout, else ``$XDG_CACHE_HOME/sigah`` (``~/.cache/sigah``). The exact ground-truth cache
+of :mod:`sigah.experiments` lives in its ``groundtruth/`` sub-folder. Pass ``store=None`` to the
+functions that take a store to disable it.
+
+Each process counts its hits and misses (:func:`counts`); when the environment variable
+``SIGAH_STORE_LOG`` names a file, one JSON line per fit is appended to it (the book build uses this
+to report, per chapter, how many fits were computed and how many came from the store).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sigah.storage import atomic_save_npz, atomic_write_text
+
+__all__ = [
+    "DEFAULT", "ENV_CACHE", "ENV_LOG", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
+    "fit_cached", "fit_key", "load_or_fit", "method_source_files", "method_source_hash", "reset_counts", "resolve_store",
+]
+
+#: environment variable naming the cache root (store of fits and ground-truth cache)
+ENV_CACHE = "SIGAH_CACHE"
+#: environment variable naming a JSON-lines file that receives one line per fit
+ENV_LOG = "SIGAH_STORE_LOG"
+#: bump when the layout or the meaning of an entry changes, so old entries are not read
+_FORMAT = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# Package modules that do not define any method's computation (registry, file writing, this store).
+_NOT_COMPUTATION = frozenset({"sigah", "sigah.hashers", "sigah.storage", "sigah.store"})
+# Constructor arguments that change how a fit reports, not what it computes: left out of the key.
+_NOT_RESULT_PARAMS = frozenset({"progress", "verbose"})
+
+
+class _DefaultStore:
+    """Marker for "the shared store of this process' ``SIGAH_CACHE``" (resolved at call time)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: the shared store, resolved from ``SIGAH_CACHE`` when a function runs
+DEFAULT = _DefaultStore()
+
+_COUNTS = {"hits": 0, "misses": 0, "unstored": 0}
+
+
+# -- location ---------------------------------------------------------------------------------
+def cache_root() -> Path:
+    """The cache root: ``$SIGAH_CACHE``, else ``<checkout>/_build/store``, else ``~/.cache/sigah``."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env)
+    checkout = _PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "_toc.yml").is_file():
+        return checkout / "_build" / "store"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sigah"
+
+
+def default_store() -> RunStore:
+    """The shared store under :func:`cache_root` (``fits/`` sub-folder)."""
+    return RunStore(cache_root() / "fits")
+
+
+def resolve_store(store: RunStore | _DefaultStore | str | os.PathLike | None) -> RunStore | None:
+    """``DEFAULT`` → the shared store; a path → a store there; ``None`` → ``None`` (disabled)."""
+    if store is None or isinstance(store, RunStore):
+        return store
+    if isinstance(store, _DefaultStore):
+        return default_store()
+    if isinstance(store, (str, os.PathLike)):
+        return RunStore(store)
+    raise ValueError(f"store must be a RunStore, a folder, DEFAULT or None, got {type(store).__name__}")
+
+
+# -- counters and log ---------------------------------------------------------------------------
+def counts() -> dict[str, int]:
+    """Fits of this process: ``hits`` (read from the store), ``misses`` (computed and stored),
+    ``unstored`` (computed with the store disabled)."""
+    return dict(_COUNTS)
+
+
+def reset_counts() -> None:
+    """Set this process' counters back to zero."""
+    for name in _COUNTS:
+        _COUNTS[name] = 0
+
+
+def _count(event: str, hasher: Any, key: str, fit_seconds: float) -> None:
+    _COUNTS[{"hit": "hits", "miss": "misses", "unstored": "unstored"}[event]] += 1
+    log = os.environ.get(ENV_LOG)
+    if not log:
+        return
+    line = json.dumps({
+        "event": event, "method": hasher.name, "bits": int(hasher.n_bits), "seed": int(hasher.seed),
+        "key": key[:16], "fit_seconds": round(float(fit_seconds), 3),
+    })
+    # one short line per write, opened in append mode: concurrent writers do not interleave lines
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+# -- keys ---------------------------------------------------------------------------------------
+def _canonical(value: Any) -> Any:
+    """Parameters as plain JSON values: numpy scalars to Python, tuples to lists, mappings sorted."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.dtype.str, "shape": list(value.shape), "values": value.ravel().tolist()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"cannot store a fit whose parameter has type {type(value).__name__} ({value!r})")
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+
+def data_fingerprint(X: np.ndarray) -> str:
+    """Shape, dtype and BLAKE2b-128 hash of the bytes of ``X`` (C order), as one string.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, any shape
+
+    Returns
+    -------
+    str
+        e.g. ``"float32(69000, 784):3f2a..."``; equal strings mean equal arrays.
+    """
+    X = np.ascontiguousarray(X)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(memoryview(X).cast("B"))
+    return f"{X.dtype.str}{tuple(X.shape)}:{digest.hexdigest()}"
+
+
+def _module_file(name: str, root: Path) -> Path | None:
+    """The source file of package module ``name`` under the package folder ``root`` (None if not one)."""
+    parts = name.split(".")
+    if parts[0] != "sigah":
+        return None
+    base = root.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path: Path, module: str) -> set[str]:
+    """Names of the ``sigah`` modules imported anywhere in ``path`` (also inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # submodules imported by name
+    return {name for name in found if name == "sigah" or name.startswith("sigah.")}
+
+
+def method_source_files(module: str, *, root: str | os.PathLike | None = None) -> dict[str, Path]:
+    """The package modules a method's computation reads: ``module`` and what it imports, transitively.
+
+    Parameters
+    ----------
+    module : str
+        The hasher's module, e.g. ``"sigah.hashers.itq"``.
+    root : path, optional
+        The ``sigah`` package folder to read (default: this package).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Module name → source file, sorted by name. The registry, file-writing helpers and this
+        store are left out: they do not change what a fit computes.
+    """
+    root = Path(root) if root is not None else _PACKAGE_DIR
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name in _NOT_COMPUTATION:
+            continue
+        path = _module_file(name, root)
+        if path is None:
+            continue
+        seen[name] = path
+        todo.extend(_imported_modules(path, name))
+    if module not in seen:
+        raise ValueError(f"no source file for module {module!r} under {root}")
+    return dict(sorted(seen.items()))
+
+
+@functools.cache
+def _source_hash_cached(module: str, root: str, stamps: tuple) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for name, path in method_source_files(module, root=root).items():
+        digest.update(f"|{name}|".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def method_source_hash(module: str, *, root: str | os.PathLike | None = None) -> str:
+    """BLAKE2b-128 hex digest of the sources :func:`method_source_files` lists (re-read when a file changes)."""
+    root = Path(root) if root is not None else _PACKAGE_DIR
+    files = method_source_files(module, root=root)
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files.values())
+    return _source_hash_cached(module, str(root), stamps)
+
+
+def fit_key(hasher: Any, train_fingerprint: str) -> tuple[str, dict[str, Any]]:
+    """The store key of fitting ``hasher`` (not yet fitted) on the data of ``train_fingerprint``.
+
+    Returns
+    -------
+    key : str
+        SHA-256 hex digest of the canonical JSON of ``parts``.
+    parts : dict
+        ``format, method, params, seed, train, source`` (what the key is made of).
+    """
+    parts = {
+        "format": _FORMAT,
+        "method": hasher.name,
+        "params": _canonical({k: v for k, v in hasher.get_params().items() if k not in _NOT_RESULT_PARAMS}),
+        "seed": _canonical(getattr(hasher, "seed", None)),
+        "train": train_fingerprint,
+        "source": method_source_hash(type(hasher).__module__),
+    }
+    return hashlib.sha256(_canonical_json(parts).encode()).hexdigest(), parts
+
+
+# -- checked files ------------------------------------------------------------------------------
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_checked_json(path: Path, body: dict[str, Any]) -> None:
+    text = _canonical_json(body)
+    atomic_write_text(path, json.dumps({"checksum": hashlib.sha256(text.encode()).hexdigest(), "body": json.loads(text)}))
+
+
+def _read_checked_json(path: Path) -> dict[str, Any] | None:
+    """The body of a file written by :func:`_write_checked_json`, or None if absent or damaged."""
+    try:
+        wrapper = json.loads(path.read_text(encoding="utf-8"))
+        text = _canonical_json(wrapper["body"])
+        if hashlib.sha256(text.encode()).hexdigest() != wrapper["checksum"]:
+            return None
+        return wrapper["body"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _array_checksum(arrays: Mapping[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"|{name}|{array.dtype.str}{array.shape}|".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def _write_checked_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    out = {k: np.asarray(v) for k, v in arrays.items()}
+    out["checksum"] = np.array(_array_checksum(out))
+    atomic_save_npz(path, out)
+
+
+def _read_checked_npz(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except Exception:  # a truncated or overwritten zip raises many kinds of errors: all mean "damaged"
+        return None
+    checksum = arrays.pop("checksum", None)
+    if checksum is None or str(checksum) != _array_checksum(arrays):
+        return None
+    return arrays
+
+
+def _to_json(value: Any) -> Any:
+    """A fitted attribute as JSON; numpy arrays and scalars tagged so they come back with their dtype."""
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.dtype.str, "shape": list(value.shape), "values": value.ravel().tolist()}
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": value.item()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def _from_json(value: Any) -> Any:
+    """Inverse of :func:`_to_json` (tuples come back as lists)."""
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.array(value["values"], dtype=value["__ndarray__"]).reshape(value["shape"])
+        if "__npscalar__" in value:
+            return np.dtype(value["__npscalar__"]).type(value["value"])
+        return {k: _from_json(v) for k, v in value.items()}
+    return value
+
+
+# -- the store ----------------------------------------------------------------------------------
+class RunStore:
+    """Fitted models, codes and records, content-addressed under one folder.
+
+    Parameters
+    ----------
+    folder : path
+        Where entries live (created on first write).
+    """
+
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.folder)!r})"
+
+    def entry_dir(self, key: str) -> Path:
+        """The folder of entry ``key``."""
+        return self.folder / key[:2] / key
+
+    # model -------------------------------------------------------------------------------------
+    def put_model(self, key: str, parts: Mapping[str, Any], hasher: Any, fit_seconds: float) -> None:
+        """Store a fitted ``hasher`` (and the fit's wall-clock time) under ``key``."""
+        folder = self.entry_dir(key)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".model.", suffix=".npz")
+        os.close(fd)
+        try:
+            hasher.save(tmp)
+            sha = _sha256_file(Path(tmp))
+            model_file = f"model-{sha[:32]}.npz"
+            os.replace(tmp, folder / model_file)  # named by content: a concurrent writer never overwrites it
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        _write_checked_json(folder / "entry.json", {
+            "key": key,
+            "parts": dict(parts),
+            "model_file": model_file,
+            "model_sha256": sha,
+            "fit_seconds": float(fit_seconds),
+            "attributes": _extra_attributes(hasher),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+
+    def get_model(self, key: str) -> tuple[Any, dict[str, Any]] | None:
+        """``(fitted hasher, entry)`` for ``key``, or None if absent or damaged (never a partial model)."""
+        from sigah.hashers import Hasher
+
+        folder = self.entry_dir(key)
+        entry = _read_checked_json(folder / "entry.json")
+        if entry is None or entry.get("key") != key:
+            return None
+        path = folder / str(entry.get("model_file", ""))
+        try:
+            if _sha256_file(path) != entry["model_sha256"]:
+                return None
+            model = Hasher.load(path)
+        except (OSError, ValueError, KeyError):
+            return None
+        for name, value in (entry.get("attributes") or {}).items():
+            setattr(model, name, _from_json(value))
+        return model, entry
+
+    # codes -------------------------------------------------------------------------------------
+    def put_codes(self, key: str, split: str, query_codes: np.ndarray, database_codes: np.ndarray,
+                  encode_seconds: float) -> None:
+        """Store the codes of one split's queries and database under ``key``."""
+        _write_checked_npz(self.entry_dir(key) / f"codes-{_short(split)}.npz", {
+            "split": np.array(split), "query_codes": query_codes, "database_codes": database_codes,
+            "encode_seconds": np.array(float(encode_seconds)),
+        })
+
+    def get_codes(self, key: str, split: str) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """``(query_codes, database_codes, encode_seconds)`` of ``split``, or None."""
+        arrays = _read_checked_npz(self.entry_dir(key) / f"codes-{_short(split)}.npz")
+        if arrays is None or str(arrays.get("split")) != split:
+            return None
+        return arrays["query_codes"], arrays["database_codes"], float(arrays["encode_seconds"])
+
+    # records -----------------------------------------------------------------------------------
+    def put_record(self, key: str, evaluation: str, record: Mapping[str, Any]) -> None:
+        """Store one evaluation record of the codes of ``key`` (``evaluation`` names split and ground truth)."""
+        _write_checked_json(self.entry_dir(key) / f"record-{_short(evaluation)}.json",
+                            {"evaluation": evaluation, "record": dict(record)})
+
+    def get_record(self, key: str, evaluation: str) -> dict[str, Any] | None:
+        """The stored record, or None."""
+        body = _read_checked_json(self.entry_dir(key) / f"record-{_short(evaluation)}.json")
+        if body is None or body.get("evaluation") != evaluation:
+            return None
+        return dict(body["record"])
+
+
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _extra_attributes(hasher: Any) -> dict[str, Any]:
+    """Fitted attributes (``name_``) that the model file does not restore, e.g. training histories."""
+    rebuilt = type(hasher)(**hasher.get_params())
+    rebuilt._set_state(hasher._state())
+    out = {}
+    for name, value in vars(hasher).items():
+        if not name.endswith("_") or name.startswith("_") or name in vars(rebuilt) or name == "n_features_":
+            continue
+        try:
+            out[name] = _to_json(value)
+        except (TypeError, ValueError):
+            continue  # not representable: a reloaded model simply lacks it
+    return out
+
+
+# -- one fit ------------------------------------------------------------------------------------
+def load_or_fit(hasher: Any, X_train: np.ndarray, *, store: Any = DEFAULT,
+                train_fingerprint: str | None = None) -> tuple[Any, str, float, bool]:
+    """Load the fit of ``hasher`` on ``X_train`` from the store, or fit and store it.
+
+    Returns
+    -------
+    hasher : Hasher
+        The same object, fitted (its learned state copied from the store on a hit).
+    key : str
+        The store key ("" with the store disabled).
+    fit_seconds : float
+        Wall-clock time of the fit (the original fit's time on a hit).
+    from_store : bool
+    """
+    store = resolve_store(store)
+    if store is None:
+        start = time.perf_counter()
+        hasher.fit(X_train)
+        seconds = time.perf_counter() - start
+        _count("unstored", hasher, "", seconds)
+        return hasher, "", seconds, False
+    key, parts = fit_key(hasher, train_fingerprint or data_fingerprint(np.asarray(X_train)))
+    found = store.get_model(key)
+    if found is not None:
+        model, entry = found
+        params = set(hasher.get_params())
+        for name, value in vars(model).items():
+            if name not in params:  # keep the caller's parameter objects, take the learned state
+                setattr(hasher, name, value)
+        _count("hit", hasher, key, entry["fit_seconds"])
+        return hasher, key, float(entry["fit_seconds"]), True
+    start = time.perf_counter()
+    hasher.fit(X_train)
+    seconds = time.perf_counter() - start
+    store.put_model(key, parts, hasher, seconds)
+    _count("miss", hasher, key, seconds)
+    return hasher, key, seconds, False
+
+
+def fit_cached(hasher: Any, X_train: Any, *, store: Any = DEFAULT) -> Any:
+    """``hasher.fit(X_train)``, read from the store when this exact fit was stored before.
+
+    Parameters
+    ----------
+    hasher : sigah.hashers.Hasher
+        Not yet fitted; its parameters (seed included) are part of the key.
+    X_train : array_like, shape (n, d)
+    store : RunStore, path, DEFAULT or None
+        ``DEFAULT``: the shared store (``SIGAH_CACHE``); ``None``: fit without the store.
+
+    Returns
+    -------
+    sigah.hashers.Hasher
+        ``hasher`` itself, fitted: identical codes to a fresh ``fit``.
+    """
+    X = np.asarray(X_train)
+    return load_or_fit(hasher, X, store=store)[0]

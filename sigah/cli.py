@@ -222,6 +222,22 @@ class _RecordPrinter:
         print("  ".join(cells), flush=True)
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    from sigah.download import DownloadError, download_dataset
+
+    try:
+        result = download_dataset(args.dataset, args.dest, url=args.url, progress=sys.stderr.isatty())
+    except DownloadError as exc:
+        raise UserError(str(exc)) from None
+    if result.archive is None:
+        print(f"{args.dataset}: every file already in {args.dest} and checked")
+    else:
+        print(f"{args.dataset}: fetched {result.archive} (sha256 {result.sha256}, in {result.archive}.sha256)")
+    for path, (n, d) in result.files.items():
+        print(f"  {path}: {n:,} × {d}, size and records checked")
+    return 0
+
+
 def _cmd_book_build(args: argparse.Namespace) -> int:
     from sigah.book import build_book
 
@@ -286,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("download", help="fetch a TEXMEX dataset (sift1m, gist1m), resumably, and check it")
+    p.add_argument("dataset", choices=("sift1m", "gist1m"))
+    p.add_argument("--dest", required=True, help="folder to download and extract into")
+    p.add_argument("--url", help="another address of the same archive (a mirror, or a file:// copy)")
+    p.set_defaults(func=_cmd_download)
 
     book = sub.add_parser("book", help="build the book or run one chapter")
     bsub = book.add_subparsers(dest="book_command", required=True, parser_class=_Parser)

@@ -159,7 +159,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for m in methods:
         get_hasher_class(m)  # unknown names fail before any data is read
     dataset = _load(args.data, queries=args.queries)
-    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database)
+    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database,
+                             n_train=args.n_train)
     params = _params_per_method(_parse_params(args.param), methods)
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
     if args.k > protocol.n_database:
@@ -293,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", help="a query file used as is (no random split)")
     p.add_argument("--n-queries", type=_positive_int, default=1000, help="random queries drawn from --data (default 1000)")
     p.add_argument("--n-database", type=_positive_int, default=None, help="subsample the database (default: all)")
+    p.add_argument("--n-train", type=_positive_int, default=None,
+                   help="train on this many database vectors drawn at random (default: the whole database)")
     p.add_argument("--k", type=_positive_int, default=1000, help="true Euclidean neighbours per query (default 1000)")
     p.add_argument("--methods", required=True, help="comma-separated method names, e.g. lsh,itq")
     p.add_argument("--bits", required=True, type=_parse_bits_list, help="comma-separated code lengths, e.g. 32,64")

@@ -157,6 +157,7 @@ def search_throughput(
     k: int = 100,
     n_queries: Mapping[str, int] | None = None,
     seed: int = 0,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """Hamming k-NN queries per second on random codes, faiss ``IndexBinaryFlat`` against the NumPy scan.
 
@@ -172,6 +173,9 @@ def search_throughput(
     n_queries : mapping, optional
         Queries per engine (default ``{"faiss": 1000, "numpy": 20}``).
     seed : int
+    threads : int, optional
+        faiss's OpenMP threads during the measurement (``None``: faiss's default). On a machine shared
+        with other jobs, more than one thread can make faiss many times slower, not faster.
 
     Returns
     -------
@@ -180,10 +184,24 @@ def search_throughput(
     """
     from sigah.codes import hamming_knn
 
+    import faiss
+
     n_queries = dict(n_queries or {"faiss": 1000, "numpy": 20})
     warm = random_codes(64, n_bits, seed)
-    for engine in n_queries:  # load faiss and touch every code path before timing
+    for engine in n_queries:  # touch every code path before timing
         hamming_knn(warm[:2], warm, 4, engine=engine)
+    default_threads = faiss.omp_get_max_threads()
+    if threads is not None:
+        faiss.omp_set_num_threads(int(threads))
+    try:
+        return _search_rows(database_sizes, n_bits, k, n_queries, seed)
+    finally:
+        faiss.omp_set_num_threads(default_threads)
+
+
+def _search_rows(database_sizes, n_bits, k, n_queries, seed) -> pd.DataFrame:
+    from sigah.codes import hamming_knn
+
     rows = []
     for n_db in database_sizes:
         database = random_codes(n_db, n_bits, seed)

@@ -142,3 +142,15 @@ def test_evaluate_routes_params_to_the_methods_that_take_them(vectors, capsys):
     assert code == 2 and "no method among lsh,itq takes an argument 'margin'" in err
     code, _, err = _run(capsys, *base, "--methods", "lsh", "--param", "itq.n_iter=3")
     assert code == 2 and "method 'itq' is not among --methods lsh" in err
+
+
+def test_evaluate_n_train_trains_on_a_sample_and_searches_the_whole_database(vectors, capsys):
+    folder, _, _ = vectors
+    argv = ["evaluate", "--data", str(folder / "base.npy"), "--queries", str(folder / "queries.npy"), "--k", "20",
+            "--methods", "itq", "--bits", "8", "--format", "json"]
+    code, out, err = _run(capsys, *argv, "--n-train", "100")
+    assert code == 0
+    assert "600 database points, 100 training points drawn from the database" in err
+    assert json.loads(out.splitlines()[0])["n_database"] == 600
+    code, _, err = _run(capsys, *argv, "--n-train", "601")
+    assert code == 2 and "n_train must be in [1, 600]" in err

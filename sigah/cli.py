@@ -160,7 +160,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for m in methods:
         get_hasher_class(m)  # unknown names fail before any data is read
     dataset = _load(args.data, queries=args.queries)
-    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database)
+    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database,
+                             n_train=args.n_train)
     params = _params_per_method(_parse_params(args.param), methods)
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
     if args.k > protocol.n_database:
@@ -224,6 +225,22 @@ class _RecordPrinter:
         print("  ".join(cells), flush=True)
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    from sigah.download import DownloadError, download_dataset
+
+    try:
+        result = download_dataset(args.dataset, args.dest, url=args.url, progress=sys.stderr.isatty())
+    except DownloadError as exc:
+        raise UserError(str(exc)) from None
+    if result.archive is None:
+        print(f"{args.dataset}: every file already in {args.dest} and checked")
+    else:
+        print(f"{args.dataset}: fetched {result.archive} (sha256 {result.sha256}, in {result.archive}.sha256)")
+    for path, (n, d) in result.files.items():
+        print(f"  {path}: {n:,} × {d}, size and records checked")
+    return 0
+
+
 def _cmd_book_build(args: argparse.Namespace) -> int:
     from sigah.book import build_book
 
@@ -281,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", help="a query file used as is (no random split)")
     p.add_argument("--n-queries", type=_positive_int, default=1000, help="random queries drawn from --data (default 1000)")
     p.add_argument("--n-database", type=_positive_int, default=None, help="subsample the database (default: all)")
+    p.add_argument("--n-train", type=_positive_int, default=None,
+                   help="train on this many database vectors drawn at random (default: the whole database)")
     p.add_argument("--k", type=_positive_int, default=1000, help="true Euclidean neighbours per query (default 1000)")
     p.add_argument("--methods", required=True, help="comma-separated method names, e.g. lsh,itq")
     p.add_argument("--bits", required=True, type=_parse_bits_list, help="comma-separated code lengths, e.g. 32,64")
@@ -292,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-store", action="store_true",
                    help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("download", help="fetch a TEXMEX dataset (sift1m, gist1m), resumably, and check it")
+    p.add_argument("dataset", choices=("sift1m", "gist1m"))
+    p.add_argument("--dest", required=True, help="folder to download and extract into")
+    p.add_argument("--url", help="another address of the same archive (a mirror, or a file:// copy)")
+    p.set_defaults(func=_cmd_download)
 
     book = sub.add_parser("book", help="build the book or run one chapter")
     bsub = book.add_subparsers(dest="book_command", required=True, parser_class=_Parser)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sigah.validation import check_matrix
+from sigah.validation import check_finite, check_matrix
 from sigah.readers import (
     SUPPORTED_EXTENSIONS,
     load_array,
@@ -253,7 +253,10 @@ class Dataset:
 
     def __post_init__(self) -> None:
         what = f"dataset {self.name!r}"
-        features = check_matrix(self.features, f"{what} features")
+        if _keeps_mapping(np.asarray(self.features)):  # validated by _as_features; kept memory-mapped
+            features = np.asarray(self.features)
+        else:
+            features = check_matrix(self.features, f"{what} features")
         n, dim = features.shape
         labels = None if self.labels is None else _as_labels(self.labels, n, f"{what} labels")
         queries = None
@@ -300,15 +303,50 @@ class Dataset:
         return f"Dataset(name={self.name!r}, n={self.n}, dim={self.dim}, {', '.join(extras)})"
 
 
+#: float32 files at least this large stay memory-mapped instead of being read into memory
+LARGE_FILE_BYTES = 1 << 28
+
+
+def _is_memory_mapped(array: np.ndarray) -> bool:
+    base = array
+    while base is not None:
+        if isinstance(base, np.memmap):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def _check_mapped_matrix(array: np.ndarray, what: str, rows_per_chunk: int = 1 << 16) -> np.ndarray:
+    """Validate a memory-mapped float32 matrix a chunk of rows at a time, without copying it."""
+    for start in range(0, array.shape[0], rows_per_chunk):
+        try:
+            check_finite(array[start : start + rows_per_chunk], what)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (rows from {start:,})") from None
+    return array
+
+
 def _as_features(array: np.ndarray, what: str) -> np.ndarray:
-    """Vectors read from a file: images (n, h, w) flattened, validated, copied into memory of their own."""
+    """Vectors read from a file: images (n, h, w) flattened and validated.
+
+    Small files are copied into memory of their own (so the file is not held open); a float32 file of
+    at least :data:`LARGE_FILE_BYTES` (a 1,000,000 × 960 base: 3.8 GB) stays memory-mapped, read only
+    where it is used.
+    """
     array = np.asarray(array)
     if array.ndim > 2:
         array = array.reshape(array.shape[0], -1)
+    if _keeps_mapping(array):
+        return _check_mapped_matrix(array, what)
     features = check_matrix(array, what)
-    if isinstance(features, np.memmap) or isinstance(features.base, np.memmap):
+    if _is_memory_mapped(features):
         features = np.array(features)  # own the memory, so the file is not held open
     return features
+
+
+def _keeps_mapping(array: np.ndarray) -> bool:
+    return (array.ndim == 2 and array.dtype == np.float32 and array.size > 0 and array.nbytes >= LARGE_FILE_BYTES
+            and _is_memory_mapped(array))
 
 
 def _as_labels(array: np.ndarray, n: int, what: str) -> np.ndarray:
@@ -536,9 +574,10 @@ class Protocol:
             if array is None:
                 digest.update(b"none")
             else:
-                array = np.ascontiguousarray(array)
                 digest.update(f"{array.dtype.str}{array.shape}".encode())
-                digest.update(memoryview(array).cast("B"))
+                rows = max(1, (1 << 26) // max(1, array[:1].nbytes))
+                for start in range(0, array.shape[0], rows):  # chunks: no copy of a memory-mapped database
+                    digest.update(memoryview(np.ascontiguousarray(array[start : start + rows])).cast("B"))
         return digest.hexdigest()[:16]
 
     def fingerprint(self) -> str:
@@ -601,7 +640,8 @@ def make_protocol(
     Returns
     -------
     Protocol
-        Indices are sorted; arrays are new copies (``train is database`` when not subsampled).
+        Indices are sorted; arrays are new copies (``train is database`` when not subsampled), except
+        that a memory-mapped dataset used whole is the database itself, read-only.
     """
     if not isinstance(dataset, Dataset):
         raise ValueError(f"dataset must be a sigah.data.Dataset, got {type(dataset).__name__}")
@@ -629,7 +669,10 @@ def make_protocol(
     subsample_train = n_train is not None and n_train < database_index.size
 
     queries = dataset.queries.copy() if own_queries else dataset.features[query_index]
-    database = dataset.features[database_index]
+    if database_index.size == n and _is_memory_mapped(dataset.features):
+        database = dataset.features  # the whole memory-mapped file: no 4 GB copy (it is read-only)
+    else:
+        database = dataset.features[database_index]
     if subsample_train:
         train_index = np.sort(rng.choice(database_index, size=n_train, replace=False)).astype(np.int64)
         train = dataset.features[train_index]

@@ -5,15 +5,18 @@ The relevant set of a query is its ``K`` nearest database points in Euclidean di
 book's mAP tables are only as good as this list, and integer-valued or duplicated data
 (SIFT, MNIST) produce exact distance ties at the K-th neighbour.
 
-Algorithm, per block of queries:
+Algorithm, per block of queries, the database read a chunk of rows at a time (so a memory-mapped
+1,000,000 × 960 base file is never copied whole):
 
-1. **Candidates** with one float32 matrix product,
-   ``d²(q, x) ≈ ‖q‖² − 2 q·x + ‖x‖²``. Its rounding error is bounded by
+1. **Candidates** from faiss (``faiss.knn``): per database chunk, the ``k'`` smallest float32
+   values of ``d²(q, x) ≈ ‖q‖² − 2 q·x + ‖x‖²`` (``k' = 2k``, at least ``k + 32``). Its rounding error is bounded by
    ``e_q = 4 (d + 2) u (‖q‖ + max ‖x‖)²`` (``u`` = float32 unit round-off; the classical
    bound for a dot product summed in any order is ``d u Σ|q_i x_i|``, the factor 4 covers
    the norms, the sum and the float32 conversion). If ``t_k`` is the k-th smallest
    approximate value, every true top-k point (and every point tied with the k-th) has an
-   approximate value ``<= t_k + 2 e_q``; those are the candidates.
+   approximate value ``<= t_k + 2 e_q``; those are the candidates. A chunk whose ``k'``-th value
+   is still within that threshold may hold more of them: it is scanned again in full for that query,
+   so the candidate set is complete whatever the ties.
 2. **Exact re-ranking** of the candidates: ``Σ (q_i − x_i)²`` in float64 from the
    differences (no cancellation, and identical points give bit-identical distances), then a
    sort by (distance, database index): ties are broken by the lower index (stable).
@@ -51,6 +54,7 @@ def euclidean_ground_truth(
     *,
     cache_dir: str | os.PathLike | None = None,
     block_size: int = 256,
+    chunk_rows: int = 1 << 16,
     progress: bool = False,
 ) -> np.ndarray:
     """Exact ``k`` nearest database points of every query in Euclidean distance.
@@ -59,12 +63,15 @@ def euclidean_ground_truth(
     ----------
     queries : numpy.ndarray, shape (nq, d), real
     database : numpy.ndarray, shape (nd, d), real
+        May be a (non-contiguous) memory map: it is read ``chunk_rows`` rows at a time.
     k : int
         Neighbours per query, ``1 <= k <= nd`` (default 1000, the reading of the paper argued in the book chapter "Binary codes and their evaluation").
     cache_dir : path, optional
         Folder for the on-disk cache (``None``: no cache). The experiments pass ``runs/cache``.
     block_size : int
-        Queries per block; memory is about ``8 * block_size * nd`` bytes.
+        Queries per block; memory is about ``12 * block_size * 2k`` bytes per database chunk.
+    chunk_rows : int
+        Database rows per chunk; each chunk is copied as float32 (``4 * chunk_rows * d`` bytes).
     progress : bool
         Show a progress bar over the query blocks.
 
@@ -89,15 +96,17 @@ def euclidean_ground_truth(
         raise ValueError(f"k must be an integer between 1 and the database size {database.shape[0]}, got {k!r}")
     if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     k = int(k)
     if cache_dir is None:
-        return _exact_top_k(queries, database, k, int(block_size), progress)
+        return _exact_top_k(queries, database, k, int(block_size), int(chunk_rows), progress)
     key = ground_truth_cache_key(queries, database, k)
     path = Path(cache_dir) / f"groundtruth-{_METRIC}-k{k}-{key[:24]}.npz"
     cached = _read_cache(path, key, (queries.shape[0], k), database.shape[0])
     if cached is not None:
         return cached
-    indices = _exact_top_k(queries, database, k, int(block_size), progress)
+    indices = _exact_top_k(queries, database, k, int(block_size), int(chunk_rows), progress)
     atomic_save_npz(path, {"indices": indices, "key": np.array(key)})
     return indices
 
@@ -107,37 +116,65 @@ def ground_truth_cache_key(queries: np.ndarray, database: np.ndarray, k: int) ->
     digest = hashlib.sha256()
     digest.update(f"{_METRIC}/v{_CACHE_VERSION}/k={int(k)}".encode())
     for array in (queries, database):
-        array = np.ascontiguousarray(array)
         digest.update(f"|{array.dtype.str}{array.shape}|".encode())
-        digest.update(memoryview(array).cast("B"))
+        for chunk in _row_chunks(array):  # the same bytes as the whole C-ordered array, without a copy of it
+            digest.update(memoryview(chunk).cast("B"))
     return digest.hexdigest()
 
 
+def _row_chunks(array: np.ndarray, max_bytes: int = 1 << 26):
+    """C-contiguous copies of consecutive row blocks of ``array`` (about ``max_bytes`` each)."""
+    rows = max(1, max_bytes // max(1, array[:1].nbytes))
+    for start in range(0, array.shape[0], rows):
+        yield np.ascontiguousarray(array[start : start + rows])
+
+
 # -- computation ----------------------------------------------------------------------------
-def _exact_top_k(queries: np.ndarray, database: np.ndarray, k: int, block_size: int, progress: bool) -> np.ndarray:
-    db32 = database.astype(np.float32, copy=False)
+def _exact_top_k(
+    queries: np.ndarray, database: np.ndarray, k: int, block_size: int, chunk_rows: int, progress: bool
+) -> np.ndarray:
+    n_db, dim = database.shape
     db_sq = _squared_norms(database)
     max_db_norm = float(np.sqrt(db_sq.max()))
-    unit_roundoff = float(np.finfo(np.float32).eps) / 2
-    error_scale = 4.0 * (database.shape[1] + 2) * unit_roundoff
-    db_sq32 = db_sq.astype(np.float32)
-
+    error_scale = 4.0 * (dim + 2) * float(np.finfo(np.float32).eps) / 2
+    per_chunk = max(2 * k, k + 32)
+    chunks = [(c, min(c + chunk_rows, n_db)) for c in range(0, n_db, chunk_rows)]
     out = np.empty((queries.shape[0], k), dtype=np.int64)
-    starts = range(0, queries.shape[0], block_size)
-    for start in tqdm(starts, desc="exact ground truth", unit="block", disable=not progress):
-        q64 = queries[start : start + block_size].astype(np.float64, copy=False)
-        q_sq = _squared_norms(q64)
-        approx = q64.astype(np.float32) @ db32.T  # (block, nd)
-        approx *= -2.0
-        approx += db_sq32[None, :]
-        approx += q_sq.astype(np.float32)[:, None]
+    bar = tqdm(total=queries.shape[0] * len(chunks), desc="exact ground truth", unit="query-chunk",
+               disable=not progress)
+    for start in range(0, queries.shape[0], block_size):
+        q64 = queries[start : start + block_size].astype(np.float64)
+        q32 = np.ascontiguousarray(q64, dtype=np.float32)
+        found = [_chunk_candidates(q32, database, lo, hi, per_chunk, bar) for lo, hi in chunks]
+        approx = np.concatenate([f[0] for f in found], axis=1)
+        ids = np.concatenate([f[1] for f in found], axis=1)
         kth = np.partition(approx, k - 1, axis=1)[:, k - 1].astype(np.float64)
-        margin = 2.0 * error_scale * (np.sqrt(q_sq) + max_db_norm) ** 2
-        threshold = kth + margin
+        threshold = kth + 2.0 * error_scale * (np.sqrt(_squared_norms(q64)) + max_db_norm) ** 2
         for row in range(q64.shape[0]):
-            candidates = np.flatnonzero(approx[row] <= threshold[row])
-            out[start + row] = _rerank_exactly(q64[row], database, candidates, k)
+            candidates = [ids[row][approx[row] <= threshold[row]]]
+            for (lo, hi), (dist, _) in zip(chunks, found):
+                if dist.shape[1] < hi - lo and dist[row, -1] <= threshold[row]:  # the chunk may hold more
+                    candidates.append(lo + _scan_chunk(q32[row], database[lo:hi], threshold[row]))
+            out[start + row] = _rerank_exactly(q64[row], database, np.unique(np.concatenate(candidates)), k)
+    bar.close()
     return out
+
+
+def _chunk_candidates(q32: np.ndarray, database: np.ndarray, lo: int, hi: int, per_chunk: int, bar) -> tuple:
+    """faiss's ``per_chunk`` smallest approximate squared distances in rows ``lo:hi``, with global ids."""
+    import faiss
+
+    chunk = np.ascontiguousarray(database[lo:hi], dtype=np.float32)
+    dist, idx = faiss.knn(q32, chunk, min(per_chunk, hi - lo))
+    bar.update(q32.shape[0])
+    return dist, idx + lo
+
+
+def _scan_chunk(q32: np.ndarray, chunk: np.ndarray, threshold: float) -> np.ndarray:
+    """Rows of ``chunk`` whose approximate squared distance to ``q32`` is within ``threshold``."""
+    chunk = np.ascontiguousarray(chunk, dtype=np.float32)
+    approx = (chunk * chunk).sum(axis=1) - 2.0 * (chunk @ q32) + float(q32 @ q32)
+    return np.flatnonzero(approx <= threshold)
 
 
 def _rerank_exactly(query: np.ndarray, database: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:

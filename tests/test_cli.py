@@ -200,3 +200,15 @@ def test_installed_package_finds_data_from_a_checkout_or_says_where(tmp_path, mo
     code, out, _ = _run(capsys, "evaluate", "--data", "siftsmall", "--methods", "lsh", "--bits", "8", "--k", "10",
                         "--format", "json")
     assert code == 0 and json.loads(out)["n_database"] == 10000
+
+
+def test_evaluate_n_train_trains_on_a_sample_and_searches_the_whole_database(vectors, capsys):
+    folder, _, _ = vectors
+    argv = ["evaluate", "--data", str(folder / "base.npy"), "--queries", str(folder / "queries.npy"), "--k", "20",
+            "--methods", "itq", "--bits", "8", "--format", "json"]
+    code, out, err = _run(capsys, *argv, "--n-train", "100")
+    assert code == 0
+    assert "600 database points, 100 training points drawn from the database" in err
+    assert json.loads(out.splitlines()[0])["n_database"] == 600
+    code, _, err = _run(capsys, *argv, "--n-train", "601")
+    assert code == 2 and "n_train must be in [1, 600]" in err

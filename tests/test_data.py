@@ -552,3 +552,37 @@ def test_idx_corrupt_gzip_stream(tmp_path):
     path.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 2, 1, 2]))[:-6])
     with pytest.raises(ValueError, match="corrupt gzip stream"):
         read_idx(path)
+
+
+def test_large_float32_file_stays_memory_mapped_and_splits_like_a_copy(tmp_path, monkeypatch):
+    import sigah.data as data_module
+    from sigah.readers import write_fvecs as write
+
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((300, 16)).astype(np.float32)
+    queries = rng.standard_normal((4, 16)).astype(np.float32)
+    write(tmp_path / "base.fvecs", base)
+    write(tmp_path / "query.fvecs", queries)
+    small = data_module.load_dataset(tmp_path / "base.fvecs", queries=tmp_path / "query.fvecs")
+    monkeypatch.setattr(data_module, "LARGE_FILE_BYTES", 1000)  # "large" = this 19 kB file
+    large = data_module.load_dataset(tmp_path / "base.fvecs", queries=tmp_path / "query.fvecs")
+    assert data_module._is_memory_mapped(large.features) and not data_module._is_memory_mapped(small.features)
+    np.testing.assert_array_equal(large.features, base)
+    protocol = data_module.make_protocol(large, n_train=50)
+    assert np.shares_memory(protocol.database, large.features)  # used whole: no copy
+    assert not protocol.database.flags.writeable
+    same = data_module.make_protocol(small, n_train=50)
+    assert protocol.fingerprint() == same.fingerprint()
+    np.testing.assert_array_equal(protocol.train, same.train)
+
+
+def test_non_finite_value_in_a_memory_mapped_file_is_reported(tmp_path, monkeypatch):
+    import sigah.data as data_module
+    from sigah.readers import write_fvecs as write
+
+    base = np.ones((200, 8), dtype=np.float32)
+    base[150, 3] = np.nan
+    write(tmp_path / "bad.fvecs", base)
+    monkeypatch.setattr(data_module, "LARGE_FILE_BYTES", 1000)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        data_module.load_dataset(tmp_path / "bad.fvecs")

@@ -139,3 +139,37 @@ def test_cache_file_with_wrong_key_or_shape_is_recomputed(tmp_path):
 def test_invalid_inputs_are_rejected(queries, database, k, message):
     with pytest.raises(ValueError, match=message):
         euclidean_ground_truth(queries, database, k=k)
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 100, 1000])
+def test_database_chunks_and_ties_beyond_the_per_chunk_candidates(chunk_rows, monkeypatch):
+    # 300 rows of 2 distinct points: a chunk of 100 holds about 50 copies of each, more tied points
+    # within the threshold than faiss's per-chunk candidates (2k, at least k + 32), so the full
+    # rescan of that chunk must supply the rest
+    rng = np.random.default_rng(4)
+    base = rng.integers(0, 3, size=(2, 4)).astype(np.float32)
+    database = base[rng.integers(0, 2, size=300)]
+    queries = np.concatenate([base, rng.standard_normal((3, 4)).astype(np.float32)])
+    scans = []
+    original = groundtruth_module._scan_chunk
+    monkeypatch.setattr(groundtruth_module, "_scan_chunk", lambda *a: scans.append(1) or original(*a))
+    for k in (3, 40):
+        got = euclidean_ground_truth(queries, database, k=k, chunk_rows=chunk_rows)
+        assert np.array_equal(got, naive_ground_truth(queries, database, k))
+    assert bool(scans) == (chunk_rows > 7)  # chunks of 7 rows are returned whole by faiss: nothing to rescan
+
+
+def test_memory_mapped_fvecs_database_equals_in_memory(tmp_path):
+    from sigah.readers import read_fvecs, write_fvecs
+
+    rng = np.random.default_rng(5)
+    database = rng.standard_normal((500, 10)).astype(np.float32)
+    queries = rng.standard_normal((6, 10)).astype(np.float32)
+    write_fvecs(tmp_path / "base.fvecs", database)
+    mapped = read_fvecs(tmp_path / "base.fvecs")
+    assert not mapped.flags.c_contiguous  # each row skips its 4-byte header
+    got = euclidean_ground_truth(queries, mapped, k=15, chunk_rows=128, cache_dir=tmp_path)
+    assert np.array_equal(got, naive_ground_truth(queries, database, 15))
+    # the cache key reads the memory map in chunks and agrees with the in-memory array's
+    key = groundtruth_module.ground_truth_cache_key
+    assert key(queries, mapped, 15) == key(queries, database, 15)

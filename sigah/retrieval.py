@@ -1,0 +1,400 @@
+"""Retrieval-quality tables: a grid of methods with its fitted models, the paper beside it, verdicts, recall curves.
+
+The chapter *Retrieval quality* sets every method of the paper's Tables 1 and 2 on one protocol:
+:func:`grid_with_models` runs the grid (one record per method, code length and seed) and keeps the
+fitted hashers, :func:`compare_with_paper` puts the paper's numbers and the difference per cell
+beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`beyond_two_sigma`
+turn the table into statements computed from it, and :func:`recall_curves` gives the paper's
+Fig. 3 (recall of the ``K`` true neighbours against the number of items retrieved).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PAPER_DATASETS", "METRICS", "cap_count", "paper_table_for", "grid_with_models", "variant_name",
+    "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
+]
+
+#: the paper's datasets of Tables 1 (descriptors) and 2 (MNIST), by lower-case name
+PAPER_DATASETS = {"mnist": ("MNIST", 2), "gist1m": ("GIST1M", 1), "deep1m": ("Deep1M", 1), "tiny100k": ("Tiny100K", 1)}
+
+#: our three metrics: record column -> display name; the paper's "mAP" is our PR-area mAP
+METRICS = {"precision_at_100": "Pre@100", "map_pr_area": "mAP (PR area)", "map": "ranking mAP"}
+_PAPER_METRIC = {"precision_at_100": "precision_at_100", "map_pr_area": "map"}
+
+
+def cap_count(value: int | None, available: int, what: str) -> int | None:
+    """``value`` capped at ``available``, with a printed note when the cap applies.
+
+    Size presets (CI or full) never ask for more vectors than the reader's dataset has.
+
+    Parameters
+    ----------
+    value : int or None
+        Requested count (``None``: everything available, returned unchanged).
+    available : int
+        How many the dataset offers.
+    what : str
+        The parameter's name, for the note.
+
+    Returns
+    -------
+    int or None
+    """
+    if value is None or value <= available:
+        return value
+    print(f"note: {what} = {value:,} exceeds the {available:,} available; using {available:,}")
+    return int(available)
+
+
+def paper_table_for(paper_dataset: str | None, dataset_name: str) -> tuple[str, int] | None:
+    """Which of the paper's tables and columns to compare with.
+
+    Parameters
+    ----------
+    paper_dataset : str or None
+        ``"auto"`` (the paper's column if the dataset is the shipped MNIST, none otherwise), ``None``
+        (no paper columns), or one of ``MNIST``, ``GIST1M``, ``Deep1M``, ``Tiny100K`` (case-insensitive).
+    dataset_name : str
+        The loaded dataset's name.
+
+    Returns
+    -------
+    (str, int) or None
+        The paper's dataset name and table number, or ``None``.
+    """
+    if paper_dataset is None:
+        return None
+    key = str(paper_dataset).lower()
+    if key == "auto":
+        return PAPER_DATASETS["mnist"] if dataset_name.lower() == "mnist" else None
+    if key not in PAPER_DATASETS:
+        raise ValueError(f"paper_dataset must be 'auto', None or one of {[v[0] for v in PAPER_DATASETS.values()]}, "
+                         f"got {paper_dataset!r}")
+    return PAPER_DATASETS[key]
+
+
+def variant_name(method: str, params: Mapping[str, Any]) -> str:
+    """Row name of a method run at a non-default setting, e.g. ``"sgh[neuron=stochastic]"``."""
+    return f"{method}[{', '.join(f'{k}={v}' for k, v in params.items())}]"
+
+
+def _base_method(name: str) -> str:
+    return name.split("[", 1)[0]
+
+
+def grid_with_models(
+    protocol: Any,
+    methods: Iterable[str],
+    bits: Iterable[int],
+    *,
+    repeats: int,
+    seed: int,
+    k: int,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
+    bits_override: Mapping[str, int] | None = None,
+) -> tuple[pd.DataFrame, dict[tuple[str, int, int], Any]]:
+    """:func:`sigah.experiments.run_grid` over ``methods`` and their ``variants``, keeping the fitted models.
+
+    Parameters
+    ----------
+    protocol : sigah.data.Protocol
+    methods : iterable of str
+    bits : iterable of int
+    repeats, seed, k : int
+        As in :func:`sigah.experiments.run_grid`.
+    params : mapping, optional
+        ``{method: {argument: value}}`` for every run of that method.
+    variants : mapping, optional
+        ``{method: {argument: value}}``: a second row for that method at another setting; its records
+        are named by :func:`variant_name`.
+    bits_override : mapping, optional
+        ``{method: n_bits}`` for methods with a code length of their own (QoLSH).
+
+    Returns
+    -------
+    records : pandas.DataFrame
+        The records of :data:`sigah.experiments.RECORD_COLUMNS`.
+    models : dict
+        ``models[(method, bits, seed)]``: the fitted hasher of each record.
+    """
+    params = {m: dict(p) for m, p in (params or {}).items()}
+    runs = [(m, m, params.get(m, {})) for m in methods]
+    runs += [(variant_name(m, v), m, params.get(m, {}) | dict(v)) for m, v in (variants or {}).items() if m in methods]
+    frames, models = [], {}
+    for name, method, method_params in runs:
+        records, fitted = _grid_one(protocol, method, list(bits), repeats, seed, k, method_params, bits_override)
+        frames.append(records.assign(method=name))
+        models.update({(name, b, s): model for (_, b, s), model in fitted.items()})
+    return pd.concat(frames, ignore_index=True), models
+
+
+def _grid_one(protocol, method, bits, repeats, seed, k, method_params, bits_override):
+    from sigah.experiments import evaluate_hasher, ground_truth_for, run_grid
+    from sigah.hashers import make_hasher
+
+    kwargs = dict(repeats=repeats, seed=seed, k=k, params={method: method_params}, bits_override=bits_override,
+                  progress=False)
+    if "return_models" in inspect.signature(run_grid).parameters:  # the store of runs reuses earlier fits
+        return run_grid(protocol, [method], bits, return_models=True, **kwargs)
+    # The same loop as run_grid's, keeping each fitted hasher for the recall curves.
+    groundtruth = ground_truth_for(protocol, k)
+    method_bits = [bits_override[method]] if bits_override and method in bits_override else bits
+    records, models = [], {}
+    for b in method_bits:
+        for s in range(seed, seed + repeats):
+            hasher = make_hasher(method, b, seed=s, **method_params)
+            records.append(evaluate_hasher(hasher, protocol, groundtruth))
+            models[(method, b, s)] = hasher
+    return pd.DataFrame.from_records(records), models
+
+
+def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> pd.DataFrame:
+    """Our mean ± std per metric, the paper's number and the difference per cell.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`sigah.experiments.summarize` output with ``<metric>_mean`` / ``<metric>_std`` for the
+        keys of :data:`METRICS`.
+    paper : (str, int) or None
+        From :func:`paper_table_for`; ``None`` leaves the paper columns out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (method, bits): ``method`` (row name), ``label``, ``bits``, ``seeds``, and per metric
+        ``<name>`` and ``<name> ±``; with a paper, ``<name> (paper)`` and ``<name> Δ`` (ours − paper) for
+        Pre@100 and the PR-area mAP (the definition the paper's "mAP" matches). A variant row gets the
+        paper's number of its method.
+    """
+    from sigah.paper import paper_results
+    from sigah.plotting import method_label
+
+    lookup = {}
+    if paper is not None:
+        frame = paper_results(table=paper[1], dataset=paper[0])
+        lookup = {(r.method, int(r.bits), r.metric): r.value for r in frame.itertuples()}
+    rows = []
+    for r in summary.to_dict("records"):
+        base = _base_method(r["method"])
+        label = method_label(base) + r["method"][len(base):].replace("[", " (").replace("]", ")")
+        row = {"method": r["method"], "label": label, "bits": int(r["bits"]), "seeds": int(r["n_seeds"])}
+        for column, name in METRICS.items():
+            row[name] = r[f"{column}_mean"]
+            row[f"{name} ±"] = r[f"{column}_std"]
+            if paper is not None and column in _PAPER_METRIC:
+                value = lookup.get((method_label(base), int(r["bits"]), _PAPER_METRIC[column]), np.nan)
+                row[f"{name} (paper)"] = value
+                row[f"{name} Δ"] = r[f"{column}_mean"] - value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "sigah") -> pd.DataFrame:
+    """Who leads each (metric, bits) column, and where ``focus`` ranks, ours and the paper's.
+
+    Only rows at exactly that code length compete (QoLSH, at ``d`` bits, has its own column).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_with_paper`.
+    bits : iterable of int
+    focus : str
+        Row name whose rank is reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column: ``metric``, ``bits``, ``leader``, ``value``, ``runner-up``, ``lead``
+        (leader − runner-up), ``<focus> rank`` ("r of n"); with paper columns also ``paper leader``
+        and ``<focus> paper rank``.
+    """
+    from sigah.plotting import method_label
+
+    rows = []
+    for b in bits:
+        at = table[table["bits"] == int(b)]
+        for name in METRICS.values():
+            ranked = at.sort_values(name, ascending=False)
+            row = {"metric": name, "bits": int(b), "leader": ranked["label"].iloc[0], "value": ranked[name].iloc[0]}
+            row["runner-up"] = ranked["label"].iloc[1] if len(ranked) > 1 else ""
+            row["lead"] = ranked[name].iloc[0] - ranked[name].iloc[1] if len(ranked) > 1 else np.nan
+            names = list(ranked["method"])
+            row[f"{method_label(focus)} rank"] = f"{names.index(focus) + 1} of {len(names)}" if focus in names else "—"
+            paper_col = f"{name} (paper)"
+            if paper_col in at and at[paper_col].notna().any():
+                known = at[at[paper_col].notna() & (at["method"] == at["method"].map(_base_method))]
+                ranked_paper = known.sort_values(paper_col, ascending=False)
+                row["paper leader"] = ranked_paper["label"].iloc[0]
+                paper_names = list(ranked_paper["method"])
+                row[f"{method_label(focus)} paper rank"] = (
+                    f"{paper_names.index(focus) + 1} of {len(paper_names)}" if focus in paper_names else "—")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def beyond_two_sigma(table: pd.DataFrame) -> pd.DataFrame:
+    """Cells whose difference from the paper exceeds two standard deviations over our seeds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``method``, ``bits``, ``metric``, ``ours``, ``paper``, ``Δ``, ``σ``, ``Δ/σ``, sorted by ``|Δ/σ|``;
+        empty when the table has no paper columns. With a single seed (σ = 0) every non-zero
+        difference counts.
+    """
+    rows = []
+    for name in METRICS.values():
+        if f"{name} Δ" not in table:
+            continue
+        for r in table.to_dict("records"):
+            delta, sigma = r[f"{name} Δ"], r[f"{name} ±"]
+            if np.isfinite(delta) and abs(delta) > 2 * sigma:
+                rows.append({"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name],
+                             "paper": r[f"{name} (paper)"], "Δ": delta, "σ": sigma,
+                             "Δ/σ": delta / sigma if sigma > 0 else np.inf * np.sign(delta)})
+    out = pd.DataFrame(rows, columns=["method", "bits", "metric", "ours", "paper", "Δ", "σ", "Δ/σ"])
+    return out.reindex(out["Δ/σ"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def recall_curves(
+    models: Mapping[tuple[str, int, int], Any],
+    protocol: Any,
+    groundtruth: np.ndarray,
+    *,
+    seed: int,
+    ks: Iterable[int] = (1, 10, 100, 1000),
+    n_points: int = 30,
+) -> pd.DataFrame:
+    """The paper's R-K curves (Fig. 3): recall of each query's ``K`` true neighbours in the top ``N``.
+
+    Each model of seed ``seed`` encodes the protocol's queries and database; the Hamming ranking is
+    scored with :func:`sigah.metrics.recall_at_n` (expected value under random order within ties).
+
+    Parameters
+    ----------
+    models : mapping
+        ``{(method, bits, seed): fitted hasher}``.
+    protocol : sigah.data.Protocol
+    groundtruth : numpy.ndarray, shape (n_queries, K_max), int
+        Exact neighbours in increasing distance; ``groundtruth[:, :K]`` are the ``K`` nearest.
+    seed : int
+        Which seed's models to use.
+    ks : iterable of int
+        Values of ``K``; those above ``K_max`` are skipped.
+    n_points : int
+        Cut-offs ``N`` per curve, log-spaced from 1 to the database size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``method``, ``bits``, ``K``, ``N``, ``recall``.
+    """
+    from sigah.codes import hamming_distances
+    from sigah.metrics import recall_at_n
+
+    n_db = len(protocol.database)
+    ks = [int(k) for k in ks if int(k) <= groundtruth.shape[1]]
+    # log-spaced cut-offs, plus N = K and N = 100 so that a reader can quote those points exactly
+    ns = np.concatenate([np.geomspace(1, n_db, n_points).round(), ks, [100]])
+    ns = np.unique(ns[(ns >= 1) & (ns <= n_db)].astype(np.int64))
+    rows = []
+    for (method, b, s), model in models.items():
+        if s != seed:
+            continue
+        distances = hamming_distances(model.encode(protocol.queries), model.encode(protocol.database))
+        for k in ks:
+            recall = recall_at_n(distances, groundtruth[:, :k], ns)
+            rows += [{"method": method, "bits": b, "K": k, "N": int(n), "recall": float(r)} for n, r in zip(ns, recall)]
+    return pd.DataFrame(rows, columns=["method", "bits", "K", "N", "recall"])
+
+
+@dataclass
+class Study:
+    """One dataset's retrieval-quality study: its protocol, exact ground truth, records, models and tables.
+
+    Attributes
+    ----------
+    protocol : sigah.data.Protocol
+    groundtruth : numpy.ndarray, shape (n_queries, k), int64
+    records : pandas.DataFrame
+        One row per (method, bits, seed), :data:`sigah.experiments.RECORD_COLUMNS`.
+    models : dict
+        ``{(method, bits, seed): fitted hasher}``.
+    paper : (str, int) or None
+        The paper's dataset and table set beside ours (:func:`paper_table_for`).
+    table : pandas.DataFrame
+        :func:`compare_with_paper` of the records' summary.
+    """
+
+    protocol: Any
+    groundtruth: np.ndarray
+    records: pd.DataFrame
+    models: dict
+    paper: tuple[str, int] | None
+    table: pd.DataFrame
+
+
+def run_study(
+    dataset: Any,
+    *,
+    methods: Iterable[str],
+    bits: Iterable[int],
+    repeats: int,
+    k: int,
+    n_queries: int = 1000,
+    n_database: int | None = None,
+    n_train: int | None = None,
+    seed: int = 0,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
+    paper_dataset: str | None = "auto",
+) -> Study:
+    """Split ``dataset``, compute its exact ground truth, run every method and set the paper beside it.
+
+    Counts larger than the data are capped with a printed note (:func:`cap_count`); QoLSH runs at as
+    many bits as the data has dimensions (rounded up to whole bytes), as in the paper's Table 1.
+
+    Parameters
+    ----------
+    dataset : sigah.data.Dataset
+    methods, bits, repeats, k, seed, params, variants
+        As in :func:`grid_with_models`.
+    n_queries, n_database, n_train : int or None
+        As in :func:`sigah.data.make_protocol`.
+    paper_dataset : str or None
+        As in :func:`paper_table_for`.
+
+    Returns
+    -------
+    Study
+    """
+    from sigah.data import make_protocol
+    from sigah.experiments import ground_truth_for, summarize
+
+    methods = [m.lower() for m in methods]
+    own_queries = dataset.queries is not None
+    n_queries = n_queries if own_queries else cap_count(n_queries, dataset.n - 1, "n_queries")
+    available = dataset.n if own_queries else dataset.n - n_queries
+    n_database = cap_count(n_database, available, "n_database")
+    n_train = cap_count(n_train, n_database or available, "n_train")
+    protocol = make_protocol(dataset, n_queries=n_queries, seed=seed, n_database=n_database, n_train=n_train)
+    k = cap_count(k, protocol.n_database, "k")
+    groundtruth = ground_truth_for(protocol, k)
+    overrides = {"qolsh": 8 * -(-protocol.dim // 8)}
+    records, models = grid_with_models(protocol, methods, bits, repeats=repeats, seed=seed, k=k, params=params,
+                                       variants=variants, bits_override=overrides)
+    paper = paper_table_for(paper_dataset, dataset.name)
+    table = compare_with_paper(summarize(records, metrics=list(METRICS)), paper)
+    return Study(protocol, groundtruth, records, models, paper, table)

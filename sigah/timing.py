@@ -1,0 +1,215 @@
+"""What things cost on this machine: the hardware, fit time against data size, encoding and search throughput.
+
+Timings only mean something beside the machine that produced them, so :func:`hardware_summary`
+names it: CPU model, cores, the BLAS library and its thread count (via :mod:`threadpoolctl`), and the
+versions of NumPy, TensorFlow and faiss. :func:`fit_time_scaling` times one fit per training-set size
+(or dimension) and :func:`loglog_slope` fits ``log t = a + b log n``, the exponent ``b`` a reader uses
+to extrapolate; :func:`search_throughput` measures Hamming k-NN queries per second as the database grows.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["hardware_summary", "fit_time_scaling", "loglog_slope", "search_throughput", "random_codes"]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gb() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def hardware_summary() -> dict[str, str]:
+    """The machine and libraries behind every timing.
+
+    Returns
+    -------
+    dict of str to str
+        ``CPU``, ``cores`` (usable by this process / logical), ``memory``, ``BLAS`` (library, version,
+        threading layer and current thread count, as :func:`threadpoolctl.threadpool_info` reports
+        them), ``OpenMP``, ``NumPy``, ``TensorFlow``, ``faiss``, ``Python``, ``OS``.
+    """
+    from threadpoolctl import threadpool_info
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    memory = _memory_gb()
+    pools = threadpool_info()
+    blas = [p for p in pools if p.get("user_api") == "blas"]
+    omp = [p for p in pools if p.get("user_api") == "openmp"]
+    info = {
+        "CPU": _cpu_model(),
+        "cores": f"{usable} usable of {os.cpu_count()} logical",
+        "memory": f"{memory:.1f} GB" if memory else "unknown",
+        "BLAS": "; ".join(f"{p['internal_api']} {p.get('version') or ''} ({p.get('threading_layer', '?')}), "
+                          f"{p['num_threads']} thread(s)" for p in blas) or "none found",
+        "OpenMP": "; ".join(f"{p['internal_api']}, {p['num_threads']} thread(s)" for p in omp) or "none loaded",
+        "NumPy": np.__version__,
+    }
+    for name, module in (("TensorFlow", "tensorflow"), ("faiss", "faiss")):
+        try:
+            info[name] = __import__(module).__version__
+        except ImportError:
+            info[name] = "not installed"
+    info["Python"] = platform.python_version()
+    info["OS"] = f"{platform.system()} {platform.release()}"
+    return info
+
+
+def fit_time_scaling(
+    X: np.ndarray,
+    methods: Iterable[str],
+    sizes: Iterable[int],
+    *,
+    n_bits: int,
+    seed: int = 0,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    bits_override: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """Wall-clock seconds of one ``fit`` per method on the first ``n`` rows of a shuffled ``X``, per size.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n_max, d), float32
+        Training vectors; each size ``n`` uses a random subset of ``n`` rows (nested: the subset of a
+        smaller size is contained in that of a larger one).
+    methods : iterable of str
+    sizes : iterable of int
+        Training-set sizes, each at most ``n_max``.
+    n_bits : int
+    seed : int
+        Seed of the subsets and of every method.
+    params : mapping, optional
+        ``{method: {argument: value}}``.
+    bits_override : mapping, optional
+        ``{method: n_bits}`` for methods with a code length of their own (QoLSH).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``method``, ``bits``, ``n``, ``d``, ``fit_seconds``.
+    """
+    from sigah.hashers import make_hasher
+
+    sizes = [int(n) for n in sizes]
+    if not sizes or min(sizes) < 1 or max(sizes) > len(X):
+        raise ValueError(f"sizes must lie in [1, {len(X)}] (the rows of X), got {sizes}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    rows = []
+    for method in methods:
+        b = (bits_override or {}).get(method, n_bits)
+        for n in sizes:
+            train = np.ascontiguousarray(X[np.sort(order[:n])])
+            hasher = make_hasher(method, b, seed=seed, **dict((params or {}).get(method, {})))
+            start = time.perf_counter()
+            hasher.fit(train)
+            rows.append({"method": method, "bits": b, "n": n, "d": X.shape[1],
+                         "fit_seconds": time.perf_counter() - start})
+    return pd.DataFrame(rows)
+
+
+def loglog_slope(x: Iterable[float], y: Iterable[float]) -> tuple[float, float]:
+    """Least-squares fit of ``log y = a + b log x``.
+
+    Returns
+    -------
+    (b, a) : tuple of float
+        The exponent ``b`` (``y ∝ x^b``) and the intercept ``a`` (natural logarithms), so that
+        ``exp(a) * x**b`` extrapolates ``y``.
+    """
+    x, y = np.asarray(list(x), dtype=float), np.asarray(list(y), dtype=float)
+    if x.size < 2 or np.unique(x).size < 2:
+        raise ValueError(f"a slope needs at least two distinct x values, got {x.tolist()}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("log-log fit needs positive x and y")
+    slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
+    return float(slope), float(intercept)
+
+
+def random_codes(n: int, n_bits: int, seed: int = 0) -> np.ndarray:
+    """``n`` uniformly random packed codes, shape (n, n_bits // 8), uint8 (for throughput only)."""
+    return np.random.default_rng(seed).integers(0, 256, size=(int(n), int(n_bits) // 8), dtype=np.uint8)
+
+
+def search_throughput(
+    database_sizes: Iterable[int],
+    *,
+    n_bits: int = 64,
+    k: int = 100,
+    n_queries: Mapping[str, int] | None = None,
+    seed: int = 0,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Hamming k-NN queries per second on random codes, faiss ``IndexBinaryFlat`` against the NumPy scan.
+
+    Both engines are :func:`sigah.codes.hamming_knn`; the timed part excludes drawing the codes.
+    The NumPy engine computes every distance and sorts them, so it gets fewer queries.
+
+    Parameters
+    ----------
+    database_sizes : iterable of int
+    n_bits : int
+    k : int
+        Neighbours per query (at most the smallest database).
+    n_queries : mapping, optional
+        Queries per engine (default ``{"faiss": 1000, "numpy": 20}``).
+    seed : int
+    threads : int, optional
+        faiss's OpenMP threads during the measurement (``None``: faiss's default). On a machine shared
+        with other jobs, more than one thread can make faiss many times slower, not faster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``engine``, ``n_database``, ``n_queries``, ``seconds``, ``queries_per_second``.
+    """
+    from sigah.codes import hamming_knn
+
+    import faiss
+
+    n_queries = dict(n_queries or {"faiss": 1000, "numpy": 20})
+    warm = random_codes(64, n_bits, seed)
+    for engine in n_queries:  # touch every code path before timing
+        hamming_knn(warm[:2], warm, 4, engine=engine)
+    default_threads = faiss.omp_get_max_threads()
+    if threads is not None:
+        faiss.omp_set_num_threads(int(threads))
+    try:
+        return _search_rows(database_sizes, n_bits, k, n_queries, seed)
+    finally:
+        faiss.omp_set_num_threads(default_threads)
+
+
+def _search_rows(database_sizes, n_bits, k, n_queries, seed) -> pd.DataFrame:
+    from sigah.codes import hamming_knn
+
+    rows = []
+    for n_db in database_sizes:
+        database = random_codes(n_db, n_bits, seed)
+        for engine, nq in n_queries.items():
+            queries = random_codes(nq, n_bits, seed + 1)
+            start = time.perf_counter()
+            hamming_knn(queries, database, min(k, int(n_db)), engine=engine)
+            seconds = time.perf_counter() - start
+            rows.append({"engine": engine, "n_database": int(n_db), "n_queries": nq, "seconds": seconds,
+                         "queries_per_second": nq / seconds})
+    return pd.DataFrame(rows)

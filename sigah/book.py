@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from sigah.chapter_params import parameter_error_message
 from sigah.storage import atomic_write_text
 
 __all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
@@ -128,7 +129,7 @@ def _execute(md_path: Path, out_path: Path, parameters: dict[str, Any], cwd: Pat
             request_save_on_cell_execute=False,
         )
     except Exception as exc:  # papermill's error carries the failing cell's traceback
-        error = f"{type(exc).__name__}: {exc}".strip()
+        error = parameter_error_message(exc) or f"{type(exc).__name__}: {exc}".strip()
     finally:
         unexecuted.unlink(missing_ok=True)
     seconds = time.perf_counter() - start

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from sigah.book_publish import stage_for_publishing
 from sigah.chapter_params import parameter_error_message
 from sigah.storage import atomic_write_text
 
@@ -214,6 +215,7 @@ def build_book(
     execute: bool = True,
     strict: bool = True,
     log=print,
+    repository_url: str | None = None,
 ) -> Path:
     """Execute the chapters and build the HTML book.
 
@@ -233,6 +235,9 @@ def build_book(
         Treat Sphinx warnings as errors (``-W``).
     log : callable
         Where progress lines go.
+    repository_url : str, optional
+        The repository's address for the Colab and Binder launch buttons (else ``_config.yml``'s
+        ``repository: url:`` or ``GITHUB_REPOSITORY``; none known: no launch buttons).
 
     Returns
     -------
@@ -291,6 +296,7 @@ def build_book(
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
     atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total))
+    stage_for_publishing(root, stage, entries, repository=repository_url, sizes={r.chapter: r.size for r in runs})
 
     log("[book] jupyter-book build ...")
     cmd = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", "build", str(stage), "--path-output", str(root), "--keep-going", "-n"]

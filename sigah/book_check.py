@@ -6,7 +6,9 @@
   ``\\(...\\)``, ``\\[...\\]``, ``\\begin{...}``, a TeX macro) outside code;
 - fails on an image that did not load;
 - fails on an output cell that holds a traceback or papermill's error banner;
-- fails when the page, or a box on it other than a code block, scrolls horizontally;
+- fails when the page scrolls horizontally (content wider than the window outside code blocks,
+  which scroll in their own box), naming the outermost elements that stick out; a box that
+  scrolls inside itself (a long display equation, a wide table in an output) is logged as a note;
 - saves a full-page screenshot under ``_build/screenshots/``;
 
 and, without the browser, crawls the HTML for internal links to a missing file or anchor.
@@ -205,9 +207,13 @@ const describe = el => {
   return text ? s + ' "' + text + '"' : s;
 };
 const CODE = 'pre, code, kbd, samp, script, style, textarea, .highlight, div.cell_input, .jp-InputArea';
-const out = {tex: [], mathjax: [], traceback: [], scroll: []};
-document.querySelectorAll('mjx-merror, [data-mjx-error], .MathJax_Error, merror').forEach(el => {
-  out.mathjax.push([describe(el.closest('mjx-container') || el), el.getAttribute('data-mjx-error') || el.textContent]);
+const out = {tex: [], mathjax: [], traceback: [], scroll: [], boxes: []};
+// A TeX error (merror) or an undefined macro, which MathJax's noundefined extension shows in red.
+document.querySelectorAll('mjx-merror, [data-mjx-error], .MathJax_Error, merror, [mathcolor="red"]').forEach(el => {
+  if (el.closest('mjx-assistive-mml') && el.closest('mjx-container').querySelector('mjx-merror')) return;
+  const what = el.getAttribute('mathcolor') === 'red' ? 'undefined TeX macro ' + el.textContent
+    : 'TeX error: ' + (el.getAttribute('data-mjx-error') || el.textContent);
+  out.mathjax.push([describe(el.closest('mjx-container') || el), what]);
 });
 const TEX = /\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\(frac|sum|mathbf|mathrm|operatorname|left|right|sqrt|alpha|beta|lambda|sigma|tilde|hat)\b|\$[^\s$][^$\n]*\$/;
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -241,7 +247,7 @@ document.querySelectorAll('body *').forEach(el => {
   const style = getComputedStyle(el);
   if (!['auto', 'scroll'].includes(style.overflowX) || el.clientWidth === 0) return;
   if (el.scrollWidth > el.clientWidth + 1) {
-    out.scroll.push([describe(el), 'scrolls horizontally: ' + el.scrollWidth + ' px of content in ' + el.clientWidth + ' px']);
+    out.boxes.push([describe(el), 'scrolls inside its box: ' + el.scrollWidth + ' px of content in ' + el.clientWidth + ' px']);
   }
 });
 return out;
@@ -269,7 +275,7 @@ def _screenshot(driver, path: Path, max_height: int = 16000) -> None:
     os.replace(tmp, path)
 
 
-def _check_page(driver, page: Path, name: str, screenshot: Path | None) -> list[PageProblem]:
+def _check_page(driver, page: Path, name: str, screenshot: Path | None) -> tuple[list[PageProblem], list[PageProblem]]:
     driver.get(page.as_uri())
     problems = []
     state = driver.execute_async_script(_WAIT_FOR_MATHJAX)
@@ -281,9 +287,10 @@ def _check_page(driver, page: Path, name: str, screenshot: Path | None) -> list[
     for key, (kind, template) in _KINDS.items():
         for element, detail in found[key]:
             problems.append(PageProblem(name, kind, element, template.format(detail)))
+    notes = [PageProblem(name, "wide box", element, detail) for element, detail in found["boxes"]]
     if screenshot is not None:
         _screenshot(driver, screenshot)
-    return problems
+    return problems, notes
 
 
 def check_book(
@@ -325,7 +332,9 @@ def check_book(
             name = page.relative_to(html_dir).as_posix()
             start = time.perf_counter()
             shot = shots / (re.sub(r"[/\\]", "__", name[: -len(".html")]) + ".png") if shots else None
-            found = _check_page(driver, page, name, shot)
+            found, notes = _check_page(driver, page, name, shot)
             problems += found
             log(f"[check] {name}: {'ok' if not found else f'{len(found)} problem(s)'} ({time.perf_counter() - start:.1f} s)")
+            for note in notes:
+                log(f"[check] note (not a failure): {note}")
     return problems

@@ -233,10 +233,17 @@ def _cmd_book_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _absolute_if_file(value: Any) -> Any:
+    if isinstance(value, str) and value and Path(value).expanduser().exists():
+        return str(Path(value).expanduser().resolve())
+    return value
+
+
 def _cmd_book_run(args: argparse.Namespace) -> int:
     from sigah.book import run_chapter
 
-    params = {k: _literal(v) for k, v in (args.parameter or [])}
+    # The chapter runs from the repository root: a file named relative to here is passed as an absolute path.
+    params = {k: _absolute_if_file(_literal(v)) for k, v in (args.parameter or [])}
     out = run_chapter(args.chapter, params, output_dir=args.output_dir, size=args.size)
     print(f"executed {args.chapter}; notebook: {out}")
     return 0

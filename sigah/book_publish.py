@@ -182,10 +182,8 @@ def stage_for_publishing(
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     launch = _launch_config(url)
     config.pop("repository", None)
-    config.setdefault("html", {}).pop("launch_buttons", None)
-    if launch:
-        config["repository"] = launch["repository"]
-        config["html"]["launch_buttons"] = launch["launch_buttons"]
+    config.pop("launch_buttons", None)  # a top-level section of Jupyter Book's _config.yml
+    config.update(launch)
     atomic_write_text(config_path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
     markdown_dir = stage / MARKDOWN_SOURCES

@@ -74,7 +74,7 @@ def test_local_build_without_repository_has_no_launch_buttons(tmp_path, no_githu
     root, stage, entries = _stage(tmp_path)
     assert stage_for_publishing(root, stage, entries) is None
     config = yaml.safe_load((stage / "_config.yml").read_text())
-    assert "repository" not in config and "launch_buttons" not in config["html"]
+    assert "repository" not in config and "launch_buttons" not in config
     assert config["html"]["use_download_button"] is True
     nb = json.loads((stage / "book" / "01_evaluation.ipynb").read_text())
     assert not any(LAUNCH_CELL_TAG in c["metadata"].get("tags", []) for c in nb["cells"])
@@ -87,7 +87,7 @@ def test_build_with_repository_gets_colab_and_binder_and_a_first_cell(tmp_path, 
     assert stage_for_publishing(root, stage, entries, repository=URL) == URL
     config = yaml.safe_load((stage / "_config.yml").read_text())
     assert config["repository"] == {"url": URL, "branch": LAUNCH_BRANCH, "path_to_book": ""}
-    buttons = config["html"]["launch_buttons"]
+    buttons = config["launch_buttons"]
     assert buttons["colab_url"].startswith("https://colab.research.google.com")
     assert buttons["binderhub_url"] == "https://mybinder.org"
     # the sphinx extension of the .md download is configured
@@ -105,7 +105,7 @@ def test_build_with_repository_gets_colab_and_binder_and_a_first_cell(tmp_path, 
     stage_for_publishing(root, stage, entries)
     cells = json.loads((stage / "book" / "01_evaluation.ipynb").read_text())["cells"]
     assert sum(LAUNCH_CELL_TAG in c["metadata"].get("tags", []) for c in cells) == 0
-    assert "launch_buttons" not in yaml.safe_load((stage / "_config.yml").read_text())["html"]
+    assert "launch_buttons" not in yaml.safe_load((stage / "_config.yml").read_text())
 
 
 def test_front_page_map_lists_only_the_chapters_in_the_toc(tmp_path, no_github_env):
@@ -210,3 +210,58 @@ def test_exported_chapter_runs_with_nbclient_at_ci_size(tmp_path, no_github_env)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(o.output_type in ("display_data", "execute_result") for o in outputs)
+
+
+TINY_CHAPTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+sigah:
+  ci:
+    n: 2
+---
+
+# A tiny chapter
+
+```{code-cell} ipython3
+:tags: [parameters]
+n = 3  # how many squares
+```
+
+```{code-cell} ipython3
+print([i * i for i in range(n)])
+```
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url", [None, URL], ids=["local", "with-repository"])
+def test_tiny_book_build_shows_launch_buttons_only_with_a_repository(tmp_path, no_github_env, url):
+    """Build a one-chapter book for real: downloads always, Colab and Binder links only with an address."""
+    from sigah.book import build_book
+    from sigah.book_check import check_links
+
+    root = tmp_path / "tiny"
+    (root / "book").mkdir(parents=True)
+    shutil.copy2(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copy2(ROOT / "book" / "references.bib", root / "book" / "references.bib")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/01_tiny\n")
+    (root / "book" / "intro.md").write_text("# Tiny\n\nThe chapter: {doc}`01_tiny`.\n")
+    (root / "book" / "01_tiny.md").write_text(TINY_CHAPTER)
+    html = build_book("ci", root=root, repository_url=url, log=lambda line: None)
+    page = (html / "book" / "01_tiny.html").read_text()
+    assert '../_sources/book/01_tiny.ipynb"' in page and '../_sources/book/01_tiny.md"' in page
+    assert (html / "_sources" / "book" / "01_tiny.md").read_text() == TINY_CHAPTER
+    colab = "https://colab.research.google.com/github/example-owner/sigah-book/blob/notebooks/book/01_tiny.ipynb"
+    binder = "https://mybinder.org/v2/gh/example-owner/sigah-book/notebooks?urlpath=lab/tree/book/01_tiny.ipynb"
+    if url is None:
+        assert "colab.research.google.com" not in page and "mybinder.org" not in page
+    else:
+        assert colab in page and binder in page
+    assert "google.colab" not in page  # the launch cell is in the notebook, not on the page
+    assert check_links(html) == []

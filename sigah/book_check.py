@@ -262,13 +262,24 @@ _KINDS = {
 
 
 def _screenshot(driver, path: Path, max_height: int = 16000) -> None:
-    """A full-page PNG (at most ``max_height`` pixels tall) through the DevTools protocol."""
+    """A full-page PNG (at most ``max_height`` pixels tall) through the DevTools protocol.
+
+    The window is made as tall as the page for the capture, so the page lays out as a reader's
+    window of the same width shows it (capturing beyond the viewport instead shifts the theme's
+    sidebars out of place).
+    """
     import base64
 
     metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
     size = metrics.get("cssContentSize") or metrics["contentSize"]
-    clip = {"x": 0, "y": 0, "width": WINDOW[0], "height": min(int(size["height"]) + 1, max_height), "scale": 1}
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    height = min(int(size["height"]) + 1, max_height)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": WINDOW[0], "height": height, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        time.sleep(0.3)  # let the page lay out at the new height
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.png")
     tmp.write_bytes(base64.b64decode(shot["data"]))

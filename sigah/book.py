@@ -42,6 +42,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from sigah.book_publish import stage_for_publishing
+from sigah.chapter_params import parameter_error_message
 from sigah.storage import atomic_write_text
 
 __all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
@@ -215,7 +217,7 @@ def _execute(
                 request_save_on_cell_execute=False,
             )
     except Exception as exc:  # papermill's error carries the failing cell's traceback
-        error = _describe_error(exc)
+        error = parameter_error_message(exc) or _describe_error(exc)
     finally:
         unexecuted.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
@@ -371,6 +373,7 @@ def build_book(
     strict: bool = True,
     fresh: bool = False,
     log=print,
+    repository_url: str | None = None,
 ) -> Path:
     """Execute the chapters and build the HTML book.
 
@@ -392,6 +395,9 @@ def build_book(
         Ignore the store of runs: the chapters fit everything (in a temporary, empty store).
     log : callable
         Where progress lines go.
+    repository_url : str, optional
+        The repository's address for the Colab and Binder launch buttons (else ``_config.yml``'s
+        ``repository: url:`` or ``GITHUB_REPOSITORY``; none known: no launch buttons).
 
     Returns
     -------
@@ -458,6 +464,7 @@ def build_book(
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
     atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh))
+    stage_for_publishing(root, stage, entries, repository=repository_url, sizes={r.chapter: r.size for r in runs})
     computed, stored = sum(r.fits_computed for r in runs), sum(r.fits_from_store for r in runs)
     log(f"[book] {len(runs)} chapters ({executed} executed now, the others from the last build), "
         f"{_duration(total)} of execution; fits: {computed} computed, {stored} from the store")

@@ -14,6 +14,8 @@ Examples
     sigah evaluate --data base.fvecs --queries query.fvecs --methods itq --bits 32 --format json
     sigah book build --size ci
     sigah book run 01_evaluation -p n_queries 500
+    sigah book check
+    sigah book notebooks notebooks/ --size ci
 """
 
 from __future__ import annotations
@@ -247,16 +249,49 @@ def _cmd_book_build(args: argparse.Namespace) -> int:
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     if args.fresh and args.no_execute:
         raise UserError("--fresh re-executes chapters without the store; it cannot go with --no-execute")
-    build_book(args.size, chapters=chapters, execute=not args.no_execute, strict=not args.no_strict, fresh=args.fresh)
+    build_book(args.size, chapters=chapters, execute=not args.no_execute, strict=not args.no_strict, fresh=args.fresh,
+               repository_url=args.repository_url)
     return 0
+
+
+def _absolute_if_file(value: Any) -> Any:
+    if isinstance(value, str) and value and Path(value).expanduser().exists():
+        return str(Path(value).expanduser().resolve())
+    return value
 
 
 def _cmd_book_run(args: argparse.Namespace) -> int:
     from sigah.book import run_chapter
 
-    params = {k: _literal(v) for k, v in (args.parameter or [])}
+    # The chapter runs from the repository root: a file named relative to here is passed as an absolute path.
+    params = {k: _absolute_if_file(_literal(v)) for k, v in (args.parameter or [])}
     out = run_chapter(args.chapter, params, output_dir=args.output_dir, size=args.size)
     print(f"executed {args.chapter}; notebook: {out}")
+    return 0
+
+
+def _cmd_book_check(args: argparse.Namespace) -> int:
+    from sigah.book_check import BookCheckError, check_book
+
+    try:
+        problems = check_book(args.html, screenshots=None if args.no_screenshots else args.screenshots)
+    except BookCheckError as exc:
+        raise UserError(str(exc)) from None
+    for problem in problems:
+        print(f"sigah book check: {problem}", file=sys.stderr)
+    if problems:
+        print(f"sigah book check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"sigah book check: every page of {args.html} passed")
+    return 0
+
+
+def _cmd_book_notebooks(args: argparse.Namespace) -> int:
+    from sigah.notebook_export import export_notebooks
+
+    chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    written = export_notebooks(args.dest, size=args.size, chapters=chapters, repository=args.repository_url)
+    print(f"wrote {len(written)} notebooks to {args.dest}: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -327,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
     p.add_argument("--fresh", action="store_true",
                    help="ignore the store of runs: every chapter fits its methods again (in an empty, temporary store)")
+    p.add_argument("--repository-url", help="repository address for Colab/Binder launch buttons, "
+                   "e.g. https://github.com/OWNER/REPO (default: _config.yml, else GITHUB_REPOSITORY; none: no buttons)")
     p.set_defaults(func=_cmd_book_build)
     p = bsub.add_parser("run", help="execute one chapter with parameters into runs/")
     p.add_argument("chapter", help="chapter name, e.g. 01_evaluation, or path to its .md")
@@ -334,6 +371,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=("full", "ci"), default="full")
     p.add_argument("--output-dir", default="runs")
     p.set_defaults(func=_cmd_book_run)
+    p = bsub.add_parser("check", help="open every page of the built book in headless Chromium and check it")
+    p.add_argument("--html", default="_build/html", help="the built book (default _build/html)")
+    p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
+    p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")
+    p.set_defaults(func=_cmd_book_check)
+    p = bsub.add_parser("notebooks", help="export the chapters as plain .ipynb notebooks")
+    p.add_argument("dest", help="output folder")
+    p.add_argument("--size", choices=("full", "ci"), default="full", help="ci: add the CI-sized parameters")
+    p.add_argument("--chapters", help="comma-separated chapters (default: all)")
+    p.add_argument("--repository-url", help="add the Colab first cell for this repository (default: as the build)")
+    p.set_defaults(func=_cmd_book_notebooks)
     return parser
 
 

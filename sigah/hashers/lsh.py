@@ -12,6 +12,7 @@ import numpy as np
 
 from sigah.codes import signs_to_bits
 from sigah.hashers.base import Hasher
+from sigah.validation import check_scalar
 
 __all__ = ["LSH"]
 
@@ -36,11 +37,13 @@ class LSH(Hasher):
     """
 
     name = "lsh"
-    _param_names = ("n_bits", "seed", "center")
 
     def __init__(self, n_bits: int = 32, seed: int = 0, center: bool = True) -> None:
         super().__init__(n_bits=n_bits, seed=seed)
         self.center = center
+
+    def _validate_params(self) -> None:
+        check_scalar(self.center, "center", bool)
 
     def _fit(self, X: np.ndarray) -> None:
         d = X.shape[1]
@@ -48,12 +51,14 @@ class LSH(Hasher):
         self.projection_ = self._rng().standard_normal((d, self.n_bits)).astype(np.float32)
 
     def project(self, X: np.ndarray) -> np.ndarray:
-        """Real-valued projections ``Rᵀ(x − x̄)``, shape ``(n, n_bits)``."""
-        self._check_fitted()
-        return (np.asarray(X, np.float32) - self.mean_) @ self.projection_
+        """Real-valued projections ``Rᵀ(x − x̄)`` of ``X`` (validated like :meth:`encode`), shape ``(n, n_bits)``."""
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.projection_
 
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return signs_to_bits(self.project(X))
+        return signs_to_bits(self._project(X))
 
     def _state(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean_, "projection": self.projection_}

@@ -38,6 +38,7 @@ import numpy as np
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["StochasticGenerativeHashing", "doubly_stochastic_neuron"]
 
@@ -184,10 +185,6 @@ class StochasticGenerativeHashing(Hasher):
     """
 
     name = "sgh"
-    _param_names = (
-        "n_bits", "seed", "neuron", "n_iter", "batch_size", "learning_rate", "alpha", "beta",
-        "lr_halving_every", "progress",
-    )
 
     def __init__(
         self,
@@ -213,21 +210,14 @@ class StochasticGenerativeHashing(Hasher):
         self.progress = progress
 
     def _validate_params(self) -> None:
-        if self.neuron not in _NEURONS:
-            raise ValueError(f"neuron must be one of {_NEURONS}, got {self.neuron!r}")
+        check_choice(self.neuron, "neuron", _NEURONS)
         for name in ("n_iter", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.learning_rate, (int, float, np.floating)) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+            check_scalar(getattr(self, name), name, int, min_val=1)
+        check_scalar(self.learning_rate, "learning_rate", float, min_val=0, include_boundaries="neither")
         for name in ("alpha", "beta"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating)) or not value >= 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-        h = self.lr_halving_every
-        if h is not None and (isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1):
-            raise ValueError(f"lr_halving_every must be None or a positive integer, got {h!r}")
+            check_scalar(getattr(self, name), name, float, min_val=0)
+        check_scalar(self.lr_halving_every, "lr_halving_every", int, min_val=1, allow_none=True)
+        check_scalar(self.progress, "progress", bool)
 
     def _initial_weights(self, X: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, L = X.shape[1], self.n_bits

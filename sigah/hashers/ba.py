@@ -34,6 +34,11 @@ Deviations and choices (documented in the chapter):
 * data are centred with the training mean (both maps have biases, so this only improves
   the conditioning); the last iterate is kept (the paper selects it on validation
   precision, which needs held-out ground truth).
+
+Input scaling: the training mean is subtracted (stored with the model); no scaling is
+applied because none is needed: ``μ₀`` is proportional to ``mean ‖x − x̄‖²`` and the ridge weight
+to the trace of ``XᵀX``, so multiplying the data by ``a > 0`` multiplies every term of ``E_Q``
+by ``a²`` and leaves the codes of every step unchanged.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@
 Each half-step minimises the quantisation loss ``‖B − V R‖²_F`` over one block with the
 other fixed, so the loss never increases (``loss_history_`` records it; the tests check it).
 Gong's code runs 50 iterations ("50 is usually enough"), as does faiss's ``ITQMatrix``.
+
+Input scaling: centring is part of the method (PCA of the centred data, as Gong's code); the
+training mean is stored with the model. No scaling: multiplying the data by a positive number
+leaves the principal directions, the rotation and every sign unchanged.
 """
 
 from __future__ import annotations

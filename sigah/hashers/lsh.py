@@ -4,6 +4,12 @@ The paper cites Datar et al.'s p-stable scheme but compares binary codes, so the
 is the binary form: ``b = sgn(Rᵀ(x − x̄))`` with ``R`` a ``d × k`` standard Gaussian
 matrix. For centred data, ``Pr[b_l(x) ≠ b_l(y)] = θ(x, y) / π`` (the angle between the
 centred vectors); the chapter "The baselines" and the tests check this.
+
+Input scaling: the training mean ``x̄`` is subtracted (``center=True``, stored with the model),
+because the bits of uncentred non-negative data (pixels, SIFT descriptors) share the sign of
+``Rᵀx̄`` and are nearly constant. No scaling: the sign of a projection does not change when
+``x`` is multiplied by a positive number, and a per-feature scaling would change the Euclidean
+geometry the neighbours are measured in.
 """
 
 from __future__ import annotations

@@ -24,6 +24,11 @@ its exact loss is not reproduced here; this module implements the following desi
 
 Choices: the principal directions and the k-means landmarks are computed on a random
 sample of ``n_sample`` training points; the learning rate decays linearly to zero.
+
+Input scaling: the training mean is subtracted (stored with the model); no scaling is
+applied because none is needed: ``τ`` is measured on the data, so ``tanh(Wᵀx/τ)`` and the
+gradient ``∝ 1/τ · Xᵀ(…)`` do not change when the data are multiplied by ``a > 0``, and ``W``
+stays orthonormal whatever the data's units.
 """
 
 from __future__ import annotations

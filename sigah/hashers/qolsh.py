@@ -24,6 +24,10 @@ with ``frame="gaussian"``, i.i.d. Gaussian columns scaled to unit norm; ``max_fl
 defaults to 64. With ``L = d`` and the tight frame, ``WᵀW = I`` makes ``‖Wb‖`` constant, so
 ``b₀`` is already optimal and the codes are those of random-rotation LSH with ``d`` bits:
 this is what the SiGAH paper's "QoLSH (d bits)" row measures.
+
+Input scaling: the training mean is subtracted (``center=True``, stored with the model), so
+the cosine is that of centred vectors, which tracks Euclidean neighbours; no scaling, since
+``J(b)`` and the codes do not change when ``x`` is multiplied by a positive number.
 """
 
 from __future__ import annotations

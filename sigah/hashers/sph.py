@@ -22,6 +22,11 @@ are the same for both.
 Choices where the published method is open: training runs on a random subsample of
 ``n_train`` points (the paper does not fix the training-set size), the overlaps are counted with one float32 matrix product of the 0/1 membership
 matrix, and the convention for ``|a ∧ b| = 0`` is documented in :func:`spherical_hamming_distances`.
+
+Input scaling: none is needed, and none is applied (as in the published code). The centres
+start as means of data points, the radii are medians of distances and the force moves a
+centre by differences of centres, so a shift ``x + c`` or a scaling ``a x`` (``a > 0``) of the
+data moves every sphere with it and leaves every code unchanged.
 """
 
 from __future__ import annotations

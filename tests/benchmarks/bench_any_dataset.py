@@ -38,6 +38,17 @@ from sigah.experiments import run_grid
 METHODS = ["lsh", "itq", "sph", "ba", "sgh", "och", "qolsh"]
 
 
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (``platform.processor()`` is often empty on Linux)."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="siftsmall", choices=["siftsmall", "mnist"])
@@ -56,7 +67,7 @@ def main() -> None:
         protocol, k = make_protocol(data, seed=0), 100
     methods = args.methods.split(",")
     bits = [int(b) for b in args.bits.split(",")]
-    print(f"{protocol.description}; K = {k}; CPU: {platform.processor() or platform.machine()}, "
+    print(f"{protocol.description}; K = {k}; CPU: {cpu_name()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)

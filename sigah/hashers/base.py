@@ -164,7 +164,7 @@ class Hasher:
         self.n_features_ = X.shape[1]
         try:
             self._fit(X)
-        except BaseException:
+        except Exception:
             self.n_features_ = None  # a failed fit leaves the model unfitted
             raise
         self._warn_if_collapsed(X)

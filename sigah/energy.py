@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sigah.mlp import MLP, Adam
+from sigah.validation import check_matrix
 
 __all__ = [
     "AutoEncoderEnergy",
@@ -32,12 +33,7 @@ __all__ = [
 
 
 def _check_points(X, n_features: int, name: str = "X") -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != n_features:
-        raise ValueError(f"{name} must have shape (n, {n_features}), got {X.shape}")
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return X
+    return check_matrix(X, name, dtype=np.float64, n_features=n_features)
 
 
 class AutoEncoderEnergy:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sigah.validation import check_scalar
+
 __all__ = ["ACTIVATIONS", "MLP", "Adam"]
 
 #: activation names understood by :class:`MLP`
@@ -218,11 +220,11 @@ class Adam:
         self, params: list[np.ndarray], learning_rate: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
         eps: float = 1e-8,
     ) -> None:
-        if learning_rate <= 0:
-            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
         self.params = params
-        self.learning_rate = learning_rate
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.learning_rate = check_scalar(learning_rate, "learning_rate", float, min_val=0, include_boundaries="neither")
+        self.beta1 = check_scalar(beta1, "beta1", float, min_val=0, max_val=1, include_boundaries="left")
+        self.beta2 = check_scalar(beta2, "beta2", float, min_val=0, max_val=1, include_boundaries="left")
+        self.eps = check_scalar(eps, "eps", float, min_val=0, include_boundaries="neither")
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
         self.t = 0

@@ -72,7 +72,7 @@ def test_helpers_and_bad_input():
     assert xx.shape == yy.shape == e.shape == (7, 7)
     with pytest.raises(ValueError, match="2-D models"):
         en.energy_on_grid(en.AutoEncoderEnergy(3, bottleneck=1), (-1, 1), (-1, 1))
-    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+    with pytest.raises(ValueError, match="X has 3 features per row, expected 2"):
         en.AutoEncoderEnergy().energy(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="bottleneck"):
         en.AutoEncoderEnergy(2, bottleneck=0)

@@ -78,7 +78,7 @@ def test_codes_are_deterministic_at_encode_time(data):
     model = _small(neuron="stochastic").fit(data)
     first = model.encode(data)
     np.testing.assert_array_equal(model.encode(data), first)
-    np.testing.assert_array_equal(model.encode_bits(data), data @ model.W_ + model.b_ > 0)
+    np.testing.assert_array_equal(model.encode_bits(data), (data - model.input_mean_) / model.input_scale_ @ model.W_ + model.b_ > 0)
 
 
 def test_same_seed_same_codes_other_seed_other_codes(data):

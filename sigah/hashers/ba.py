@@ -34,6 +34,11 @@ Deviations and choices (documented in the chapter):
 * data are centred with the training mean (both maps have biases, so this only improves
   the conditioning); the last iterate is kept (the paper selects it on validation
   precision, which needs held-out ground truth).
+
+Input scaling: the training mean is subtracted (stored with the model); no scaling is
+applied because none is needed: ``μ₀`` is proportional to ``mean ‖x − x̄‖²`` and the ridge weight
+to the trace of ``XᵀX``, so multiplying the data by ``a > 0`` multiplies every term of ``E_Q``
+by ``a²`` and leaves the codes of every step unchanged.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import numpy as np
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["BinaryAutoencoder", "z_step_alternating", "z_step_enumerate", "penalised_objective"]
 
@@ -198,10 +204,6 @@ class BinaryAutoencoder(Hasher):
     """
 
     name = "ba"
-    _param_names = (
-        "n_bits", "seed", "n_iter", "mu0_scale", "mu_factor", "z_step", "enumerate_max_bits",
-        "max_sweeps", "ridge", "itq_iter", "init_sample", "progress",
-    )
 
     def __init__(
         self,
@@ -232,19 +234,13 @@ class BinaryAutoencoder(Hasher):
 
     def _validate_params(self) -> None:
         for name in ("n_iter", "max_sweeps", "enumerate_max_bits", "init_sample"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(self.itq_iter, bool) or not isinstance(self.itq_iter, (int, np.integer)) or self.itq_iter < 0:
-            raise ValueError(f"itq_iter must be a non-negative integer, got {self.itq_iter!r}")
+            check_scalar(getattr(self, name), name, int, min_val=1)
+        check_scalar(self.itq_iter, "itq_iter", int, min_val=0)
         for name in ("mu0_scale", "ridge"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-        if not isinstance(self.mu_factor, (int, float, np.floating)) or not self.mu_factor >= 1:
-            raise ValueError(f"mu_factor must be a number >= 1 (an increasing schedule), got {self.mu_factor!r}")
-        if self.z_step not in _Z_STEPS:
-            raise ValueError(f"z_step must be one of {_Z_STEPS}, got {self.z_step!r}")
+            check_scalar(getattr(self, name), name, float, min_val=0, include_boundaries="neither")
+        check_scalar(self.mu_factor, "mu_factor", float, min_val=1)  # an increasing schedule
+        check_choice(self.z_step, "z_step", _Z_STEPS)
+        check_scalar(self.progress, "progress", bool)
         if self.z_step == "enumerate" and self.n_bits > 16:
             raise ValueError(f"z_step='enumerate' enumerates 2^n_bits codes; n_bits={self.n_bits} is too many (max 16)")
 
@@ -364,11 +360,13 @@ class BinaryAutoencoder(Hasher):
     # -- codes -------------------------------------------------------------------------------------
     def project(self, X: np.ndarray) -> np.ndarray:
         """Classifier scores ``(x − x̄)ᵀF + f₀``, shape ``(n, n_bits)``, float32 (bit = score ≥ 0)."""
-        self._check_fitted()
-        return (np.asarray(X, np.float32) - self.mean_) @ self.encoder_ + self.encoder_bias_
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.encoder_ + self.encoder_bias_
 
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return self.project(X) >= 0
+        return self._project(X) >= 0
 
     def decode(self, bits: np.ndarray) -> np.ndarray:
         """Reconstructions ``f(z) = Wz + w + x̄`` of unpacked codes ``(n, n_bits)``, shape ``(n, d)``."""

@@ -15,14 +15,25 @@ Subclasses implement three methods:
 ``_state() -> dict[str, np.ndarray]`` / ``_set_state(state)``
     the learned arrays, for :meth:`Hasher.save` and :meth:`Hasher.load`.
 
-and declare ``name`` (the registry key, used by the ``sigah`` command) and
-``_param_names`` (the constructor arguments saved with a model).
+and declare ``name`` (the registry key, used by the ``sigah`` command). The
+hyper-parameters are the arguments of the subclass's ``__init__`` (read from its signature,
+as scikit-learn does), each stored untouched under its own name; they are validated in
+``fit`` (through :func:`sigah.validation.check_scalar` / ``check_choice``), never rewritten,
+so :func:`sklearn.base.clone` rebuilds an unfitted copy of any hasher.
+
+After ``_fit``, :meth:`Hasher.fit` checks the training codes for collapse (a bit constant on
+almost all of the training set, or far fewer distinct codes than the data allow) and warns
+with a ``RuntimeWarning`` naming the method, so a method that silently fails on a new
+dataset is noticed.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import time
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,11 +41,13 @@ import numpy as np
 
 from sigah.codes import pack_bits
 from sigah.storage import atomic_save_npz
-from sigah.validation import check_matrix
+from sigah.validation import check_matrix, check_scalar
 
-__all__ = ["Hasher", "NotFittedError", "check_n_bits", "check_features"]
+__all__ = ["Hasher", "NotFittedError", "check_n_bits", "check_features", "collapse_report"]
 
 _FORMAT_VERSION = 1
+#: training points encoded by the collapse check after ``fit``
+_COLLAPSE_SAMPLE = 1000
 
 
 class NotFittedError(RuntimeError):
@@ -56,11 +69,10 @@ def check_n_bits(n_bits: Any, *, multiple_of: int = 8) -> int:
     int
         ``n_bits`` as a Python int.
     """
-    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)):
-        raise ValueError(f"n_bits must be a positive integer multiple of {multiple_of}, got {n_bits!r}")
-    if n_bits <= 0 or n_bits % multiple_of:
+    n_bits = check_scalar(n_bits, "n_bits", int, min_val=1)
+    if n_bits % multiple_of:
         raise ValueError(f"n_bits must be a positive multiple of {multiple_of}, got {n_bits}")
-    return int(n_bits)
+    return n_bits
 
 
 def check_features(X: Any, *, name: str = "X", n_features: int | None = None) -> np.ndarray:
@@ -99,21 +111,63 @@ class Hasher:
     """
 
     name: ClassVar[str] = "base"
+    #: constructor arguments, derived from the signature of ``__init__`` (see :meth:`_get_param_names`)
     _param_names: ClassVar[tuple[str, ...]] = ("n_bits", "seed")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # one source of truth: a hand-written list could drift from the signature
+        cls._param_names = cls._get_param_names()
 
     def __init__(self, n_bits: int = 32, seed: int = 0) -> None:
         self.n_bits = n_bits
         self.seed = seed
         self.n_features_: int | None = None
 
+    @classmethod
+    def _get_param_names(cls) -> tuple[str, ...]:
+        """Names of the constructor arguments, in signature order (scikit-learn's rule: no ``*args``)."""
+        signature = inspect.signature(cls.__init__)
+        names = []
+        for parameter in list(signature.parameters.values())[1:]:
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                raise TypeError(f"{cls.__name__}.__init__ must list its hyper-parameters explicitly, not {parameter}")
+            names.append(parameter.name)
+        return tuple(names)
+
     # -- public API -------------------------------------------------------------------------
-    def fit(self, X: Any) -> "Hasher":
-        """Learn the hash functions from training data ``X`` of shape ``(n, d)``; returns ``self``."""
-        self.n_bits = check_n_bits(self.n_bits)
+    def fit(self, X: Any, y: Any = None) -> "Hasher":
+        """Learn the hash functions from training data.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, d)
+            Training vectors, one per row (any real values: each method centres and scales
+            them as its docstring says, and stores what it used with the model).
+        y : None
+            Ignored; present so that hashers fit in scikit-learn pipelines.
+
+        Returns
+        -------
+        self
+
+        Notes
+        -----
+        After training, the codes of up to 1,000 training points are checked for collapse
+        (:func:`collapse_report`; a ``RuntimeWarning`` names the method and the bits). That
+        encoding is part of the time ``fit`` takes; ``collapse_check_seconds_`` records it.
+        """
+        check_n_bits(self.n_bits)
+        check_scalar(self.seed, "seed", int, min_val=0)
         self._validate_params()
         X = check_features(X)
         self.n_features_ = X.shape[1]
-        self._fit(X)
+        try:
+            self._fit(X)
+        except Exception:
+            self.n_features_ = None  # a failed fit leaves the model unfitted
+            raise
+        self._warn_if_collapsed(X)
         return self
 
     def encode(self, X: Any) -> np.ndarray:
@@ -138,9 +192,24 @@ class Hasher:
             raise AssertionError(f"{type(self).__name__} produced codes of shape {bits.shape}")
         return bits
 
-    def get_params(self) -> dict[str, Any]:
-        """The constructor arguments, as a dict (scikit-learn style)."""
-        return {k: getattr(self, k) for k in self._param_names}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments, as a dict (scikit-learn style).
+
+        Parameters
+        ----------
+        deep : bool
+            Accepted for scikit-learn compatibility; hashers hold no nested estimators.
+        """
+        return {k: getattr(self, k) for k in self._get_param_names()}
+
+    def set_params(self, **params: Any) -> "Hasher":
+        """Set constructor arguments by name and return ``self`` (validated at the next ``fit``)."""
+        valid = self._get_param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"{key!r} is not a parameter of {type(self).__name__}; valid: {', '.join(valid)}")
+            setattr(self, key, value)
+        return self
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted model to ``path`` (a ``.npz`` file), atomically.
@@ -203,12 +272,77 @@ class Hasher:
     def _set_state(self, state: dict[str, np.ndarray]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _warn_if_collapsed(self, X: np.ndarray) -> None:
+        """Warn (``RuntimeWarning``) when the codes of the training set have collapsed."""
+        start = time.perf_counter()
+        sample = X
+        if X.shape[0] > _COLLAPSE_SAMPLE:  # a fixed, seed-independent subsample keeps the check cheap
+            sample = X[np.linspace(0, X.shape[0] - 1, _COLLAPSE_SAMPLE).astype(np.int64)]
+        problem = collapse_report(self.encode_bits(sample), sample)
+        self.collapse_check_seconds_ = time.perf_counter() - start  # part of fit's time, reported apart
+        if problem:
+            warnings.warn(
+                f"{type(self).__name__} ('{self.name}', {self.n_bits} bits): the codes of the training set have "
+                f"collapsed: {problem}. Such codes carry little information; check the method's input scaling and "
+                f"hyper-parameters.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _checked_input(self, X: Any, name: str = "X") -> np.ndarray:
+        """``X`` validated as in :meth:`encode`: fitted model, finite float32 rows of the fitted width."""
+        self._check_fitted()
+        return check_features(X, name=name, n_features=self.n_features_)
+
     def _check_fitted(self) -> None:
         if self.n_features_ is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(X) first")
 
     def _rng(self) -> np.random.Generator:
         return np.random.default_rng(self.seed)
+
+
+def collapse_report(
+    bits: np.ndarray, X: np.ndarray | None = None, *, max_constant: float = 0.99, min_distinct: float = 0.01
+) -> str:
+    """Describe how a set of codes has collapsed, or return ``""`` when it has not.
+
+    Two symptoms count: a bit that takes one value on more than ``max_constant`` of the
+    points (it carries almost no information), and far fewer distinct codes than the data
+    allow (fewer than ``min_distinct`` times ``min(distinct rows of X, 2^n_bits)``).
+
+    Parameters
+    ----------
+    bits : numpy.ndarray, shape (n, n_bits), bool
+        Unpacked codes of the training points.
+    X : numpy.ndarray, shape (n, d), optional
+        The points themselves, to count their distinct rows (``n`` when omitted).
+    max_constant, min_distinct : float
+
+    Returns
+    -------
+    str
+        Empty when the codes are fine, otherwise a sentence naming the bits and counts.
+    """
+    bits = np.asarray(bits, dtype=bool)
+    n, n_bits = bits.shape
+    if n < 2:
+        return ""
+    ones = bits.mean(axis=0)
+    constant = np.flatnonzero(np.maximum(ones, 1.0 - ones) > max_constant)
+    problems = []
+    if constant.size:
+        shown = ", ".join(str(int(j)) for j in constant[:10]) + (", ..." if constant.size > 10 else "")
+        problems.append(
+            f"{constant.size} of {n_bits} bits take one value on more than {max_constant:.0%} of "
+            f"{n} training points (bits {shown})"
+        )
+    distinct = len(np.unique(np.packbits(bits, axis=1), axis=0))
+    rows = n if X is None else len(np.unique(np.asarray(X), axis=0))
+    possible = rows if n_bits >= 63 else min(rows, 2**n_bits)
+    if distinct < min_distinct * possible:
+        problems.append(f"only {distinct} distinct codes for {rows} distinct training points")
+    return "; ".join(problems)
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

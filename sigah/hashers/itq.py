@@ -9,6 +9,10 @@
 Each half-step minimises the quantisation loss ``‖B − V R‖²_F`` over one block with the
 other fixed, so the loss never increases (``loss_history_`` records it; the tests check it).
 Gong's code runs 50 iterations ("50 is usually enough"), as does faiss's ``ITQMatrix``.
+
+Input scaling: centring is part of the method (PCA of the centred data, as Gong's code); the
+training mean is stored with the model. No scaling: multiplying the data by a positive number
+leaves the principal directions, the rotation and every sign unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 
 from sigah.codes import signs_to_bits
 from sigah.hashers.base import Hasher
+from sigah.validation import check_scalar
 
 __all__ = ["ITQ", "pca_directions"]
 
@@ -73,15 +78,13 @@ class ITQ(Hasher):
     """
 
     name = "itq"
-    _param_names = ("n_bits", "seed", "n_iter")
 
     def __init__(self, n_bits: int = 32, seed: int = 0, n_iter: int = 50) -> None:
         super().__init__(n_bits=n_bits, seed=seed)
         self.n_iter = n_iter
 
     def _validate_params(self) -> None:
-        if isinstance(self.n_iter, bool) or not isinstance(self.n_iter, (int, np.integer)) or self.n_iter < 0:
-            raise ValueError(f"n_iter must be a non-negative integer, got {self.n_iter!r}")
+        check_scalar(self.n_iter, "n_iter", int, min_val=0)
 
     def _fit(self, X: np.ndarray) -> None:
         self.mean_, self.pca_ = pca_directions(X, self.n_bits)
@@ -98,12 +101,14 @@ class ITQ(Hasher):
         self.rotation_ = R.astype(np.float32)
 
     def project(self, X: np.ndarray) -> np.ndarray:
-        """Rotated principal components ``(x − x̄) P R``, shape ``(n, n_bits)``."""
-        self._check_fitted()
-        return (np.asarray(X, np.float32) - self.mean_) @ self.pca_ @ self.rotation_
+        """Rotated principal components ``(x − x̄) P R`` of ``X`` (validated like :meth:`encode`), shape ``(n, n_bits)``."""
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.pca_ @ self.rotation_
 
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return signs_to_bits(self.project(X))
+        return signs_to_bits(self._project(X))
 
     def _state(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean_, "pca": self.pca_, "rotation": self.rotation_}

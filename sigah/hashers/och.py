@@ -24,6 +24,11 @@ its exact loss is not reproduced here; this module implements the following desi
 
 Choices: the principal directions and the k-means landmarks are computed on a random
 sample of ``n_sample`` training points; the learning rate decays linearly to zero.
+
+Input scaling: the training mean is subtracted (stored with the model); no scaling is
+applied because none is needed: ``τ`` is measured on the data, so ``tanh(Wᵀx/τ)`` and the
+gradient ``∝ 1/τ · Xᵀ(…)`` do not change when the data are multiplied by ``a > 0``, and ``W``
+stays orthonormal whatever the data's units.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from tqdm import tqdm  # plain bars: notebook widgets would not render in the bo
 
 from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["OrdinalConstraintHashing", "kmeans", "stiefel_step", "violated_fraction"]
 
@@ -171,10 +177,6 @@ class OrdinalConstraintHashing(Hasher):
     """
 
     name = "och"
-    _param_names = (
-        "n_bits", "seed", "n_landmarks", "landmarks", "n_sample", "kmeans_iter", "n_near", "pairs_per_point",
-        "batch_size", "n_steps", "learning_rate", "sharpness", "init", "eval_every", "progress",
-    )
 
     def __init__(
         self,
@@ -210,24 +212,16 @@ class OrdinalConstraintHashing(Hasher):
         self.progress = progress
 
     def _validate_params(self) -> None:
-        for name in ("n_landmarks", "n_sample", "n_near", "pairs_per_point", "batch_size", "eval_every"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("n_landmarks", "n_sample", "pairs_per_point", "batch_size", "eval_every"):
+            check_scalar(getattr(self, name), name, int, min_val=1)
+        check_scalar(self.n_near, "n_near", int, min_val=2, max_val=self.n_landmarks)
         for name in ("kmeans_iter", "n_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-        if self.n_near < 2 or self.n_near > self.n_landmarks:
-            raise ValueError(f"n_near must be between 2 and n_landmarks={self.n_landmarks}, got {self.n_near}")
+            check_scalar(getattr(self, name), name, int, min_val=0)
         for name in ("learning_rate", "sharpness"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-        if self.landmarks not in _LANDMARKS:
-            raise ValueError(f"landmarks must be one of {_LANDMARKS}, got {self.landmarks!r}")
-        if self.init not in _INITS:
-            raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
+            check_scalar(getattr(self, name), name, float, min_val=0, include_boundaries="neither")
+        check_choice(self.landmarks, "landmarks", _LANDMARKS)
+        check_choice(self.init, "init", _INITS)
+        check_scalar(self.progress, "progress", bool)
 
     # -- training ------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray) -> None:
@@ -314,11 +308,13 @@ class OrdinalConstraintHashing(Hasher):
     # -- codes -------------------------------------------------------------------------------------
     def project(self, X: np.ndarray) -> np.ndarray:
         """Projections ``Wᵀ(x − x̄)``, shape ``(n, n_bits)``, float32."""
-        self._check_fitted()
-        return (np.asarray(X, np.float32) - self.mean_) @ self.projection_
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean_) @ self.projection_
 
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return self.project(X) >= 0
+        return self._project(X) >= 0
 
     def _state(self) -> dict[str, np.ndarray]:
         return {

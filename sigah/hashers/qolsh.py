@@ -24,6 +24,10 @@ with ``frame="gaussian"``, i.i.d. Gaussian columns scaled to unit norm; ``max_fl
 defaults to 64. With ``L = d`` and the tight frame, ``WᵀW = I`` makes ``‖Wb‖`` constant, so
 ``b₀`` is already optimal and the codes are those of random-rotation LSH with ``d`` bits:
 this is what the SiGAH paper's "QoLSH (d bits)" row measures.
+
+Input scaling: the training mean is subtracted (``center=True``, stored with the model), so
+the cosine is that of centred vectors, which tracks Euclidean neighbours; no scaling, since
+``J(b)`` and the codes do not change when ``x`` is multiplied by a positive number.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from __future__ import annotations
 import numpy as np
 
 from sigah.codes import unpack_bits
-from sigah.hashers.base import Hasher, check_features
+from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["QoLSH", "greedy_flip_encode"]
 
@@ -144,7 +149,6 @@ class QoLSH(Hasher):
     """
 
     name = "qolsh"
-    _param_names = ("n_bits", "seed", "max_flips", "frame", "center")
 
     def __init__(
         self, n_bits: int = 784, seed: int = 0, max_flips: int = 64, frame: str = "tight", center: bool = True
@@ -160,15 +164,13 @@ class QoLSH(Hasher):
         return -(-int(n_features) // 8) * 8
 
     def _validate_params(self) -> None:
-        if isinstance(self.max_flips, bool) or not isinstance(self.max_flips, (int, np.integer)) or self.max_flips < 0:
-            raise ValueError(f"max_flips must be a non-negative integer, got {self.max_flips!r}")
-        if self.frame not in _FRAMES:
-            raise ValueError(f"frame must be one of {_FRAMES}, got {self.frame!r}")
+        check_scalar(self.max_flips, "max_flips", int, min_val=0)
+        check_choice(self.frame, "frame", _FRAMES)
+        check_scalar(self.center, "center", bool)
 
     def _fit(self, X: np.ndarray) -> None:
         d, L = X.shape[1], self.n_bits
         if L < d:
-            self.n_features_ = None
             raise ValueError(
                 f"QoLSH needs at least as many bits as input dimensions: n_bits={L} < d={d}; "
                 f"use n_bits >= {self.bits_for(d)}"
@@ -185,18 +187,20 @@ class QoLSH(Hasher):
         self.frame_ = W.astype(np.float32)
 
     def _centered(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X, np.float32) - self.mean_
+        return X - self.mean_
 
     def project(self, X: np.ndarray) -> np.ndarray:
         """Frame coefficients ``Wᵀ(x − x̄)``, shape ``(n, n_bits)``, float32."""
-        self._check_fitted()
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
         return self._centered(X) @ self.frame_
 
     def _encode_bits(self, X: np.ndarray, block_size: int = 4096) -> np.ndarray:
         gram = self.frame_.T @ self.frame_
         out = np.empty((X.shape[0], self.n_bits), dtype=bool)
         for start in range(0, X.shape[0], block_size):
-            u = self.project(X[start : start + block_size])
+            u = self._project(X[start : start + block_size])
             out[start : start + block_size] = greedy_flip_encode(u, gram, self.max_flips)
         return out
 
@@ -227,8 +231,7 @@ class QoLSH(Hasher):
         -------
         numpy.ndarray, shape (nq, nd), float32
         """
-        self._check_fitted()
-        Q = self._centered(check_features(queries, name="queries", n_features=self.n_features_))
+        Q = self._centered(self._checked_input(queries, name="queries"))
         Q /= np.maximum(np.linalg.norm(Q, axis=1, keepdims=True), np.finfo(np.float32).tiny)
         return Q @ self.reconstruct(database_codes).T
 

@@ -22,11 +22,25 @@ Settings of the authors' script (``doubling/Stochastic_Generative_Hashing``,
 ``sgh_notebook/stochastic_hashing.py``), used as defaults: mini-batches of 500 drawn with
 replacement, Adam with learning rate ``10⁻²`` (TF1 defaults ``β₁ = 0.9``, ``β₂ = 0.999``,
 ``ε̂ = 10⁻⁸``), 5 000 iterations, ``α = β = 10⁻³``; ``W ~ N(0, 1/d)``, ``b ~ N(0, 1)``,
-``U ~ N(0, 1/L)``, ``s`` initialised to the per-dimension variance (clipped at ``10⁻⁷``) and
-``t`` to the mean. The script's "halve the learning rate every 2 000 iterations" has no
+``U ~ N(0, 1/L)``. The script's "halve the learning rate every 2 000 iterations" has no
 effect there (it rebinds a Python number after the optimiser is built); here a schedule is
 available as ``lr_halving_every`` and is off by default, matching what the script does.
-Codes at encode time are deterministic: ``h = 1[σ(xW + b) > ½]``, i.e. ``xW + b > 0``.
+
+Input scaling (``preprocess``). The script feeds raw inputs and starts ``s`` at the
+per-dimension *variance* and ``t`` at the mean; it was only run on MNIST pixels in [0, 1],
+where both are small. On other data this is ill-posed: with non-negative, uncentred inputs
+(SIFT descriptors, values 0..255) every logit ``xW + b`` shares one large common component
+``x̄W``, within a few Adam steps ``W`` aligns with it, the sigmoids saturate (``σ′ = 0`` in
+float32) and every vector gets (nearly) the same code; and a variance-valued ``s`` (about 950
+on SIFT against a standard deviation of about 31) starts the decoder at 30× the data's scale.
+So by default (``preprocess="standardize"``) the model works on ``x̃ = (x − x̄)/ρ``, with
+``x̄`` the training mean and ``ρ`` the root mean square of the centred training entries (one
+number, so the Euclidean geometry of the data is kept), and ``s`` starts at the per-dimension
+*standard deviation* of ``x̃``, ``t`` at its mean (zero). ``x̄`` and ``ρ`` are stored with the
+model, so :meth:`~StochasticGenerativeHashing.encode` applies them too. ``preprocess="none"``
+reproduces the script (raw inputs, variance-valued ``s``).
+
+Codes at encode time are deterministic: ``h = 1[σ(x̃W + b) > ½]``, i.e. ``x̃W + b > 0``.
 """
 
 from __future__ import annotations
@@ -38,10 +52,12 @@ import numpy as np
 from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["StochasticGenerativeHashing", "doubly_stochastic_neuron"]
 
 _NEURONS = ("deterministic", "stochastic")
+_PREPROCESS = ("standardize", "none")
 
 
 def _tf():
@@ -170,24 +186,29 @@ class StochasticGenerativeHashing(Hasher):
         which is what the authors' script effectively does).
     progress : bool
         Show a progress bar.
+    preprocess : {"standardize", "none"}
+        ``"standardize"`` (default): train and encode on ``(x − x̄)/ρ`` and start the decoder
+        scale at the standard deviation (see the module docstring); ``"none"``: raw inputs and a
+        variance-valued decoder scale, as the authors' script (well-posed for MNIST in [0, 1] only).
 
     Attributes
     ----------
+    input_mean_ : numpy.ndarray, shape (d,), float32
+        ``x̄`` subtracted before encoding (zeros with ``preprocess="none"``).
+    input_scale_ : float
+        ``ρ`` the centred input is divided by (1 with ``preprocess="none"``).
     W_ : numpy.ndarray, shape (d, n_bits), float32
     b_ : numpy.ndarray, shape (n_bits,), float32
     U_ : numpy.ndarray, shape (n_bits, d), float32
     scale_, shift_ : numpy.ndarray, shape (d,), float32
+        ``s`` and ``t`` of the generative model, in the units of the preprocessed input.
     loss_history_ : numpy.ndarray, shape (n_iter,), float64
-        Per-point loss ``ℓ / batch`` of every iteration.
+        Per-point loss ``ℓ / batch`` of every iteration (in the units of the preprocessed input).
     reconstruction_history_ : numpy.ndarray, shape (n_iter,), float64
-        Per-point ``½‖x̂ − x‖²`` of every iteration.
+        Per-point ``½‖x̂ − x‖²`` of every iteration, in the units of the data ``x``.
     """
 
     name = "sgh"
-    _param_names = (
-        "n_bits", "seed", "neuron", "n_iter", "batch_size", "learning_rate", "alpha", "beta",
-        "lr_halving_every", "progress",
-    )
 
     def __init__(
         self,
@@ -201,6 +222,7 @@ class StochasticGenerativeHashing(Hasher):
         beta: float = 1e-3,
         lr_halving_every: int | None = None,
         progress: bool = False,
+        preprocess: str = "standardize",
     ) -> None:
         super().__init__(n_bits=n_bits, seed=seed)
         self.neuron = neuron
@@ -211,36 +233,49 @@ class StochasticGenerativeHashing(Hasher):
         self.beta = beta
         self.lr_halving_every = lr_halving_every
         self.progress = progress
+        self.preprocess = preprocess
 
     def _validate_params(self) -> None:
-        if self.neuron not in _NEURONS:
-            raise ValueError(f"neuron must be one of {_NEURONS}, got {self.neuron!r}")
+        check_choice(self.neuron, "neuron", _NEURONS)
         for name in ("n_iter", "batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.learning_rate, (int, float, np.floating)) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+            check_scalar(getattr(self, name), name, int, min_val=1)
+        check_scalar(self.learning_rate, "learning_rate", float, min_val=0, include_boundaries="neither")
         for name in ("alpha", "beta"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating)) or not value >= 0:
-                raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-        h = self.lr_halving_every
-        if h is not None and (isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1):
-            raise ValueError(f"lr_halving_every must be None or a positive integer, got {h!r}")
+            check_scalar(getattr(self, name), name, float, min_val=0)
+        check_scalar(self.lr_halving_every, "lr_halving_every", int, min_val=1, allow_none=True)
+        check_scalar(self.progress, "progress", bool)
+        check_choice(self.preprocess, "preprocess", _PREPROCESS)
 
     def _initial_weights(self, X: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
         d, L = X.shape[1], self.n_bits
+        var = X.var(axis=0, dtype=np.float64)
         return {
             "W": rng.normal(0.0, 1.0 / np.sqrt(d), (d, L)),
             "b": rng.normal(0.0, 1.0, L),
             "U": rng.normal(0.0, 1.0 / np.sqrt(L), (L, d)),
-            "scale": np.clip(X.var(axis=0, dtype=np.float64), 1e-7, None),
+            # the authors' script: the variance; standardised: the standard deviation, the data's own scale
+            "scale": np.clip(np.sqrt(var) if self.preprocess == "standardize" else var, 1e-7, None),
             "shift": X.mean(axis=0, dtype=np.float64),
         }
 
+    def _fit_preprocessing(self, X: np.ndarray) -> None:
+        """``x̄`` and ``ρ`` (root mean square of the centred entries) of the training data."""
+        d = X.shape[1]
+        if self.preprocess == "none":
+            self.input_mean_, self.input_scale_ = np.zeros(d, np.float32), 1.0
+            return
+        mean = X.mean(axis=0, dtype=np.float64)
+        centred_sq = float(np.mean(np.square(X - mean.astype(np.float32)), dtype=np.float64))
+        self.input_mean_ = mean.astype(np.float32)
+        self.input_scale_ = float(np.sqrt(centred_sq)) if centred_sq > 0 else 1.0
+
+    def _preprocessed(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.input_mean_) / np.float32(self.input_scale_)
+
     def _fit(self, X: np.ndarray) -> None:
         rng = self._rng()
+        self._fit_preprocessing(X)
+        X = self._preprocessed(X)
         model = _SGHModel(self._initial_weights(X, rng), float(self.alpha), float(self.beta))
         tf = model.tf
         n, L = X.shape[0], self.n_bits
@@ -262,27 +297,34 @@ class StochasticGenerativeHashing(Hasher):
             if it % 100 == 0:
                 bar.set_postfix(loss=f"{losses[it]:.3f}")
         self.loss_history_ = losses
-        self.reconstruction_history_ = reconstructions
+        self.reconstruction_history_ = reconstructions * self.input_scale_**2  # back in data units
         V = {k: var.numpy().astype(np.float32) for k, var in model.vars.items()}
         self.W_, self.b_, self.U_ = V["W"], V["b"], V["U"]
         self.scale_, self.shift_ = V["scale"], V["shift"]
 
     def project(self, X: np.ndarray) -> np.ndarray:
-        """Encoder logits ``xW + b``, shape ``(n, n_bits)``, float32 (bit = logit > 0)."""
-        self._check_fitted()
-        return np.asarray(X, np.float32) @ self.W_ + self.b_
+        """Encoder logits ``x̃W + b`` (``x̃`` the preprocessed input), shape ``(n, n_bits)``, float32 (bit = logit > 0)."""
+        return self._project(self._checked_input(X))
+
+    def _project(self, X: np.ndarray) -> np.ndarray:
+        return self._preprocessed(X) @ self.W_ + self.b_
 
     def _encode_bits(self, X: np.ndarray) -> np.ndarray:
-        return self.project(X) > 0  # σ(z) > ½, as the authors' encoder
+        return self._project(X) > 0  # σ(z) > ½, as the authors' encoder
 
     def decode(self, bits: np.ndarray) -> np.ndarray:
-        """Generative-model reconstructions ``(hU) ⊙ |s| + t`` of unpacked codes, shape ``(n, d)``."""
+        """Reconstructions ``((hU) ⊙ |s| + t) ρ + x̄`` of unpacked codes, in data units, shape ``(n, d)``."""
         self._check_fitted()
-        return (np.asarray(bits, np.float32) @ self.U_) * np.abs(self.scale_) + self.shift_
+        x_tilde = (np.asarray(bits, np.float32) @ self.U_) * np.abs(self.scale_) + self.shift_
+        return x_tilde * np.float32(self.input_scale_) + self.input_mean_
 
     def _state(self) -> dict[str, np.ndarray]:
-        return {"W": self.W_, "b": self.b_, "U": self.U_, "scale": self.scale_, "shift": self.shift_}
+        return {
+            "W": self.W_, "b": self.b_, "U": self.U_, "scale": self.scale_, "shift": self.shift_,
+            "input_mean": self.input_mean_, "input_scale": np.float64(self.input_scale_),
+        }
 
     def _set_state(self, state: dict[str, np.ndarray]) -> None:
         self.W_, self.b_, self.U_ = state["W"], state["b"], state["U"]
         self.scale_, self.shift_ = state["scale"], state["shift"]
+        self.input_mean_, self.input_scale_ = state["input_mean"], float(state["input_scale"])

@@ -22,6 +22,11 @@ are the same for both.
 Choices where the published method is open: training runs on a random subsample of
 ``n_train`` points (the paper does not fix the training-set size), the overlaps are counted with one float32 matrix product of the 0/1 membership
 matrix, and the convention for ``|a ∧ b| = 0`` is documented in :func:`spherical_hamming_distances`.
+
+Input scaling: none is needed, and none is applied (as in the published code). The centres
+start as means of data points, the radii are medians of distances and the force moves a
+centre by differences of centres, so a shift ``x + c`` or a scaling ``a x`` (``a > 0``) of the
+data moves every sphere with it and leaves every code unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from tqdm import tqdm  # plain bars: notebook widgets would not render in the bo
 from sigah.codes import unpack_bits
 from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
+from sigah.validation import check_choice, check_scalar
 
 __all__ = ["SphericalHashing", "spherical_hamming_distances", "sphere_overlaps"]
 
@@ -128,7 +134,6 @@ class SphericalHashing(Hasher):
     """
 
     name = "sph"
-    _param_names = ("n_bits", "seed", "distance", "n_train", "max_iter", "eps_mean", "eps_std", "progress")
 
     def __init__(
         self,
@@ -150,16 +155,12 @@ class SphericalHashing(Hasher):
         self.progress = progress
 
     def _validate_params(self) -> None:
-        if self.distance not in _DISTANCES:
-            raise ValueError(f"distance must be one of {_DISTANCES}, got {self.distance!r}")
+        check_choice(self.distance, "distance", _DISTANCES)
         for name in ("n_train", "max_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_scalar(getattr(self, name), name, int, min_val=1)
         for name in ("eps_mean", "eps_std"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            check_scalar(getattr(self, name), name, float, min_val=0, include_boundaries="neither")
+        check_scalar(self.progress, "progress", bool)
 
     # -- training -------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray) -> None:
@@ -220,8 +221,8 @@ class SphericalHashing(Hasher):
 
     def project(self, X: np.ndarray) -> np.ndarray:
         """Signed margins ``t_l − ‖x − p_l‖`` (positive inside), shape ``(n, n_bits)``, float32."""
-        self._check_fitted()
-        return self.radii_ - np.sqrt(squared_euclidean(np.asarray(X, np.float32), self.centers_))
+        X = self._checked_input(X)
+        return self.radii_ - np.sqrt(squared_euclidean(X, self.centers_))
 
     def distances(self, query_codes: np.ndarray, database_codes: np.ndarray) -> np.ndarray:
         """Distances between packed query and database codes, by the ``distance`` parameter.
@@ -237,8 +238,7 @@ class SphericalHashing(Hasher):
             Spherical Hamming distances (:func:`spherical_hamming_distances`) or plain
             Hamming distances. Smaller is nearer.
         """
-        if self.distance not in _DISTANCES:
-            raise ValueError(f"distance must be one of {_DISTANCES}, got {self.distance!r}")
+        check_choice(self.distance, "distance", _DISTANCES)
         for name, codes in (("query_codes", query_codes), ("database_codes", database_codes)):
             shape = np.shape(codes)
             if len(shape) != 2 or shape[1] * 8 != self.n_bits:

@@ -1,6 +1,6 @@
 """Quality and training time of SiGAH against ITQ (and SGH when installed) on the full MNIST protocol.
 
-The book's protocol (``experiments.md``): 70,000 MNIST images, 1,000 random queries (seed 0), the other
+The book's protocol (chapter "Hash learning"): 70,000 MNIST images, 1,000 random queries (seed 0), the other
 69,000 as database and training set, ground truth = the 1,000 Euclidean nearest neighbours. Each method
 runs at 32 and 64 bits with seeds 0, 1, 2; the table gives mean ± std of Pre@100, the PR area over
 Hamming radii (``map_pr_area``, the paper's "mAP"), the tie-aware mAP over the whole ranking and the

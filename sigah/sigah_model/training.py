@@ -96,7 +96,8 @@ def generator_input(b_relaxed: tf.Tensor, kind: str, noise: tf.random.Generator 
         return b_relaxed
     threshold = noise.uniform(tf.shape(b_relaxed), -1.0, 1.0) if kind == "stochastic" else 0.0
     signs = tf.where(b_relaxed >= threshold, 1.0, -1.0)
-    return b_relaxed + tf.stop_gradient(signs - b_relaxed)
+    # forward exactly ±1 (b̃ − b̃ is exactly 0, b̃ + (±1 − b̃) is not), backward the identity on b̃
+    return signs + (b_relaxed - tf.stop_gradient(b_relaxed))
 
 
 def make_train_step(

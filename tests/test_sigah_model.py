@@ -33,7 +33,7 @@ from sigah.sigah_model.networks import (
 
 RNG = np.random.default_rng(7)
 X_TINY = RNG.standard_normal((200, 12)).astype(np.float32)
-SMALL = dict(epochs=2, batch_size=32, progress=False)
+SMALL = dict(epochs=2, min_steps=0, batch_size=32, progress=False)
 
 
 def np_leaky(t):
@@ -306,7 +306,7 @@ def test_same_seed_same_codes_other_seed_other_weights():
 
 
 def test_training_lowers_reconstruction_error():
-    model = SiGAH(n_bits=8, seed=0, epochs=6, batch_size=32, learning_rate=3e-3, progress=False).fit(X_TINY)
+    model = SiGAH(n_bits=8, seed=0, epochs=6, min_steps=0, batch_size=32, learning_rate=3e-3, progress=False).fit(X_TINY)
     rec = model.history_["reconstruction_error"]
     assert rec[-1] < 0.9 * rec[0]
 
@@ -328,7 +328,7 @@ def test_save_load_round_trip_is_identical(tmp_path, generator):
 
 
 def test_continuation_schedule_is_applied_folded_into_W_and_saved(tmp_path):
-    kwargs = dict(n_bits=8, seed=2, epochs=3, batch_size=32, progress=False)
+    kwargs = dict(n_bits=8, seed=2, epochs=3, min_steps=0, batch_size=32, progress=False)
     model = SiGAH(tanh_scale_end=100.0, **kwargs).fit(X_TINY)
     # geometric from 1 to the end over the epochs
     assert np.allclose(model.history_["tanh_scale"], [1.0, 10.0, 100.0])
@@ -388,7 +388,7 @@ def test_ctrl_c_keeps_the_model_trained_so_far(monkeypatch):
 
     monkeypatch.setattr(training, "make_epoch", interrupting)
     with pytest.warns(RuntimeWarning, match="interrupted after 1 complete epoch"):
-        model = SiGAH(n_bits=8, epochs=5, batch_size=32, progress=False).fit(X_TINY)
+        model = SiGAH(n_bits=8, epochs=5, min_steps=0, batch_size=32, progress=False).fit(X_TINY)
     assert model.interrupted_ and model.history_["epoch"] == [1]
     assert model.encode(X_TINY).shape == (200, 1)
 

@@ -124,7 +124,7 @@ def test_one_step_follows_the_gradients_of_eq20_and_eq21():
 # -- the Taylor bound on a trained model -----------------------------------------------------
 def test_reconstruction_gap_of_a_trained_model_obeys_the_taylor_bound():
     X = np.random.default_rng(5).standard_normal((400, 16)).astype(np.float32)
-    model = SiGAH(n_bits=8, seed=0, epochs=3, batch_size=64, progress=False).fit(X)
+    model = SiGAH(n_bits=8, seed=0, epochs=3, min_steps=0, batch_size=64, progress=False).fit(X)
     u = model.project(X).astype(np.float64)
     signs, relaxed = np.where(u >= 0, 1.0, -1.0), np.tanh(u)
     gap = np.linalg.norm(model.reconstruct_from_codes(signs) - model.reconstruct_from_codes(relaxed), axis=1)

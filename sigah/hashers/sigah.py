@@ -92,7 +92,9 @@ class SiGAH(Hasher):
         Passes over the training set.
     min_steps : int
         Fewest optimiser steps: on a small training set the number of passes is raised to
-        ``ceil(min_steps / batches per epoch)`` so that the model is trained enough (0: exactly ``epochs``).
+        ``ceil(min_steps / batches per epoch)`` so that the model is trained enough (0: exactly
+        ``epochs``). 5,000, about the steps of 20 epochs on the 69,000 MNIST training images, so that
+        MNIST keeps its 20 epochs and SIFT10K's 10,000 vectors (40 batches) get 125.
     learning_rate : float
         Adam step size of both players.
     adam_beta1 : float
@@ -166,7 +168,7 @@ class SiGAH(Hasher):
         decorrelation: float = 1.0,
         batch_size: int = 256,
         epochs: int = 20,
-        min_steps: int = 0,
+        min_steps: int = 5000,
         learning_rate: float = 1e-3,
         adam_beta1: float = 0.5,
         weight_decay: float = 1e-5,

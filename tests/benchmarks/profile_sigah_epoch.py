@@ -7,6 +7,8 @@ time to its parts:
 
 * ``python loop + copies``: the batch copy ``X[rows]`` and a trivial compiled call per step (the floor of
   a Python loop over batches);
+* ``matmuls only``: the matrix products of one full step (forward and backward, the shapes of the
+  networks at this batch size), nothing else: the floor set by the arithmetic itself;
 * ``forward only``: hash layer, generator, both energies, graph and balance terms, no gradients;
 * ``discriminator step``: the discriminator's Adam step on Eq. 21 alone;
 * ``generator step (terms ...)``: the hash/generator Adam step on the terms named;
@@ -83,7 +85,26 @@ def make_variant(name: str, nets, sigma: float):
         g_opt.apply_gradients(zip(tape.gradient(total, g_vars), g_vars))
         return total, x_hat
 
+    d, k = hash_layer.W.shape
+    m, h = generator.A.shape[1], discriminator.encoder.shape[1]
+
+    def matmuls(x):
+        n = x.shape[0] or 256
+        r = tf.random.stateless_normal
+        t = lambda *shape: r(shape, seed=[0, 1])  # noqa: E731
+        x2 = tf.concat([x, x], 0)
+        products = [  # (rows, inner) @ (inner, cols) of the forward pass and of both backward passes
+            x @ t(d, k), t(n, k) @ t(k, m), t(n, m) @ t(m, d), x2 @ t(d, h), t(2 * n, h) @ t(h, d),
+            x @ t(d, h), t(n, h) @ t(h, d), x @ tf.transpose(x), t(n, k) @ t(k, n), t(k, n) @ t(n, k),
+            t(h, 2 * n) @ t(2 * n, d), t(2 * n, d) @ t(d, h), t(d, 2 * n) @ t(2 * n, h),
+            t(n, d) @ t(d, h), t(n, h) @ t(h, d), t(n, d) @ t(d, m), t(k, n) @ t(n, m), t(n, m) @ t(m, k),
+            t(d, n) @ t(n, k), t(n, n) @ t(n, k), t(n, n) @ t(n, k), t(n, k) @ t(k, k), t(n, k) @ t(k, k),
+        ]
+        return {"v": tf.add_n([tf.reduce_sum(p[:1, :1]) for p in products])}
+
     def step(x):
+        if name == "matmuls only":
+            return matmuls(x)
         if name == "python loop + copies":
             return {"v": tf.reduce_sum(x[:1, :1])}
         if name == "forward only":
@@ -150,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
           f"TensorFlow {tf.__version__}; {n_batches} batches of {args.batch_size} × {X.shape[1]}, "
           f"{args.bits} bits", flush=True)
     nets = build(X.shape[1], args.bits)
-    variants = ["python loop + copies", "forward only", "discriminator step",
+    variants = ["python loop + copies", "matmuls only", "forward only", "discriminator step",
                 "generator step (reconstruction)", "generator step (reconstruction, graph)",
                 "generator step (reconstruction, adversarial)", "generator step (reconstruction, balance)",
                 "full step"]

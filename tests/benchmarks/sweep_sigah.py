@@ -17,7 +17,7 @@ Validation splits (never the test queries of the book's protocols):
 Each configuration (a JSON list of ``[label, {SiGAH arguments}]`` pairs, applied over the class
 defaults) runs at every ``--bits`` with seeds ``0 .. --seeds − 1``, ITQ beside it on the same split.
 Every row (stage, dataset, split, bits, seed, setting, method, metrics, fit seconds, code version) is
-appended to the CSV unless ``--no-record``.
+appended to the CSV as soon as it is measured, unless ``--no-record``.
 
 Usage::
 
@@ -83,7 +83,10 @@ def record(rows: list[dict], path: Path = SWEEPS_FILE) -> None:
     """Append ``rows`` to the sweeps CSV (written atomically)."""
     old = pd.read_csv(path, dtype={"seed": str}) if path.exists() else pd.DataFrame(columns=COLUMNS)
     new = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    atomic_write_text(path, pd.concat([old, new], ignore_index=True).to_csv(index=False))
+    frame = pd.concat([old, new], ignore_index=True)
+    for column in ("bits", "n_seeds", "epochs"):  # integers, with gaps where a row has none
+        frame[column] = frame[column].astype("Int64")
+    atomic_write_text(path, frame.to_csv(index=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                         "quantization_error": (history.get("quantization_error") or [None])[-1],
                         "fit_seconds": scores["fit_seconds"], "code_version": version,
                     })
+                    if not args.no_record:
+                        record(rows[-1:])
                     print(f"  {bits} bits {rows[-1]['setting']:<40} seed {seed}: P@100 {scores['precision_at_100']:.4f}  "
                           f"mAP(PR) {scores['map_pr_area']:.4f}  mAP {scores['map']:.4f}  "
                           f"fit {scores['fit_seconds']:.1f} s", flush=True)
@@ -131,7 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary.agg(["mean", "std"]).to_string(float_format="%.4f"))
     if not args.no_record:
-        record(rows)
         print(f"\n{len(rows)} rows appended to {SWEEPS_FILE}")
     return 0
 

@@ -10,7 +10,7 @@ Euclidean neighbours): Pre@100 and the PR-area mAP, and prints the fit times and
 Usage::
 
     OPENBLAS_NUM_THREADS=1 nice -n 5 python tests/benchmarks/bench_sigah_trainer.py [--rev main] [--bits 64]
-        [--epochs 20] [--seeds 1]
+        [--epochs 20] [--seeds 1] [--concurrent]
 """
 
 from __future__ import annotations
@@ -54,11 +54,18 @@ def export_revision(rev: str, into: Path) -> Path:
     return into
 
 
-def fit_in_child(package_root: Path, bits: int, epochs: int, seed: int, out: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(package_root), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([sys.executable, "-c", CHILD, str(bits), str(epochs), str(seed), str(out)],
-                            check=True, capture_output=True, text=True, env=env, cwd=str(ROOT))
-    return json.loads(result.stdout.strip().splitlines()[-1])["fit_seconds"]
+def start_child(package_root: Path, bits: int, epochs: int, seed: int, out: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(package_root), "TF_CPP_MIN_LOG_LEVEL": "2",
+           "SIGAH_DATA_DIR": os.environ.get("SIGAH_DATA_DIR", str(ROOT / "data"))}
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(bits), str(epochs), str(seed), str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
+
+
+def fit_seconds(child: subprocess.Popen) -> float:
+    stdout, stderr = child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"child fit failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])["fit_seconds"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0 .. seeds-1 of each trainer")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="run the old and the new fit of a seed at the same time (fair on a shared machine)")
     args = parser.parse_args(argv)
 
     from sigah.data import load_dataset, make_protocol
@@ -88,14 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "old").mkdir()
         old_root = export_revision(args.rev, tmp / "old")
         for seed in range(args.seeds):
-            for label, root in (("old", old_root), ("new", ROOT)):
-                codes = tmp / f"{label}_{seed}.npz"
-                seconds = fit_in_child(root, args.bits, args.epochs, seed, codes)
-                with np.load(codes) as f:
+            trainers = (("old", old_root), ("new", ROOT))
+            codes = {label: tmp / f"{label}_{seed}.npz" for label, _ in trainers}
+            if args.concurrent:  # both at once: they share whatever load the machine has
+                children = {label: start_child(root, args.bits, args.epochs, seed, codes[label]) for label, root in trainers}
+                seconds = {label: fit_seconds(child) for label, child in children.items()}
+            else:  # one after the other, old first
+                seconds = {label: fit_seconds(start_child(root, args.bits, args.epochs, seed, codes[label]))
+                           for label, root in trainers}
+            for label, _ in trainers:
+                with np.load(codes[label]) as f:
                     scores = evaluate_codes(f["queries"], f["database"], groundtruth)
-                rows.append({"trainer": label, "seed": seed, "fit_seconds": seconds,
+                rows.append({"trainer": label, "seed": seed, "fit_seconds": seconds[label],
                              "precision_at_100": scores["precision_at_100"], "map_pr_area": scores["map_pr_area"]})
-                print(f"  {label} seed {seed}: fit {seconds:7.1f} s  P@100 {scores['precision_at_100']:.4f}  "
+                print(f"  {label} seed {seed}: fit {seconds[label]:7.1f} s  P@100 {scores['precision_at_100']:.4f}  "
                       f"mAP(PR area) {scores['map_pr_area']:.4f}", flush=True)
     import pandas as pd
 

@@ -36,7 +36,7 @@ SHORT = {
     "sgh": {"n_iter": 500},
     "och": {"n_steps": 100, "n_sample": 2000},
     "qolsh": {"max_flips": 16},
-    "sigah": {"progress": False},  # epochs: see SIGAH_STEPS
+    "sigah": {"progress": False, "min_steps": 0},  # epochs: see SIGAH_STEPS
 }
 #: SiGAH's budget in optimiser steps (batches of its default 256): a fixed number of epochs is
 #: about 8 steps each on 2,000 points, too few to move W away from its random start

@@ -32,7 +32,7 @@ TINY = {
     "sgh": {"n_iter": 30, "batch_size": 50},
     "och": {"n_landmarks": 32, "n_near": 8, "n_sample": 300, "batch_size": 64, "n_steps": 10},
     "qolsh": {"max_flips": 8},
-    "sigah": {"epochs": 1, "batch_size": 64, "progress": False},
+    "sigah": {"epochs": 1, "min_steps": 0, "batch_size": 64, "progress": False},
 }
 
 

@@ -19,7 +19,7 @@ from sigah.hashers import make_hasher
 
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ground_truth_for", "fit_and_encode", "evaluate_hasher", "evaluate_method",
-    "run_grid", "summarize",
+    "run_grid", "summarize", "label_scores", "record_columns", "LABEL_MAP_K", "LABEL_PRECISION_N",
 ]
 
 #: columns of every record, in order (the ``sigah evaluate`` contract)
@@ -93,13 +93,14 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict
     Returns
     -------
     dict
-        The keys of :data:`RECORD_COLUMNS`.
+        The keys of :data:`RECORD_COLUMNS`, and those of :func:`label_scores` when the protocol
+        has query and database labels.
     """
     from sigah.metrics import evaluate_codes
 
     q_codes, db_codes, fit_seconds, encode_seconds = fit_and_encode(hasher, protocol)
     scores = evaluate_codes(q_codes, db_codes, groundtruth)
-    return {
+    record = {
         "method": hasher.name,
         "bits": int(hasher.n_bits),
         "seed": int(hasher.seed),
@@ -113,6 +114,40 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray) -> dict
         "n_queries": int(len(protocol.queries)),
         "n_database": int(len(protocol.database)),
     }
+    return record | label_scores(protocol, q_codes, db_codes)
+
+
+#: cut-offs of the label-based scores (the paper's mAP@1000 of Tables 6-7, and P@100)
+LABEL_MAP_K, LABEL_PRECISION_N = 1000, 100
+
+
+def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndarray) -> dict[str, float]:
+    """Label-based mAP@1000 and P@100 of the codes when the protocol carries labels, else ``{}``.
+
+    Relevant = same label (the paper's §5.6, :func:`sigah.metrics.evaluate_label_codes`). A
+    database smaller than a cut-off is scored at its size, and the key says so
+    (``label_map_at_500`` for 500 database items).
+
+    Returns
+    -------
+    dict
+        ``label_map_at_1000`` and ``label_precision_at_100`` (or the smaller cut-offs).
+    """
+    if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
+        return {}
+    from sigah.metrics import evaluate_label_codes
+
+    n_database = database_codes.shape[0]
+    return evaluate_label_codes(
+        query_codes, database_codes, protocol.query_labels, protocol.database_labels,
+        k=min(LABEL_MAP_K, n_database), ns=(min(LABEL_PRECISION_N, n_database),),
+    )
+
+
+def record_columns(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """:data:`RECORD_COLUMNS`, then any further keys of the records (label scores) in first-seen order."""
+    extra = dict.fromkeys(key for record in records for key in record if key not in RECORD_COLUMNS)
+    return [*RECORD_COLUMNS, *extra]
 
 
 def evaluate_method(
@@ -215,7 +250,7 @@ def run_grid(
         records.append(record)
         if on_record is not None:
             on_record(record)
-    return pd.DataFrame.from_records(records, columns=list(RECORD_COLUMNS))
+    return pd.DataFrame.from_records(records, columns=record_columns(records))
 
 
 def summarize(records, metrics: Iterable[str] = ("precision_at_100", "map_pr_area", "map", "map_stable", "fit_seconds")):

@@ -170,6 +170,7 @@ def extract_features(
     epochs: int = 2,
     batch_size: int = 128,
     learning_rate: float = 1e-3,
+    fit_size: int | None = None,
     seed: int = 0,
 ) -> FeatureSet:
     """Train ``network`` to classify the training images, then read its penultimate layer on both splits.
@@ -187,6 +188,9 @@ def extract_features(
         Passes over the training images and images per Adam step.
     learning_rate : float
         Adam's step size.
+    fit_size : int, optional
+        Train on this many random training images only (CI-sized runs); the features are still
+        computed for every image.
     seed : int
         Seeds the weights and the order of the batches (``keras.utils.set_random_seed``): on the
         same machine and library versions, the same seed gives the same features.
@@ -199,6 +203,7 @@ def extract_features(
     check_scalar(batch_size, "batch_size", int, min_val=1)
     check_scalar(learning_rate, "learning_rate", float, min_val=0, include_boundaries="neither")
     check_scalar(seed, "seed", int, min_val=0)
+    check_scalar(fit_size, "fit_size", int, min_val=1, allow_none=True)
     train_x, test_x = _as_images(train_images, "train_images"), _as_images(test_images, "test_images")
     if train_x.shape[1:] != test_x.shape[1:]:
         raise ValueError(f"train images are {train_x.shape[1:]}, test images {test_x.shape[1:]}: they must match")
@@ -210,7 +215,10 @@ def extract_features(
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     start = time.perf_counter()
-    model.fit(train_x, train_y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    fit = slice(None)
+    if fit_size is not None and fit_size < len(train_x):
+        fit = np.sort(np.random.default_rng(seed).choice(len(train_x), size=fit_size, replace=False))
+    model.fit(train_x[fit], train_y[fit], epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
     # one forward pass per split gives both the features and the class probabilities
     both = keras.Model(model.input, [model.get_layer("features").output, model.output])

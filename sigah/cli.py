@@ -150,7 +150,6 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from sigah.data import make_protocol
     from sigah.experiments import RECORD_COLUMNS, run_grid
     from sigah.store import DEFAULT
 
@@ -161,14 +160,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     for m in methods:
         get_hasher_class(m)  # unknown names fail before any data is read
-    dataset = _load(args.data, queries=args.queries)
-    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database,
-                             n_train=args.n_train)
+    protocol = _evaluation_protocol(args)
     params = _params_per_method(_parse_params(args.param), methods)
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
     if args.k > protocol.n_database:
         raise UserError(f"--k {args.k} is larger than the database ({protocol.n_database} points)")
-    printer = _RecordPrinter(args.format, RECORD_COLUMNS)
+    printer = _RecordPrinter(args.format, RECORD_COLUMNS, label_columns=protocol.query_labels is not None)
     print(f"# {protocol.description}; k = {args.k}", file=sys.stderr)
     run_grid(
         protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
@@ -176,6 +173,29 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         store=None if args.no_store else DEFAULT,
     )
     return 0
+
+
+def _evaluation_protocol(args: argparse.Namespace):
+    """The protocol of ``sigah evaluate``; with labels on both sides the records gain label scores."""
+    import dataclasses
+
+    from sigah.data import load_dataset, make_protocol
+
+    if args.query_labels and not args.queries:
+        raise UserError("--query-labels needs --queries (without it the queries are drawn from --data with --labels)")
+    if args.queries and args.labels and not args.query_labels:
+        raise UserError("with --queries and --labels, give the queries' labels too (--query-labels)")
+    extra = {key: value for key, value in (("labels", args.labels), ("queries", args.queries)) if value}
+    dataset = load_dataset(args.data, **extra)
+    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database,
+                             n_train=args.n_train)
+    if args.query_labels:
+        from sigah.data import _as_labels
+        from sigah.readers import load_array
+
+        labels = _as_labels(load_array(args.query_labels), protocol.n_queries, str(args.query_labels))
+        protocol = dataclasses.replace(protocol, query_labels=labels)
+    return protocol
 
 
 def _params_per_method(params: dict[str, Any], methods: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -207,13 +227,17 @@ def _qolsh_bits(dim: int) -> int:
 class _RecordPrinter:
     """Prints records as they arrive: an aligned table, or one JSON object per line."""
 
-    def __init__(self, fmt: str, columns: Sequence[str]) -> None:
+    def __init__(self, fmt: str, columns: Sequence[str], *, label_columns: bool = False) -> None:
         self.fmt = fmt
         self.columns = list(columns)
+        self.label_columns = label_columns
         self.header_done = False
 
     def __call__(self, record: dict[str, Any]) -> None:
+        if self.label_columns and not self.header_done:  # label_map_at_1000, label_precision_at_100
+            self.columns += [c for c in record if c.startswith("label_") and c not in self.columns]
         if self.fmt == "json":
+            self.header_done = True
             print(json.dumps({c: record[c] for c in self.columns}), flush=True)
             return
         widths = [max(len(c), 9) for c in self.columns]
@@ -331,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="fit, encode and evaluate methods against exact Euclidean neighbours")
     p.add_argument("--data", required=True, help=data_help + "; the database (and training set)")
     p.add_argument("--queries", help="a query file used as is (no random split)")
+    p.add_argument("--labels", help="integer class labels of --data, one per vector: records gain label_map_at_1000 "
+                   "and label_precision_at_100 (relevant = same label); MNIST has its own")
+    p.add_argument("--query-labels", help="class labels of --queries (with --queries and --labels)")
     p.add_argument("--n-queries", type=_positive_int, default=1000, help="random queries drawn from --data (default 1000)")
     p.add_argument("--n-database", type=_positive_int, default=None, help="subsample the database (default: all)")
     p.add_argument("--n-train", type=_positive_int, default=None,

@@ -24,6 +24,7 @@ from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
     "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
+    "label_scores", "record_columns", "LABEL_MAP_K", "LABEL_PRECISION_N",
     "fit_cached",  # re-exported from sigah.store: one import line for chapters that fit one model
 ]
 
@@ -191,7 +192,8 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
     Returns
     -------
     dict
-        The keys of :data:`RECORD_COLUMNS`; ``from_store`` tells whether the fit was read from the
+        The keys of :data:`RECORD_COLUMNS`, and those of :func:`label_scores` when the protocol
+        has query and database labels; ``from_store`` tells whether the fit was read from the
         store (its ``fit_seconds`` is then the original fit's).
     """
     from sigah.metrics import evaluate_codes
@@ -216,9 +218,43 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
         "n_train": int(len(protocol.train)),
         "from_store": bool(from_store),
     }
+    record |= label_scores(protocol, q_codes, db_codes)
     if store is not None:
         store.put_record(key, _evaluation_key(protocol, groundtruth), {**record, "from_store": False})
     return record
+
+
+#: cut-offs of the label-based scores (the paper's mAP@1000 of Tables 6-7, and P@100)
+LABEL_MAP_K, LABEL_PRECISION_N = 1000, 100
+
+
+def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndarray) -> dict[str, float]:
+    """Label-based mAP@1000 and P@100 of the codes when the protocol carries labels, else ``{}``.
+
+    Relevant = same label (the paper's §5.6, :func:`sigah.metrics.evaluate_label_codes`). A
+    database smaller than a cut-off is scored at its size, and the key says so
+    (``label_map_at_500`` for 500 database items).
+
+    Returns
+    -------
+    dict
+        ``label_map_at_1000`` and ``label_precision_at_100`` (or the smaller cut-offs).
+    """
+    if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
+        return {}
+    from sigah.metrics import evaluate_label_codes
+
+    n_database = database_codes.shape[0]
+    return evaluate_label_codes(
+        query_codes, database_codes, protocol.query_labels, protocol.database_labels,
+        k=min(LABEL_MAP_K, n_database), ns=(min(LABEL_PRECISION_N, n_database),),
+    )
+
+
+def record_columns(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """:data:`RECORD_COLUMNS`, then any further keys of the records (label scores) in first-seen order."""
+    extra = dict.fromkeys(key for record in records for key in record if key not in RECORD_COLUMNS)
+    return [*RECORD_COLUMNS, *extra]
 
 
 def evaluate_method(
@@ -354,7 +390,7 @@ def run_grid(
         records.append(record)
         if on_record is not None:
             on_record(record)
-    frame = pd.DataFrame.from_records(records, columns=list(RECORD_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=record_columns(records))
     return (frame, models) if return_models else frame
 
 

@@ -17,8 +17,11 @@ so reading a large base file costs no copy until the values are used.
 from __future__ import annotations
 
 import gzip
+import io
 import os
+import pickle
 import re
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,7 @@ from sigah.storage import atomic_open
 
 __all__ = [
     "load_array",
+    "read_cifar10",
     "read_idx",
     "read_fvecs",
     "read_ivecs",
@@ -444,6 +448,98 @@ def read_csv(
         raise ValueError(f"{path}: label column {label_column} holds non-integer values, expected class ids")
     features = np.delete(table, label_column % n_columns, axis=1)
     return features, labels.astype(np.int64)
+
+
+# ----------------------------------------------------------------------------------------- CIFAR-10
+
+_CIFAR10_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+# what the official pickles need to rebuild their arrays, and nothing else: unpickling runs code,
+# so a file that asks for any other global is refused instead of executed
+_CIFAR10_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("_codecs", "encode"),  # how protocol-2 pickles written by Python 3 spell a bytes object
+}
+
+
+class _Cifar10Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's signature
+        if (module, name) not in _CIFAR10_GLOBALS:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: not part of a CIFAR-10 batch")
+        return super().find_class(module, name)
+
+
+def _cifar10_batch(raw: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        batch = _Cifar10Unpickler(io.BytesIO(raw), encoding="bytes").load()
+    except Exception as exc:  # a corrupt or foreign pickle: say which member
+        raise ValueError(f"{where}: not a CIFAR-10 batch pickle ({exc})") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise ValueError(f"{where}: expected a dict with keys b'data' and b'labels', got {keys}")
+    data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (data.shape[0],):
+        raise ValueError(
+            f"{where}: expected data (n, 3072) uint8 and n labels, got data {data.shape} {data.dtype} and "
+            f"labels {labels.shape}"
+        )
+    # each row: 1,024 red, then green, then blue values of a 32 × 32 image in row-major order
+    images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels.astype(np.int64)
+
+
+def read_cifar10(path: PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Read CIFAR-10's official "python version" (``cifar-10-python.tar.gz``, or its extracted folder).
+
+    The archive holds a folder ``cifar-10-batches-py`` with the pickled batches ``data_batch_1`` to
+    ``data_batch_5`` (the training split, 50,000 images) and ``test_batch`` (10,000 images), each a
+    dict with ``b"data"`` (n, 3072) uint8 and ``b"labels"`` (n integers 0-9). Only the globals
+    numpy needs to rebuild those arrays are allowed while unpickling.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.tar.gz`` archive, or a folder holding the six batch files.
+
+    Returns
+    -------
+    train_images : numpy.ndarray, shape (n_train, 32, 32, 3), uint8
+    train_labels : numpy.ndarray, shape (n_train,), int64
+    test_images : numpy.ndarray, shape (n_test, 32, 32, 3), uint8
+    test_labels : numpy.ndarray, shape (n_test,), int64
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file or folder.
+    ValueError
+        Not a tar archive, a batch missing, or a batch that is not a CIFAR-10 pickle.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    raw: dict[str, bytes] = {}
+    if path.is_dir():
+        for name in _CIFAR10_BATCHES:
+            member = next((p for p in (path / name, path / "cifar-10-batches-py" / name) if p.is_file()), None)
+            if member is not None:
+                raw[name] = member.read_bytes()
+    else:
+        if not tarfile.is_tarfile(path):
+            raise ValueError(f"{path}: not a tar archive; expected CIFAR-10's cifar-10-python.tar.gz")
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive.getmembers():
+                name = Path(member.name).name
+                if member.isfile() and name in _CIFAR10_BATCHES:
+                    raw[name] = archive.extractfile(member).read()
+    missing = [name for name in _CIFAR10_BATCHES if name not in raw]
+    if missing:
+        raise ValueError(f"{path}: CIFAR-10 batches missing: {', '.join(missing)} (expected {', '.join(_CIFAR10_BATCHES)})")
+    batches = [_cifar10_batch(raw[name], f"{path}:{name}") for name in _CIFAR10_BATCHES]
+    train_images = np.concatenate([images for images, _ in batches[:5]])
+    train_labels = np.concatenate([labels for _, labels in batches[:5]])
+    return train_images, train_labels, batches[5][0], batches[5][1]
 
 
 # ------------------------------------------------------------------------------------- dispatch

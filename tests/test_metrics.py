@@ -20,8 +20,11 @@ from sigah.codes import hamming_distances, pack_bits
 from sigah.metrics import (
     average_precision,
     evaluate_codes,
+    evaluate_label_codes,
     label_average_precision_at_k,
     label_map_at_k,
+    label_precision_at_n,
+    label_shell_histograms,
     mean_average_precision,
     pr_area_over_radius,
     pr_curve_over_radius,
@@ -72,7 +75,7 @@ def mean_over_orders(row, value):
 
 
 def triple_sum_expected_ap(row, relevant):
-    """The binomial triple-sum form of the expected AP (method.md §C.4), in exact arithmetic."""
+    """The binomial triple-sum form of the expected AP (book eq. `eq-expected-ap`), in exact arithmetic."""
     row = np.asarray(row)
     total, before, relevant_before = Fraction(0), 0, 0
     for s in sorted(set(row.tolist())):
@@ -327,6 +330,102 @@ def test_label_map_at_k_stable_equals_naive_and_counts_empty_queries_as_zero(see
 def test_label_map_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="labels of shapes"):
         label_map_at_k(np.zeros((2, 5), np.uint8), np.zeros(3), np.zeros(5), k=2)
+
+
+def test_label_ap_at_k_without_ties_equals_stable_on_a_large_case():
+    # every row a permutation of distinct distances: no ties, so expected = stable, for k up to nd
+    rng = np.random.default_rng(7)
+    distances = np.stack([rng.permutation(3000) for _ in range(5)]).astype(np.uint16)
+    database_labels, query_labels = rng.integers(0, 10, 3000), rng.integers(0, 10, 5)
+    for k in (1, 100, 1000, 3000):
+        expected = label_average_precision_at_k(distances, query_labels, database_labels, k, "expected")
+        stable = label_average_precision_at_k(distances, query_labels, database_labels, k, "stable")
+        assert np.allclose(expected, stable, atol=1e-12)
+
+
+def test_label_ap_at_k_with_one_huge_shell_matches_a_simulation_of_random_orders():
+    # one shell of 5,000 items (1,000 relevant) cut at k = 1000: far beyond exhaustive enumeration,
+    # so the exact expectation is set against the mean over 2,000 random orders
+    distances = np.zeros((1, 5000), dtype=np.uint8)
+    database_labels = np.repeat(np.arange(5), 1000)
+    got = label_average_precision_at_k(distances, np.array([2]), database_labels, 1000, "expected")
+    rng = np.random.default_rng(0)
+    relevant = database_labels == 2
+    simulated = []
+    for _ in range(2000):
+        hits = relevant[rng.permutation(5000)[:1000]].astype(float)
+        found = np.cumsum(hits)
+        simulated.append((hits * found / np.arange(1, 1001)).sum() / found[-1])
+    assert abs(got[0] - np.mean(simulated)) < 4 * np.std(simulated) / np.sqrt(len(simulated))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_label_shell_histograms_count_same_label_items_per_shell(seed):
+    rng = np.random.default_rng(seed)
+    distances = rng.integers(0, 6, size=(7, 50)).astype(np.uint8)
+    database_labels = rng.integers(0, 4, size=50)
+    query_labels = np.array([0, 1, 2, 3, 7, 1, 0])  # 7 is not in the database
+    h = label_shell_histograms(distances, query_labels, database_labels, n_bits=8)
+    for q in range(7):
+        same = database_labels == query_labels[q]
+        for s in range(9):
+            assert h.items[q, s] == np.sum(distances[q] == s)
+            assert h.relevant[q, s] == np.sum((distances[q] == s) & same)
+        assert h.n_relevant[q] == same.sum()
+    assert h.n_relevant[4] == 0 and h.relevant[4].sum() == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_label_precision_at_n_equals_mean_over_tie_orders(seed, n):
+    rng = np.random.default_rng(seed)
+    distances = rng.integers(0, 3, size=(3, 7)).astype(np.uint8)
+    database_labels, query_labels = rng.integers(0, 3, size=7), rng.integers(0, 3, size=3)
+    exact = []
+    for q in range(3):
+        relevant = set(np.flatnonzero(database_labels == query_labels[q]).tolist())
+        mean, _, _ = mean_over_orders(distances[q], lambda order: Fraction(hits_of_ranking(order, relevant, n), n))
+        exact.append(float(mean))
+    got = label_precision_at_n(distances, query_labels, database_labels, n)
+    assert got[0] == pytest.approx(np.mean(exact), abs=1e-12)
+
+
+@pytest.mark.parametrize("n_bits", [8, 16, 64])
+def test_evaluate_label_codes_agrees_with_the_distance_functions_across_blocks(monkeypatch, n_bits):
+    query_codes, database_codes, _ = random_code_case(3, n_bits, n_queries=9, n_database=400)
+    rng = np.random.default_rng(3)
+    query_labels, database_labels = rng.integers(0, 5, 9), rng.integers(0, 5, 400)
+    distances = hamming_distances(query_codes, database_codes)
+    monkeypatch.setattr(metrics, "_DISTANCE_ELEMENTS", 1000)  # blocks of 2 queries
+    got = evaluate_label_codes(query_codes, database_codes, query_labels, database_labels, k=50, ns=(10, 100))
+    assert set(got) == {"label_map_at_50", "label_precision_at_10", "label_precision_at_100"}
+    assert got["label_map_at_50"] == pytest.approx(label_map_at_k(distances, query_labels, database_labels, 50))
+    assert [got["label_precision_at_10"], got["label_precision_at_100"]] == pytest.approx(
+        label_precision_at_n(distances, query_labels, database_labels, [10, 100]).tolist()
+    )
+
+
+def test_evaluate_label_codes_on_tiny_codes_equals_brute_force_over_orders():
+    rng = np.random.default_rng(11)
+    query_bits, database_bits = rng.random((3, 8)) < 0.5, rng.random((6, 8)) < 0.5
+    database_bits[3] = database_bits[1]  # a tie for sure
+    query_labels, database_labels = rng.integers(0, 2, 3), rng.integers(0, 2, 6)
+    got = evaluate_label_codes(pack_bits(query_bits), pack_bits(database_bits), query_labels, database_labels, k=4, ns=(3,))
+    distances = hamming_distances(pack_bits(query_bits), pack_bits(database_bits))
+    exact = []
+    for q in range(3):
+        relevant = set(np.flatnonzero(database_labels == query_labels[q]).tolist())
+        mean, _, _ = mean_over_orders(distances[q], lambda order: ap_at_k_of_ranking(order, relevant, 4))
+        exact.append(float(mean))
+    assert got["label_map_at_4"] == pytest.approx(np.mean(exact), abs=1e-12)
+
+
+def test_evaluate_label_codes_rejects_bad_labels_and_cutoffs():
+    codes = np.zeros((4, 1), dtype=np.uint8)
+    with pytest.raises(ValueError, match="labels of shapes"):
+        evaluate_label_codes(codes, codes, np.zeros(3), np.zeros(4))
+    with pytest.raises(ValueError, match="cut-offs must lie between 1 and the database size 4"):
+        evaluate_label_codes(codes, codes, np.zeros(4), np.zeros(4), k=1000)
 
 
 # -- evaluate_codes ---------------------------------------------------------------------------------------------

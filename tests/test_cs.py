@@ -63,6 +63,19 @@ def test_orthonormal_projection_of_gaussian_stays_gaussian():
     assert np.abs(cov_bad - np.eye(k) / d).max() > 10 * np.abs(cov - np.eye(k) / d).max()
 
 
+def test_row_ks_separates_unequal_variances_from_non_gaussian_rows():
+    rng = np.random.default_rng(4)
+    scales = np.array([0.5, 1.0, 2.0])
+    M = rng.standard_normal((3, 4000)) * scales[:, None]
+    pooled = cs.gaussianity_summary(M, float(np.mean(scales**2)))["ks_pvalue"]
+    assert pooled < 1e-6  # pooled rows of different variances look non-Gaussian
+    assert cs.row_ks_pvalues(M, scales**2).min() > 1e-3  # each row is Gaussian at its own variance
+    uniform = rng.uniform(-np.sqrt(3), np.sqrt(3), (2, 4000))  # unit variance, not Gaussian
+    assert cs.row_ks_pvalues(uniform, 1.0).max() < 1e-3
+    with pytest.raises(ValueError, match="variance"):
+        cs.row_ks_pvalues(M, 0.0)
+
+
 def test_sparse_vectors_have_exact_support_size():
     X = cs.sparse_vectors(50, 7, 30, seed=0)
     assert X.shape == (50, 30)

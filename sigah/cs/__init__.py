@@ -37,6 +37,7 @@ from sigah.cs.measurements import (
     gaussianity_summary,
     measure,
     orthonormal_rows,
+    row_ks_pvalues,
     sparse_vectors,
 )
 from sigah.cs.sparse import (
@@ -55,7 +56,8 @@ __all__ = [
     "hamming_vs_squared_distance", "lipschitz_ratios", "reconstruction_bound_rhs", "sgn", "theorem1_rhs",
     "LatentRecovery", "fit_latents", "generator_from_weights", "polish_latents", "recover_latent", "relu_generator",
     "sparse_relu_generator", "basis_pursuit", "l1_statistical_dimension",
-    "column_covariance", "gaussian_matrix", "gaussianity_summary", "measure", "orthonormal_rows", "sparse_vectors",
+    "column_covariance", "gaussian_matrix", "gaussianity_summary", "measure", "orthonormal_rows", "row_ks_pvalues",
+    "sparse_vectors",
     "debias", "lasso_fista", "lasso_ista", "omp", "phase_transition", "recovery_success", "relative_error",
     "soft_threshold",
 ]

@@ -106,12 +106,13 @@ def margin_loss(energy_real: np.ndarray, energy_fake: np.ndarray, margin: float)
 
 
 def _discriminator_step(model: AutoEncoderEnergy, opt: Adam, real: np.ndarray, fake: np.ndarray | None,
-                        margin: float) -> tuple[float, float]:
+                        margin: float) -> tuple[float, float, float]:
+    """One Adam step on L_D; returns the batch's mean real energy, mean fake energy and L_D."""
     n_r = len(real)
     if fake is None:
         e_r, _, grads = model.energy_and_gradients(real, np.full(n_r, 1.0 / n_r))
         opt.step(grads)
-        return float(e_r.mean()), float("nan")
+        return float(e_r.mean()), float("nan"), float(e_r.mean())
     X = np.vstack([real, fake])
     e = model.energy(X)
     e_r, e_f = e[:n_r], e[n_r:]
@@ -119,7 +120,7 @@ def _discriminator_step(model: AutoEncoderEnergy, opt: Adam, real: np.ndarray, f
     w = np.concatenate([np.full(n_r, 1.0 / n_r), -(e_f < margin).astype(np.float64) / len(fake)])
     _, _, grads = model.energy_and_gradients(X, w)
     opt.step(grads)
-    return float(e_r.mean()), float(e_f.mean())
+    return float(e_r.mean()), float(e_f.mean()), margin_loss(e_r, e_f, margin)
 
 
 def train_energy(
@@ -155,7 +156,7 @@ def train_energy(
     for _ in range(n_steps):
         r = real[rng.integers(0, len(real), batch_size)]
         f = None if fake is None else fake[rng.integers(0, len(fake), batch_size)]
-        e_r, e_f = _discriminator_step(model, opt, r, f, margin)
+        e_r, e_f, _ = _discriminator_step(model, opt, r, f, margin)
         history["energy_real"].append(e_r)
         history["energy_fake"].append(e_f)
     return history
@@ -163,7 +164,12 @@ def train_energy(
 
 @dataclass
 class EBGANHistory:
-    """Per-step record of :func:`train_ebgan` (batch means)."""
+    """Record of :func:`train_ebgan` every ``record_every`` steps (batch values before the step).
+
+    ``discriminator_loss`` is the batch's ``L_D = mean D(x) + mean [μ − D(x̂)]⁺`` (chapter
+    equation ``eq-ed-margin``). At an equilibrium of EBGAN (Zhao et al. 2017, Theorem 2) the
+    generator matches the data, the energy lies in ``[0, μ]`` on it and ``L_D = μ``.
+    """
 
     energy_real: list[float] = field(default_factory=list)
     energy_fake: list[float] = field(default_factory=list)
@@ -230,7 +236,7 @@ def train_ebgan(
     for step in steps:
         r = real[rng.integers(0, len(real), batch_size)]
         fake = gen(rng.standard_normal((batch_size, latent_dim)))
-        e_r, e_f = _discriminator_step(disc, opt_d, r, fake, margin)
+        e_r, e_f, loss_d = _discriminator_step(disc, opt_d, r, fake, margin)
         # generator step on L_G = mean D(G(z)): back-propagate through D into x̂, then through G
         z = rng.standard_normal((batch_size, latent_dim))
         x_fake = gen.forward(z)
@@ -242,7 +248,7 @@ def train_ebgan(
             dist = np.sqrt(((sample[:, None, :] - probe[None, :, :]) ** 2).sum(-1)).min(axis=1)
             history.energy_real.append(e_r)
             history.energy_fake.append(e_f)
-            history.discriminator_loss.append(e_r + max(margin - e_f, 0.0))
+            history.discriminator_loss.append(loss_d)
             history.mean_distance_to_data.append(float(dist.mean()))
     return gen, disc, history
 

@@ -63,6 +63,19 @@ def test_orthonormal_projection_of_gaussian_stays_gaussian():
     assert np.abs(cov_bad - np.eye(k) / d).max() > 10 * np.abs(cov - np.eye(k) / d).max()
 
 
+def test_row_ks_separates_unequal_variances_from_non_gaussian_rows():
+    rng = np.random.default_rng(4)
+    scales = np.array([0.5, 1.0, 2.0])
+    M = rng.standard_normal((3, 4000)) * scales[:, None]
+    pooled = cs.gaussianity_summary(M, float(np.mean(scales**2)))["ks_pvalue"]
+    assert pooled < 1e-6  # pooled rows of different variances look non-Gaussian
+    assert cs.row_ks_pvalues(M, scales**2).min() > 1e-3  # each row is Gaussian at its own variance
+    uniform = rng.uniform(-np.sqrt(3), np.sqrt(3), (2, 4000))  # unit variance, not Gaussian
+    assert cs.row_ks_pvalues(uniform, 1.0).max() < 1e-3
+    with pytest.raises(ValueError, match="variance"):
+        cs.row_ks_pvalues(M, 0.0)
+
+
 def test_sparse_vectors_have_exact_support_size():
     X = cs.sparse_vectors(50, 7, 30, seed=0)
     assert X.shape == (50, 30)
@@ -148,7 +161,7 @@ def test_omp_matches_a_brute_force_greedy_reference():
         np.testing.assert_allclose(X[:, j], ref, atol=1e-8)
 
 
-@pytest.mark.parametrize("solver", ["omp", "fista"])
+@pytest.mark.parametrize("solver", ["omp", "fista", "bp"])
 def test_noiseless_recovery_succeeds_well_above_k_log_n_over_k_and_fails_well_below(solver):
     n, k = 200, 5  # k·log(n/k) ≈ 18
     above = cs.phase_transition(n, [k], [90], n_trials=40, solver=solver, seed=0)[0, 0]
@@ -339,3 +352,95 @@ def test_generator_from_weights_matches_the_sigah_formula():
     np.testing.assert_allclose(cs.generator_from_weights(V, c)(b), np.where(u >= 0, u, 0.2 * u))
     with pytest.raises(ValueError, match="V must have shape"):
         cs.generator_from_weights(V, c[:3])
+
+
+# -- exact ℓ1 recovery --------------------------------------------------------------------------
+def test_basis_pursuit_recovers_k37_from_110_measurements_of_n200():
+    # the Lasso-with-refit approximation recovers about 3 of 10 here; exact ℓ1 (δ ≈ 98 < 110) nearly all
+    A = cs.gaussian_matrix(110, 200, seed=0)
+    X = cs.sparse_vectors(200, 37, 10, seed=1)
+    assert cs.recovery_success(cs.basis_pursuit(A, A @ X), X).sum() >= 8
+
+
+def test_basis_pursuit_exact_on_known_small_cases():
+    # identity: the only solution is y itself
+    y = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(cs.basis_pursuit(np.eye(3), y), y, atol=1e-9)
+    # s₁ + s₂ = 1 has the ℓ1 minimisers [0, 1]..[1, 0]; with s₂ counted twice (a column of 2) it is s = [0, 1/2]
+    np.testing.assert_allclose(cs.basis_pursuit(np.array([[1.0, 2.0]]), np.array([1.0])), [0.0, 0.5], atol=1e-9)
+    # a 1-sparse vector behind a short fat matrix with dominant column norms
+    A = np.array([[1.0, 0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 1.0]])
+    np.testing.assert_allclose(cs.basis_pursuit(A, A @ [3.0, 0, 0, 0]), [3.0, 0, 0, 0], atol=1e-9)
+
+
+def test_basis_pursuit_matches_brute_force_l1_minimum_on_tiny_systems():
+    # An LP optimum is attained at a vertex: a solution supported on m linearly independent columns.
+    # Enumerating every support of size m gives the exact minimum of ‖s‖₁ over As = y.
+    rng = np.random.default_rng(3)
+    for trial in range(5):
+        m, n = 3, 6
+        A = rng.standard_normal((m, n))
+        y = rng.standard_normal((m, 2))
+        S = cs.basis_pursuit(A, y)
+        assert S.shape == (n, 2)
+        for j in range(2):
+            best = min(np.abs(np.linalg.solve(A[:, list(sup)], y[:, j])).sum()
+                       for sup in itertools.combinations(range(n), m))
+            assert np.abs(S[:, j]).sum() == pytest.approx(best, rel=1e-7)
+            np.testing.assert_allclose(A @ S[:, j], y[:, j], atol=1e-8)
+
+
+def test_basis_pursuit_rejects_bad_input():
+    with pytest.raises(ValueError, match="measurements must have shape"):
+        cs.basis_pursuit(np.ones((3, 4)), np.zeros(5))
+    with pytest.raises(ValueError, match="finite"):
+        cs.basis_pursuit(np.ones((3, 4)), np.full(3, np.inf))
+    with pytest.raises(ValueError, match="range of"):
+        cs.basis_pursuit(np.zeros((2, 3)), np.ones(2))  # As = y has no solution
+
+
+def test_l1_statistical_dimension_known_values_and_limits():
+    n = 200
+    delta = cs.l1_statistical_dimension(n, np.array([13, 25, 37]))
+    # values of Amelunxen, Lotz, McCoy & Tropp's formula at n = 200 (m ≈ 49, 76, 98)
+    np.testing.assert_allclose(delta, [49.0, 76.1, 97.5], atol=0.6)
+    assert cs.l1_statistical_dimension(n, 0) == 0.0 and cs.l1_statistical_dimension(n, n) == n
+    ks = np.arange(1, n)
+    d = cs.l1_statistical_dimension(n, ks)
+    assert np.all(np.diff(d) > 0) and np.all((d > ks) & (d < n))  # increasing, between k and n
+    # the asymptote 2k ln(n/k) holds only as k/n → 0 (slowly: log log corrections) and over-states δ
+    ratios = [cs.l1_statistical_dimension(10**e, 10) / (20 * np.log(10**e / 10)) for e in (3, 8, 16)]
+    assert np.all(np.diff(ratios) > 0) and ratios[-1] < 1
+    with pytest.raises(ValueError, match="k must be integers"):
+        cs.l1_statistical_dimension(n, 201)
+
+
+def test_l1_statistical_dimension_locates_basis_pursuit_transition():
+    # Theorem II of Amelunxen et al.: success is likely well above δ and unlikely well below
+    n, k = 100, 10
+    delta = cs.l1_statistical_dimension(n, k)
+    above = cs.phase_transition(n, [k], [int(delta + 15)], n_trials=20, solver="bp", seed=0)[0, 0]
+    below = cs.phase_transition(n, [k], [int(delta - 15)], n_trials=20, solver="bp", seed=0)[0, 0]
+    assert above >= 0.9 and below <= 0.1
+
+
+def test_generative_recovery_failure_rate_on_a_known_generator_is_below_5_percent():
+    # noiseless signals in the range of a known sparse generator, default restarts and polish
+    k, n, m, n_signals = 5, 120, 30, 40
+    G = cs.sparse_relu_generator(k, n, active_fraction=0.3, seed=1)
+    S = G(np.random.default_rng(0).standard_normal((n_signals, k))).T
+    A = cs.gaussian_matrix(m, n, seed=2)
+    recs = [cs.recover_latent(A, A @ S[:, j], G, n_steps=300, seed=j) for j in range(n_signals)]
+    failed = np.array([r.relative_residual > 1e-3 for r in recs])
+    assert failed.mean() < 0.05
+    errors = np.array([np.linalg.norm(G(r.z) - S[:, j]) / np.linalg.norm(S[:, j]) for j, r in enumerate(recs)])
+    assert np.all(errors[~failed] < 1e-6)  # polished to the exact signal, not to the Adam floor
+
+
+def test_polish_lands_on_the_exact_latent_of_a_correct_activation_pattern():
+    G = cs.sparse_relu_generator(4, 60, active_fraction=0.5, activation="leaky_relu", seed=0)
+    z_true = np.array([0.3, -0.2, 0.5, 0.1])
+    A = cs.gaussian_matrix(20, 60, seed=1)
+    Z, res = cs.polish_latents(A, A @ G(z_true), G, (z_true + 1e-3)[None])
+    np.testing.assert_allclose(Z[0], z_true, atol=1e-10)
+    assert res[0] < 1e-10

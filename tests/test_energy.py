@@ -78,3 +78,14 @@ def test_helpers_and_bad_input():
         en.AutoEncoderEnergy(2, bottleneck=0)
     with pytest.raises(ValueError, match="fake"):
         en.train_energy(en.AutoEncoderEnergy(), pts, np.zeros((3, 5)))
+
+
+@pytest.mark.parametrize("margin", [1.0, 10.0])
+def test_ebgan_toy_reaches_the_equilibrium_loss_l_d_equal_to_the_margin(margin):
+    # Zhao et al. (2017), Theorem 2: at a Nash equilibrium p_G = p_data, D ∈ [0, μ] on the data and L_D = μ.
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((2000, 2)) @ np.array([[0.5, 0.0], [0.3, 0.2]]).T + np.array([2.0, 1.0])
+    _, _, hist = en.train_ebgan(real, margin=margin, generator_hidden=(), n_steps=3000, record_every=50, seed=0)
+    assert np.mean(hist.discriminator_loss[-10:]) == pytest.approx(margin, rel=0.1)
+    # not there at the start: the equilibrium is reached by training, not built in
+    assert abs(hist.discriminator_loss[0] - margin) > 0.1 * margin

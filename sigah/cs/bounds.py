@@ -29,8 +29,9 @@ __all__ = [
     "reconstruction_bound_rhs",
 ]
 
-#: (approximation, noise, optimisation) constants of Theorem 1 as restated in the design
-#: notes (Bora et al. 2017, Theorem 1.1): ‖G(ẑ) − x*‖ ≤ 6 min‖G(z) − x*‖ + 3‖η‖ + 2ε.
+#: (approximation, noise, optimisation) constants of Bora et al. (2017, arXiv 1703.03208), Theorem 1.1
+#: (restated as SiGAH's Theorem 1, Eq. 7): ‖G(ẑ) − x*‖ ≤ 6 min‖G(z) − x*‖ + 3‖η‖ + 2ε; their Theorem 1.2
+#: (L-Lipschitz G on a ball) has the same constants plus 2δ.
 THEOREM1_CONSTANTS = (6.0, 3.0, 2.0)
 
 

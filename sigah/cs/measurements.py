@@ -21,6 +21,7 @@ __all__ = [
     "measure",
     "column_covariance",
     "gaussianity_summary",
+    "row_ks_pvalues",
 ]
 
 
@@ -201,3 +202,31 @@ def gaussianity_summary(M: np.ndarray, variance: float) -> dict[str, float]:
         "max_offdiag_corr": float(np.abs(corr).max()),
         "excess_kurtosis": float(stats.kurtosis(z)),
     }
+
+
+def row_ks_pvalues(M: np.ndarray, variances: np.ndarray | float) -> np.ndarray:
+    """Kolmogorov–Smirnov p-value of each row of ``M`` against ``N(0, variances[i])``.
+
+    Pooling rows of different variances into one test (as :func:`gaussianity_summary` does)
+    rejects Gaussianity even when every row is Gaussian; testing each row at its own variance
+    separates "not Gaussian" from "not identically distributed".
+
+    Parameters
+    ----------
+    M : numpy.ndarray, shape (k, n)
+    variances : float or numpy.ndarray, shape (k,)
+        Expected variance of each row (e.g. ``diag(Φ Φᵀ) / d`` for ``M = Φ A``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (k,)
+    """
+    from scipy import stats
+
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2:
+        raise ValueError(f"M must be 2-D, got shape {M.shape}")
+    var = np.broadcast_to(np.asarray(variances, dtype=np.float64), (M.shape[0],))
+    if not np.all(var > 0):
+        raise ValueError("every row variance must be positive")
+    return np.array([stats.kstest(row / np.sqrt(v), "norm").pvalue for row, v in zip(M, var)])

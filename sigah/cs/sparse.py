@@ -5,7 +5,8 @@
   chapter equation ``eq-cs-lasso``;
 * :func:`omp`: orthogonal matching pursuit (Pati, Rezaiifar & Krishnaprasad 1993), greedy
   support selection with a least-squares refit, chapter equation ``eq-cs-omp``;
-* :func:`phase_transition`: success rate over a grid of sparsities and numbers of measurements.
+* :func:`phase_transition`: success rate over a grid of sparsities and numbers of measurements,
+  for basis pursuit (:mod:`sigah.cs.l1`), OMP or the Lasso.
 
 All solvers take a batch of signals as the columns of ``Y`` (shape ``(m, t)``) and are
 vectorised over the batch.
@@ -235,17 +236,22 @@ def recovery_success(X_hat: np.ndarray, X: np.ndarray, *, tol: float = 1e-3) -> 
 
 
 def _default_solver(name: str) -> Callable[[np.ndarray, np.ndarray, int], np.ndarray]:
+    if name == "bp":
+        from sigah.cs.l1 import basis_pursuit
+
+        return lambda A, Y, k: basis_pursuit(A, Y)
     if name == "omp":
         return lambda A, Y, k: omp(A, Y, min(k, *A.shape))
     if name == "fista":
-        # Noiseless basis pursuit approximated by a Lasso with a small λ, then a refit on the
-        # detected support; λ relative to ‖Aᵀy‖∞ makes it scale-free.
+        # A Lasso with a small λ (relative to ‖Aᵀy‖∞ over the batch, so scale-free), then a refit
+        # on the detected support. Not basis pursuit: near the ℓ1 transition it misses small
+        # coefficients and keeps spurious ones (use "bp" for exact ℓ1 minimisation).
         def solve(A, Y, k):
             lam = 1e-3 * np.abs(A.T @ Y).max()
             return debias(A, Y, lasso_fista(A, Y, lam, n_iter=1000, tol=1e-7))
 
         return solve
-    raise ValueError(f"unknown solver {name!r}; choose 'omp' or 'fista', or pass a function")
+    raise ValueError(f"unknown solver {name!r}; choose 'bp', 'omp' or 'fista', or pass a function")
 
 
 def phase_transition(
@@ -275,7 +281,9 @@ def phase_transition(
         Numbers of measurements ``m`` (columns of the result).
     n_trials : int
         Signals per cell.
-    solver : {"omp", "fista"} or callable ``(A, Y, k) -> X``
+    solver : {"bp", "omp", "fista"} or callable ``(A, Y, k) -> X``
+        ``"bp"``: exact basis pursuit (:func:`sigah.cs.basis_pursuit`); ``"omp"``: orthogonal
+        matching pursuit told ``k``; ``"fista"``: Lasso with a small λ and a least-squares refit.
     tol : float
     values : {"gaussian", "signs"}
         Distribution of the non-zero values.

@@ -228,10 +228,12 @@ def fit_time_slopes(
 ) -> pd.DataFrame:
     """Exponent ``b`` of ``t ∝ x^b`` per method and, for ``x = "n"``, the fit time extrapolated to ``n*``.
 
-    A method with a step schedule (:func:`optimiser_steps`) may have been timed with a shorter one
-    (``run_params``) than the one it is used with (``full_params``). Its cost is the time per step times
-    the number of steps, so the extrapolated time of the short schedule is multiplied by
-    ``steps_full(n*) / steps_run(n*)``; for SiGAH that ratio depends on ``n*`` through ``min_steps``.
+    A method with a step schedule (:func:`optimiser_steps`) costs the time per optimiser step (one
+    mini-batch, whatever ``n``) times the number of steps, and may have been timed with a shorter
+    schedule (``run_params``) than the one it is used with (``full_params``). Its time at ``n*`` is the
+    time per step measured at the largest ``n`` (where fixed costs such as graph tracing weigh least)
+    times ``steps_full(n*)``, which for SiGAH includes the floor of ``min_steps``. Other methods are
+    extrapolated along the fitted power law, ``exp(a) · n*^b``.
 
     Parameters
     ----------
@@ -248,8 +250,8 @@ def fit_time_slopes(
     -------
     pandas.DataFrame
         Indexed by the method's label: ``exponent b``, ``largest <x> measured``, ``t at largest (s), as
-        run``; with ``extrapolate_to`` also ``steps at n*, full schedule`` (NaN without a schedule) and
-        ``t at n* (s), full schedule, extrapolated``.
+        run``; with ``extrapolate_to`` also ``time per step (s)`` and ``steps at n*, full schedule``
+        (NaN without a schedule) and ``t at n* (s), full schedule, extrapolated``.
 
     Raises
     ------
@@ -268,11 +270,15 @@ def fit_time_slopes(
         row = {"method": method_label(method), "exponent b": b, f"largest {x} measured": int(group[x].max()),
                "t at largest (s), as run": float(group.loc[group[x].idxmax(), "fit_seconds"])}
         if extrapolate_to is not None:
-            n_star = int(extrapolate_to)
+            n_star, n_max = int(extrapolate_to), int(group[x].max())
             full = optimiser_steps(method, n_star, (full_params or {}).get(method))
-            run = optimiser_steps(method, n_star, (run_params or {}).get(method))
-            row["steps at n*, full schedule"] = np.nan if full is None else full
-            row["t at n* (s), full schedule, extrapolated"] = float(np.exp(a) * n_star**b) * (full / run if full else 1.0)
+            if full is None:
+                per_step, t_star = np.nan, float(np.exp(a) * n_star**b)
+            else:
+                per_step = row["t at largest (s), as run"] / optimiser_steps(method, n_max, (run_params or {}).get(method))
+                t_star = per_step * full
+            row |= {"time per step (s)": per_step, "steps at n*, full schedule": np.nan if full is None else full,
+                    "t at n* (s), full schedule, extrapolated": t_star}
         rows.append(row)
     if not rows:
         raise ValueError(f"a slope needs at least two values of {x}; widen the sizes measured")

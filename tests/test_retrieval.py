@@ -181,6 +181,12 @@ def test_fit_time_slopes_rescale_a_short_schedule_by_its_steps():
     # time per step × the steps of the full settings at 10⁶: 4 epochs of 10⁴ batches (the floor does not bind)
     assert t["SiGAH"] == pytest.approx(1e-3 * 4 * 10**4) and t["SGH"] == pytest.approx(1e-3 * 50)
     assert t["ITQ"] == pytest.approx(1.0) and np.isnan(slopes.loc["ITQ", "steps at n*, full schedule"])
+    assert slopes.loc["SiGAH", "time per step (s)"] == pytest.approx(1e-3) and np.isnan(slopes.loc["ITQ", "time per step (s)"])
+    # a fixed cost (tracing) bends the short runs' power law; the time per step at the largest n keeps it once
+    traced = frame.assign(fit_seconds=frame["fit_seconds"] + np.where(frame["method"] == "sigah", 2.0, 0.0))
+    t_traced = fit_time_slopes(traced, "n", extrapolate_to=10**6, run_params=run, full_params=full).loc["SiGAH"]
+    assert t_traced["exponent b"] < 0.5
+    assert t_traced["t at n* (s), full schedule, extrapolated"] == pytest.approx((2.0 + 80e-3) / 80 * 4 * 10**4)
     # below the floor, the full schedule's steps are min_steps (rounded up to whole epochs)
     small = fit_time_slopes(frame, "n", extrapolate_to=2000, run_params=run, full_params=full)
     assert small.loc["SiGAH", "t at n* (s), full schedule, extrapolated"] == pytest.approx(1e-3 * 5000)

@@ -140,7 +140,9 @@ def test_launch_cell_installs_and_downloads_the_shipped_data_on_colab_only(tmp_p
     monkeypatch.setattr("urllib.request.urlretrieve", fake_retrieve)
     monkeypatch.setattr("subprocess.run", lambda cmd, check: installs.append(cmd))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SIGAH_DATA_DIR", raising=False)
+    # set, then deleted: monkeypatch then restores the variable's state at teardown, undoing what the cell sets
+    monkeypatch.setenv("SIGAH_DATA_DIR", "")
+    monkeypatch.delenv("SIGAH_DATA_DIR")
     exec(source, {})  # not on Colab: nothing happens
     assert fetched == [] and installs == []
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))

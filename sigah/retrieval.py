@@ -10,8 +10,7 @@ Fig. 3 (recall of the ``K`` true neighbours against the number of items retrieve
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "PAPER_DATASETS", "METRICS", "cap_count", "paper_table_for", "grid_with_models", "variant_name",
+    "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
     "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
 ]
 
@@ -31,28 +30,27 @@ METRICS = {"precision_at_100": "Pre@100", "map_pr_area": "mAP (PR area)", "map":
 _PAPER_METRIC = {"precision_at_100": "precision_at_100", "map_pr_area": "map"}
 
 
-def cap_count(value: int | None, available: int, what: str) -> int | None:
-    """``value`` capped at ``available``, with a printed note when the cap applies.
-
-    Size presets (CI or full) never ask for more vectors than the reader's dataset has.
+def method_params(
+    *, sgh_iter: int, ba_iter: int, och_steps: int, sigah_epochs: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per-method settings of the chapters' grids, with progress bars off.
 
     Parameters
     ----------
-    value : int or None
-        Requested count (``None``: everything available, returned unchanged).
-    available : int
-        How many the dataset offers.
-    what : str
-        The parameter's name, for the note.
+    sgh_iter, ba_iter, och_steps : int
+        SGH's iterations, BA's MAC iterations, OCH's gradient steps.
+    sigah_epochs : int or None
+        ``None``: SiGAH's defaults (``epochs`` and the ``min_steps`` floor). An integer: exactly that
+        many epochs (``min_steps = 0``), so that a short CI setting is not raised to the floor's steps.
 
     Returns
     -------
-    int or None
+    dict
+        ``{method: {argument: value}}`` for ``sph``, ``ba``, ``sgh``, ``och`` and ``sigah``.
     """
-    if value is None or value <= available:
-        return value
-    print(f"note: {what} = {value:,} exceeds the {available:,} available; using {available:,}")
-    return int(available)
+    sigah = {"progress": False} | ({} if sigah_epochs is None else {"epochs": sigah_epochs, "min_steps": 0})
+    return {"sgh": {"n_iter": sgh_iter, "progress": False}, "ba": {"n_iter": ba_iter, "progress": False},
+            "och": {"n_steps": och_steps, "progress": False}, "sph": {"progress": False}, "sigah": sigah}
 
 
 def paper_table_for(paper_dataset: str | None, dataset_name: str) -> tuple[str, int] | None:
@@ -127,35 +125,19 @@ def grid_with_models(
     models : dict
         ``models[(method, bits, seed)]``: the fitted hasher of each record.
     """
+    from sigah.experiments import run_grid
+
     params = {m: dict(p) for m, p in (params or {}).items()}
     runs = [(m, m, params.get(m, {})) for m in methods]
     runs += [(variant_name(m, v), m, params.get(m, {}) | dict(v)) for m, v in (variants or {}).items() if m in methods]
     frames, models = [], {}
     for name, method, method_params in runs:
-        records, fitted = _grid_one(protocol, method, list(bits), repeats, seed, k, method_params, bits_override)
+        records, fitted = run_grid(protocol, [method], list(bits), repeats=repeats, seed=seed, k=k,
+                                   params={method: method_params}, bits_override=bits_override, progress=False,
+                                   return_models=True)
         frames.append(records.assign(method=name))
         models.update({(name, b, s): model for (_, b, s), model in fitted.items()})
     return pd.concat(frames, ignore_index=True), models
-
-
-def _grid_one(protocol, method, bits, repeats, seed, k, method_params, bits_override):
-    from sigah.experiments import evaluate_hasher, ground_truth_for, run_grid
-    from sigah.hashers import make_hasher
-
-    kwargs = dict(repeats=repeats, seed=seed, k=k, params={method: method_params}, bits_override=bits_override,
-                  progress=False)
-    if "return_models" in inspect.signature(run_grid).parameters:  # the store of runs reuses earlier fits
-        return run_grid(protocol, [method], bits, return_models=True, **kwargs)
-    # The same loop as run_grid's, keeping each fitted hasher for the recall curves.
-    groundtruth = ground_truth_for(protocol, k)
-    method_bits = [bits_override[method]] if bits_override and method in bits_override else bits
-    records, models = [], {}
-    for b in method_bits:
-        for s in range(seed, seed + repeats):
-            hasher = make_hasher(method, b, seed=s, **method_params)
-            records.append(evaluate_hasher(hasher, protocol, groundtruth))
-            models[(method, b, s)] = hasher
-    return pd.DataFrame.from_records(records), models
 
 
 def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> pd.DataFrame:
@@ -336,6 +318,8 @@ class Study:
         The paper's dataset and table set beside ours (:func:`paper_table_for`).
     table : pandas.DataFrame
         :func:`compare_with_paper` of the records' summary.
+    notes : list of str
+        One sentence per count of the size preset lowered to what the data holds (:func:`sigah.sizes.cap_sizes`).
     """
 
     protocol: Any
@@ -344,6 +328,7 @@ class Study:
     models: dict
     paper: tuple[str, int] | None
     table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def run_study(
@@ -363,8 +348,9 @@ def run_study(
 ) -> Study:
     """Split ``dataset``, compute its exact ground truth, run every method and set the paper beside it.
 
-    Counts larger than the data are capped with a printed note (:func:`cap_count`); QoLSH runs at as
-    many bits as the data has dimensions (rounded up to whole bytes), as in the paper's Table 1.
+    Counts larger than the data are lowered by :func:`sigah.sizes.cap_sizes`, with a note in
+    :attr:`Study.notes`; QoLSH runs at as many bits as the data has dimensions (rounded up to whole
+    bytes), as in the paper's Table 1.
 
     Parameters
     ----------
@@ -382,19 +368,17 @@ def run_study(
     """
     from sigah.data import make_protocol
     from sigah.experiments import ground_truth_for, summarize
+    from sigah.sizes import cap_sizes
 
     methods = [m.lower() for m in methods]
-    own_queries = dataset.queries is not None
-    n_queries = n_queries if own_queries else cap_count(n_queries, dataset.n - 1, "n_queries")
-    available = dataset.n if own_queries else dataset.n - n_queries
-    n_database = cap_count(n_database, available, "n_database")
-    n_train = cap_count(n_train, n_database or available, "n_train")
-    protocol = make_protocol(dataset, n_queries=n_queries, seed=seed, n_database=n_database, n_train=n_train)
-    k = cap_count(k, protocol.n_database, "k")
+    sizes, notes = cap_sizes(dataset, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)
+    protocol = make_protocol(dataset, n_queries=sizes["n_queries"], seed=seed, n_database=sizes["n_database"],
+                             n_train=sizes["n_train"])
+    k = sizes["k"]
     groundtruth = ground_truth_for(protocol, k)
     overrides = {"qolsh": 8 * -(-protocol.dim // 8)}
     records, models = grid_with_models(protocol, methods, bits, repeats=repeats, seed=seed, k=k, params=params,
                                        variants=variants, bits_override=overrides)
     paper = paper_table_for(paper_dataset, dataset.name)
     table = compare_with_paper(summarize(records, metrics=list(METRICS)), paper)
-    return Study(protocol, groundtruth, records, models, paper, table)
+    return Study(protocol, groundtruth, records, models, paper, table, notes)

@@ -3,14 +3,16 @@
 A chapter's parameters (and the CI-size block of its front matter) are chosen for MNIST. Run on a
 reader's smaller file, a preset can ask for more training vectors, database points, queries or true
 neighbours than the file holds; :func:`cap_sizes` lowers each such count to what the data allows and
-says so, instead of stopping the chapter on a range error.
+says so, instead of stopping the chapter on a range error. :func:`cap_values` does the same for a
+list of sizes, such as the training-set sizes of a scaling study.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["cap_sizes"]
+__all__ = ["cap_sizes", "cap_values"]
 
 
 def _count(value: Any, name: str) -> int | None:
@@ -91,3 +93,38 @@ def cap_sizes(
     cap("n_train", database, f"the training set is drawn from the {database:,} database points")
     cap("k", database, f"true neighbours are taken from the {database:,} database points")
     return sizes, notes
+
+
+def cap_values(values: Iterable[int], limit: int, name: str, why: str) -> tuple[list[int], list[str]]:
+    """A list of sizes with each one above ``limit`` lowered to it, duplicates dropped, in increasing order.
+
+    Parameters
+    ----------
+    values : iterable of int
+        Positive sizes.
+    limit : int
+        The largest size the data supplies.
+    name : str
+        The parameter's name, for the note.
+    why : str
+        Why ``limit`` is the largest, for the note.
+
+    Returns
+    -------
+    sizes : list of int
+        Sorted, without duplicates.
+    notes : list of str
+        One sentence naming the lowered values; empty when none was.
+
+    Raises
+    ------
+    ValueError
+        A value that is not a positive integer, or an empty list.
+    """
+    values = [_count(v, name) for v in values]
+    if not values or None in values:
+        raise ValueError(f"{name} must be a non-empty list of positive integers, got {values}")
+    limit = _count(limit, "limit")
+    over = [v for v in values if v > limit]
+    notes = [f"{name} {', '.join(f'{v:,}' for v in over)} capped to {limit:,}: {why}."] if over else []
+    return sorted({min(v, limit) for v in values}), notes

@@ -4,7 +4,11 @@ Timings only mean something beside the machine that produced them, so :func:`har
 names it: CPU model, cores, the BLAS library and its thread count (via :mod:`threadpoolctl`), and the
 versions of NumPy, TensorFlow and faiss. :func:`fit_time_scaling` times one fit per training-set size
 (or dimension) and :func:`loglog_slope` fits ``log t = a + b log n``, the exponent ``b`` a reader uses
-to extrapolate; :func:`search_throughput` measures Hamming k-NN queries per second as the database grows.
+to extrapolate. Two methods train for a number of optimiser steps rather than to convergence (SGH's
+iterations, SiGAH's mini-batch steps, which grow with ``n`` above a floor of ``min_steps``);
+:func:`optimiser_steps` counts them and :func:`fit_time_slopes` rescales a short schedule's
+extrapolated time to the full one. :func:`search_throughput` measures Hamming k-NN queries per second
+as the database grows.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["hardware_summary", "fit_time_scaling", "loglog_slope", "search_throughput", "random_codes"]
+__all__ = [
+    "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
+    "search_throughput", "random_codes",
+]
 
 
 def _cpu_model() -> str:
@@ -143,6 +150,139 @@ def loglog_slope(x: Iterable[float], y: Iterable[float]) -> tuple[float, float]:
         raise ValueError("log-log fit needs positive x and y")
     slope, intercept = np.polyfit(np.log(x), np.log(y), 1)
     return float(slope), float(intercept)
+
+
+def optimiser_steps(method: str, n: int, params: Mapping[str, Any] | None = None) -> int | None:
+    """Optimiser steps a fit of ``make_hasher(method, ..., **params)`` takes on ``n`` training vectors.
+
+    SGH makes ``n_iter`` mini-batch steps whatever ``n``; SiGAH makes
+    :func:`sigah.hashers.sigah.training_epochs` passes of ``ceil(n / batch_size)`` steps, i.e.
+    ``max(epochs · ceil(n / batch_size), min_steps)`` rounded up to whole epochs. The other methods
+    iterate to a tolerance or a fixed count over the whole data and have no step schedule.
+
+    Parameters
+    ----------
+    method : str
+    n : int
+        Training vectors.
+    params : mapping, optional
+        Constructor arguments; the class defaults fill the rest.
+
+    Returns
+    -------
+    int or None
+        ``None`` for a method without a step schedule.
+    """
+    from sigah.hashers import make_hasher
+    from sigah.hashers.sigah import training_epochs
+
+    method = method.lower()
+    if method not in ("sgh", "sigah"):
+        return None
+    hasher = make_hasher(method, 8, **dict(params or {}))
+    if method == "sgh":
+        return int(hasher.n_iter)
+    epochs = training_epochs(n, batch_size=hasher.batch_size, epochs=hasher.epochs, min_steps=hasher.min_steps)
+    return epochs * -(-int(n) // int(hasher.batch_size))
+
+
+def short_schedules(params: Mapping[str, Mapping[str, Any]], share: float) -> dict[str, dict[str, Any]]:
+    """``params`` with SGH's iterations and SiGAH's epochs cut to ``share`` of them (at least 1), for timing.
+
+    SiGAH's short schedule runs with ``min_steps = 0``, so its number of steps stays proportional to
+    ``epochs · n``: with the floor, every small training set would take the same ``min_steps`` steps
+    and the measured times would not show how the cost grows with ``n``. :func:`fit_time_slopes`
+    multiplies the extrapolated time back to the full schedule, floor included.
+
+    Parameters
+    ----------
+    params : mapping
+        ``{method: {argument: value}}`` of the full schedules; missing arguments take the class defaults.
+    share : float
+        In (0, 1].
+
+    Returns
+    -------
+    dict
+        A copy of ``params`` with ``sgh`` and ``sigah`` shortened (both present in the result).
+    """
+    from sigah.hashers import make_hasher
+    from sigah.validation import check_scalar
+
+    check_scalar(share, "share", float, min_val=0.0, max_val=1.0, include_boundaries="right")
+    out = {method: dict(p) for method, p in params.items()}
+    for method, name in (("sgh", "n_iter"), ("sigah", "epochs")):
+        full = getattr(make_hasher(method, 8, **out.get(method, {})), name)
+        out[method] = out.get(method, {}) | {name: max(1, round(full * share))}
+    out["sigah"]["min_steps"] = 0
+    return out
+
+
+def fit_time_slopes(
+    frame: pd.DataFrame,
+    x: str = "n",
+    *,
+    extrapolate_to: float | None = None,
+    run_params: Mapping[str, Mapping[str, Any]] | None = None,
+    full_params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """Exponent ``b`` of ``t ∝ x^b`` per method and, for ``x = "n"``, the fit time extrapolated to ``n*``.
+
+    A method with a step schedule (:func:`optimiser_steps`) costs the time per optimiser step (one
+    mini-batch, whatever ``n``) times the number of steps, and may have been timed with a shorter
+    schedule (``run_params``) than the one it is used with (``full_params``). Its time at ``n*`` is the
+    time per step measured at the largest ``n`` (where fixed costs such as graph tracing weigh least)
+    times ``steps_full(n*)``, which for SiGAH includes the floor of ``min_steps``. Other methods are
+    extrapolated along the fitted power law, ``exp(a) · n*^b``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`fit_time_scaling` output (columns ``method``, ``n``, ``d``, ``fit_seconds``).
+    x : {"n", "d"}
+        The column the time is regressed on (:func:`loglog_slope`).
+    extrapolate_to : float, optional
+        ``n*``; only with ``x = "n"``.
+    run_params, full_params : mapping, optional
+        ``{method: {argument: value}}`` of the timed fits and of the schedule to extrapolate to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the method's label: ``exponent b``, ``largest <x> measured``, ``t at largest (s), as
+        run``; with ``extrapolate_to`` also ``time per step (s)`` and ``steps at n*, full schedule``
+        (NaN without a schedule) and ``t at n* (s), full schedule, extrapolated``.
+
+    Raises
+    ------
+    ValueError
+        No method was measured at two values of ``x``, or ``extrapolate_to`` with ``x != "n"``.
+    """
+    from sigah.plotting import method_label
+
+    if extrapolate_to is not None and x != "n":
+        raise ValueError(f"fit times are extrapolated in the number of training vectors n, not in {x!r}")
+    rows = []
+    for method, group in frame.groupby("method", sort=False):
+        if group[x].nunique() < 2:
+            continue
+        b, a = loglog_slope(group[x], group["fit_seconds"])
+        row = {"method": method_label(method), "exponent b": b, f"largest {x} measured": int(group[x].max()),
+               "t at largest (s), as run": float(group.loc[group[x].idxmax(), "fit_seconds"])}
+        if extrapolate_to is not None:
+            n_star, n_max = int(extrapolate_to), int(group[x].max())
+            full = optimiser_steps(method, n_star, (full_params or {}).get(method))
+            if full is None:
+                per_step, t_star = np.nan, float(np.exp(a) * n_star**b)
+            else:
+                per_step = row["t at largest (s), as run"] / optimiser_steps(method, n_max, (run_params or {}).get(method))
+                t_star = per_step * full
+            row |= {"time per step (s)": per_step, "steps at n*, full schedule": np.nan if full is None else full,
+                    "t at n* (s), full schedule, extrapolated": t_star}
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"a slope needs at least two values of {x}; widen the sizes measured")
+    return pd.DataFrame(rows).set_index("method")
 
 
 def random_codes(n: int, n_bits: int, seed: int = 0) -> np.ndarray:

@@ -8,38 +8,9 @@ import pytest
 
 from sigah.book import build_book, chapter_sources, find_root, run_chapter
 
-CHAPTER = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
-sigah:
-  ci:
-    n: 3
----
-# A chapter
-
-```{code-cell} ipython3
-:tags: [parameters]
-n = 10  # how many squares
-fail = False  # raise on purpose
-```
-
-```{code-cell} ipython3
-if fail:
-    raise RuntimeError("asked to fail")
-print("sum of squares:", sum(i * i for i in range(n)))
-```
-"""
-
 
 @pytest.fixture()
-def tiny_book(tmp_path: Path) -> Path:
+def tiny_book(tmp_path: Path, tiny_chapter: str) -> Path:
     (tmp_path / "book").mkdir()
     (tmp_path / "_config.yml").write_text(
         textwrap.dedent(
@@ -56,7 +27,7 @@ def tiny_book(tmp_path: Path) -> Path:
     )
     (tmp_path / "book" / "intro.md").write_text("# Tiny\n\nA test book.\n")
     (tmp_path / "book" / "status.md").write_text("# Build status\n\nReplaced by the build.\n")
-    (tmp_path / "book" / "01_demo.md").write_text(CHAPTER)
+    (tmp_path / "book" / "01_demo.md").write_text(tiny_chapter)
     return tmp_path
 
 
@@ -84,9 +55,9 @@ def test_ci_build_executes_with_ci_parameters(tiny_book):
 
 
 @pytest.mark.slow
-def test_failing_chapter_fails_the_build(tiny_book):
+def test_failing_chapter_fails_the_build(tiny_book, tiny_chapter):
     src = tiny_book / "book" / "01_demo.md"
-    src.write_text(CHAPTER.replace("fail = False", "fail = True"))
+    src.write_text(tiny_chapter.replace("fail = False", "fail = True"))
     with pytest.raises(RuntimeError, match="01_demo"):
         build_book("full", root=tiny_book, log=lambda *_: None)
 
@@ -132,10 +103,10 @@ def test_tensorflow_banner_is_dropped_from_outputs(tmp_path):
 
 
 @pytest.mark.slow
-def test_unreadable_chapter_is_a_failed_chapter_and_earlier_runs_are_kept(tiny_book):
+def test_unreadable_chapter_is_a_failed_chapter_and_earlier_runs_are_kept(tiny_book, tiny_chapter):
     toc = tiny_book / "_toc.yml"
     toc.write_text(toc.read_text().replace("- file: book/status", "- file: book/02_broken\n- file: book/status"))
-    (tiny_book / "book" / "02_broken.md").write_text(CHAPTER.replace("n: 3", "n: 3\n  bad: \x0c"))
+    (tiny_book / "book" / "02_broken.md").write_text(tiny_chapter.replace("n: 3", "n: 3\n  bad: \x0c"))
     with pytest.raises(RuntimeError, match="02_broken"):
         build_book("ci", root=tiny_book, log=lambda *_: None)
     runs = json.loads((tiny_book / "_build" / "chapter-runs.json").read_text())
@@ -204,8 +175,8 @@ def test_status_page_counts_fits_computed_and_from_store(store_book, capfd):
 
 
 @pytest.mark.slow
-def test_failure_names_chapter_cell_and_error_in_one_message(tiny_book):
-    (tiny_book / "book" / "01_demo.md").write_text(CHAPTER.replace("fail = False", "fail = True"))
+def test_failure_names_chapter_cell_and_error_in_one_message(tiny_book, tiny_chapter):
+    (tiny_book / "book" / "01_demo.md").write_text(tiny_chapter.replace("fail = False", "fail = True"))
     lines: list[str] = []
     with pytest.raises(RuntimeError) as info:
         build_book("ci", root=tiny_book, log=lines.append)

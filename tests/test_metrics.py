@@ -75,7 +75,7 @@ def mean_over_orders(row, value):
 
 
 def triple_sum_expected_ap(row, relevant):
-    """The binomial triple-sum form of the expected AP (book eq. `eq-expected-ap`), in exact arithmetic."""
+    """The binomial triple-sum form of the expected AP (chapter *Binary codes and their evaluation*, eq-expected-ap), exactly."""
     row = np.asarray(row)
     total, before, relevant_before = Fraction(0), 0, 0
     for s in sorted(set(row.tolist())):

@@ -9,13 +9,18 @@ import pytest
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
 from sigah.experiments import ground_truth_for, summarize
+from sigah.hashers import make_hasher
 from sigah.metrics import evaluate_codes, recall_at_n
 from sigah.paper import paper_results
+from sigah.hashers.sigah import training_epochs
 from sigah.retrieval import (
-    METRICS, beyond_two_sigma, cap_count, column_verdicts, compare_with_paper, grid_with_models, paper_table_for,
-    recall_curves, run_study, variant_name,
+    METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, grid_with_models, method_params,
+    paper_table_for, recall_curves, run_study, variant_name,
 )
-from sigah.timing import fit_time_scaling, hardware_summary, loglog_slope, search_throughput
+from sigah.timing import (
+    fit_time_scaling, fit_time_slopes, hardware_summary, loglog_slope, optimiser_steps, search_throughput,
+    short_schedules,
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +29,6 @@ def protocol():
     centres = rng.standard_normal((8, 16)) * 3
     X = (centres[rng.integers(0, 8, 400)] + rng.standard_normal((400, 16))).astype(np.float32)
     return make_protocol(Dataset("toy", X, None, None, None, "test"), n_queries=30, seed=0)
-
-
-def test_cap_count_caps_with_a_note(capsys):
-    assert cap_count(None, 10, "n_train") is None
-    assert cap_count(7, 10, "n_train") == 7
-    assert cap_count(12, 10, "n_train") == 10
-    assert "n_train = 12 exceeds the 10 available" in capsys.readouterr().out
 
 
 def test_paper_table_for():
@@ -107,11 +105,11 @@ def test_recall_curves_agree_with_recall_at_n(protocol):
         assert np.all(np.diff(group["recall"]) >= -1e-12) and group["recall"].iloc[-1] == pytest.approx(1.0)
 
 
-def test_run_study_caps_and_names_qolsh_bits(capsys):
+def test_run_study_caps_and_names_qolsh_bits():
     rng = np.random.default_rng(1)
     data = Dataset("small", rng.standard_normal((120, 10)).astype(np.float32), None, None, None, "test")
     study = run_study(data, methods=["lsh", "qolsh"], bits=[8], repeats=1, k=500, n_queries=20, n_database=5000)
-    assert "n_database = 5,000 exceeds the 100 available" in capsys.readouterr().out
+    assert [note.split(":")[0] for note in study.notes] == ["n_database = 5,000 capped to 100", "k = 500 capped to 100"]
     assert study.groundtruth.shape == (20, 100) and study.paper is None
     assert set(zip(study.table["method"], study.table["bits"])) == {("lsh", 8), ("qolsh", 16)}
 
@@ -140,3 +138,57 @@ def test_search_throughput_and_hardware_summary():
     assert np.allclose(frame["queries_per_second"], frame["n_queries"] / frame["seconds"])
     info = hardware_summary()
     assert {"CPU", "cores", "BLAS", "NumPy", "TensorFlow", "faiss"} <= set(info) and info["CPU"]
+
+
+def test_optimiser_steps_follow_the_fitted_schedule():
+    X = np.random.default_rng(1).standard_normal((200, 12)).astype(np.float32)
+    for epochs, min_steps in ((2, 30), (2, 10), (3, 0)):
+        params = {"epochs": epochs, "min_steps": min_steps, "batch_size": 32, "progress": False}
+        model = make_hasher("sigah", 8, **params).fit(X)
+        # 200 rows in batches of 32: 7 steps per epoch, as many epochs as the fit made
+        assert optimiser_steps("sigah", 200, params) == 7 * model.n_epochs_ == 7 * len(model.history_["epoch"])
+    assert optimiser_steps("sgh", 10**6, {"n_iter": 123}) == 123
+    assert optimiser_steps("itq", 1000) is None
+    # the defaults' floor: flat below it, proportional to n above it
+    default = make_hasher("sigah", 8)
+    small, large = 1000, 10**6
+    assert optimiser_steps("sigah", small) >= default.min_steps
+    batches = -(-large // default.batch_size)
+    assert optimiser_steps("sigah", large) == max(default.epochs, -(-default.min_steps // batches)) * batches
+    assert training_epochs(large, batch_size=256, epochs=20, min_steps=5000) == 20
+
+
+def test_short_schedules_scale_counts_and_drop_the_floor():
+    params = method_params(sgh_iter=1000, ba_iter=5, och_steps=10)
+    short = short_schedules(params, 0.1)
+    assert short["sgh"]["n_iter"] == 100 and short["sigah"]["epochs"] == round(0.1 * make_hasher("sigah", 8).epochs)
+    assert short["sigah"]["min_steps"] == 0 and short["ba"] == params["ba"] and "min_steps" not in params["sigah"]
+    assert short_schedules(method_params(sgh_iter=3, ba_iter=5, och_steps=10, sigah_epochs=2), 0.01)["sigah"]["epochs"] == 1
+    with pytest.raises(ValueError, match="share"):
+        short_schedules(params, 0.0)
+
+
+def test_fit_time_slopes_rescale_a_short_schedule_by_its_steps():
+    n = np.array([1000, 2000, 4000, 8000])
+    run = {"sigah": {"epochs": 1, "min_steps": 0, "batch_size": 100}, "sgh": {"n_iter": 10}}
+    full = {"sigah": {"epochs": 4, "min_steps": 5000, "batch_size": 100}, "sgh": {"n_iter": 50}}
+    # a cost of 1 ms per step: SiGAH's short run makes n / 100 steps, SGH's 10 whatever n, ITQ grows like n
+    frame = pd.DataFrame({"method": ["sigah"] * 4 + ["sgh"] * 4 + ["itq"] * 4, "n": np.tile(n, 3), "d": 8,
+                          "fit_seconds": np.concatenate([n / 100 * 1e-3, np.full(4, 10e-3), n * 1e-6])})
+    slopes = fit_time_slopes(frame, "n", extrapolate_to=10**6, run_params=run, full_params=full)
+    t = slopes["t at n* (s), full schedule, extrapolated"]
+    assert slopes.loc["SiGAH", "exponent b"] == pytest.approx(1.0) and slopes.loc["SGH", "exponent b"] == pytest.approx(0.0)
+    # time per step × the steps of the full settings at 10⁶: 4 epochs of 10⁴ batches (the floor does not bind)
+    assert t["SiGAH"] == pytest.approx(1e-3 * 4 * 10**4) and t["SGH"] == pytest.approx(1e-3 * 50)
+    assert t["ITQ"] == pytest.approx(1.0) and np.isnan(slopes.loc["ITQ", "steps at n*, full schedule"])
+    assert slopes.loc["SiGAH", "time per step (s)"] == pytest.approx(1e-3) and np.isnan(slopes.loc["ITQ", "time per step (s)"])
+    # a fixed cost (tracing) bends the short runs' power law; the time per step at the largest n keeps it once
+    traced = frame.assign(fit_seconds=frame["fit_seconds"] + np.where(frame["method"] == "sigah", 2.0, 0.0))
+    t_traced = fit_time_slopes(traced, "n", extrapolate_to=10**6, run_params=run, full_params=full).loc["SiGAH"]
+    assert t_traced["exponent b"] < 0.5
+    assert t_traced["t at n* (s), full schedule, extrapolated"] == pytest.approx((2.0 + 80e-3) / 80 * 4 * 10**4)
+    # below the floor, the full schedule's steps are min_steps (rounded up to whole epochs)
+    small = fit_time_slopes(frame, "n", extrapolate_to=2000, run_params=run, full_params=full)
+    assert small.loc["SiGAH", "t at n* (s), full schedule, extrapolated"] == pytest.approx(1e-3 * 5000)
+    with pytest.raises(ValueError, match="extrapolated in the number of training vectors"):
+        fit_time_slopes(frame.assign(d=frame["n"]), "d", extrapolate_to=10**6)

@@ -1,4 +1,4 @@
-"""Tests of sigah.sizes.cap_sizes: a size preset never asks for more than the dataset holds."""
+"""Tests of sigah.sizes: a size preset, or a list of sizes, never asks for more than the dataset holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sigah.data import Dataset, make_protocol
-from sigah.sizes import cap_sizes
+from sigah.sizes import cap_sizes, cap_values
 
 
 def dataset(n, *, own_queries=0):
@@ -56,3 +56,16 @@ def test_bad_counts_are_named(bad):
 def test_too_small_dataset():
     with pytest.raises(ValueError, match="at least 2"):
         cap_sizes(dataset(1), n_queries=1)
+
+
+def test_list_of_sizes_is_capped_sorted_and_deduplicated():
+    sizes, notes = cap_values([4000, 500, 2000, 3000], 2500, "train_sizes", "the training set holds 2,500 vectors")
+    assert sizes == [500, 2000, 2500]
+    assert notes == ["train_sizes 4,000, 3,000 capped to 2,500: the training set holds 2,500 vectors."]
+    assert cap_values([300, 100], 2500, "train_sizes", "why") == ([100, 300], [])
+
+
+@pytest.mark.parametrize("values", [[], [100, 0], [2.5]])
+def test_bad_list_of_sizes_is_named(values):
+    with pytest.raises(ValueError, match="train_sizes must be"):
+        cap_values(values, 1000, "train_sizes", "why")

@@ -46,7 +46,29 @@ from sigah.codes import signs_to_bits, unpack_bits
 from sigah.hashers.base import Hasher, check_features
 from sigah.validation import check_choice, check_scalar
 
-__all__ = ["SiGAH"]
+__all__ = ["SiGAH", "training_epochs"]
+
+
+def training_epochs(n: int, *, batch_size: int, epochs: int, min_steps: int) -> int:
+    """Passes over ``n`` training vectors that :meth:`SiGAH.fit` makes: ``epochs``, or more to reach ``min_steps``.
+
+    An epoch is ``ceil(n / batch_size)`` optimiser steps (the last batch shorter), so the fit takes
+    ``training_epochs(...) * ceil(n / batch_size)`` steps, that is ``max(epochs · ceil(n / N_b), min_steps)``
+    rounded up to whole epochs.
+
+    Parameters
+    ----------
+    n : int
+        Training vectors.
+    batch_size, epochs, min_steps : int
+        As in :class:`SiGAH`.
+
+    Returns
+    -------
+    int
+    """
+    batches_per_epoch = -(-int(n) // int(batch_size))
+    return max(int(epochs), -(-int(min_steps) // batches_per_epoch))
 
 _INFERENCE_BATCH = 8192  # rows per TensorFlow call at inference (bounds memory: 8192 × m floats)
 _GENERATOR_INPUTS = ("stochastic", "relaxed", "sign")  # sigah.sigah_model.training.GENERATOR_INPUTS
@@ -248,8 +270,7 @@ class SiGAH(Hasher):
         hidden = max(1, d // 2) if self.use_discriminator else None
         networks = build_networks(d, self.n_bits, self.m_, self.generator, self.activation, hidden,
                                   (rng_A, rng_W, rng_G, rng_D))
-        batches_per_epoch = -(-n // self.batch_size)
-        self.n_epochs_ = max(int(self.epochs), -(-int(self.min_steps) // batches_per_epoch))
+        self.n_epochs_ = training_epochs(n, batch_size=self.batch_size, epochs=self.epochs, min_steps=self.min_steps)
         weights = training.LossWeights(
             sigma=self.sigma_, alpha=float(self.alpha), beta=float(self.beta), gamma=float(self.gamma),
             margin=float(self.margin), graph_neighbors=self.graph_neighbors, decorrelation=float(self.decorrelation),

@@ -1,4 +1,4 @@
-"""The three networks of SiGAH as small TensorFlow modules (paper §3, §4; method.md §A.8-A.9, §A.14).
+"""The three networks of SiGAH as small TensorFlow modules (paper §3, Eqs. 13-16, and §4; chapter *Hash learning*).
 
 * :class:`HashLayer`: ``b̃ = tanh(Wᵀx)`` in training, ``b = sgn(Wᵀx)`` for codes (Eq. 2, 18); no bias,
   the data are centred.

@@ -3,7 +3,8 @@
 Ground truth uses the real MNIST protocol (`sigah.data.load_dataset("mnist")`, 1,000 random
 queries, the other 69,000 as database); `evaluate_codes` is timed on random codes of that
 shape (metric values of random codes are meaningless, only the time matters), and, with
-``--itq``, on real ITQ/LSH codes whose metrics can be set beside method.md §C.8.
+``--itq``, on real ITQ/LSH codes whose metrics can be set beside the paper's Table 2 (the chapter
+*Binary codes and their evaluation* compares them the same way).
 
 Run: ``nice -n 5 .venv/bin/python tests/benchmarks/bench_evaluator.py [--itq]``
 """

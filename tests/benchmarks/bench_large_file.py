@@ -70,10 +70,6 @@ class Stage:
         print(f"{self.name:<34} {seconds:9.1f} s   peak RSS {peak_gb():6.2f} GB", flush=True)
 
 
-def encode_in_batches(hasher, X: np.ndarray, rows: int = 100_000) -> np.ndarray:
-    return np.concatenate([hasher.encode(np.ascontiguousarray(X[s : s + rows])) for s in range(0, len(X), rows)])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default="/tmp/sigah-large", help="scratch folder for the random files")
@@ -93,6 +89,7 @@ def main() -> None:
 
     import faiss  # noqa: F401  (loaded so that its OpenMP pool is limited too)
     from sigah.data import load_dataset, make_protocol
+    from sigah.experiments import encode_batched
     from sigah.groundtruth import euclidean_ground_truth
     from sigah.hashers import make_hasher
     from sigah.metrics import evaluate_codes
@@ -115,13 +112,14 @@ def main() -> None:
         print(protocol.description)
         with Stage(f"exact ground truth, k = {args.k}"):
             gt = euclidean_ground_truth(protocol.queries, protocol.database, k=args.k, progress=True)
-        params = {"sigah": {"epochs": args.sigah_epochs, "progress": False}}
+        # exactly --sigah-epochs passes: without min_steps = 0 a short run would be raised to 5,000 steps
+        params = {"sigah": {"epochs": args.sigah_epochs, "min_steps": 0, "progress": False}}
         for method in args.methods.split(","):
             hasher = make_hasher(method, args.bits, seed=0, **params.get(method, {}))
             with Stage(f"{method}: fit on {protocol.n_train:,}"):
                 hasher.fit(protocol.train)
             with Stage(f"{method}: encode {protocol.n_database:,} + queries"):
-                db_codes = encode_in_batches(hasher, protocol.database)
+                db_codes = encode_batched(hasher, protocol.database)
                 q_codes = hasher.encode(protocol.queries)
             with Stage(f"{method}: score (Hamming, all metrics)"):
                 scores = evaluate_codes(q_codes, db_codes, gt)

@@ -32,13 +32,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # run in a child process, with the sigah package under test first on the path
 CHILD = r"""
-import json, sys, time
+import inspect, json, sys, time
 import numpy as np
 from sigah.data import load_dataset, make_protocol
 from sigah.hashers.sigah import SiGAH
 bits, epochs, seed, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 protocol = make_protocol(load_dataset("mnist"), n_queries=1000, seed=0)
-model = SiGAH(n_bits=bits, seed=seed, epochs=epochs, progress=False)
+# exactly `epochs` passes: the min_steps floor (where the revision has it) would raise a short run to 5,000 steps
+floor = {"min_steps": 0} if "min_steps" in inspect.signature(SiGAH).parameters else {}
+model = SiGAH(n_bits=bits, seed=seed, epochs=epochs, progress=False, **floor)
 start = time.perf_counter()
 model.fit(protocol.train)
 seconds = time.perf_counter() - start

@@ -1,0 +1,71 @@
+"""sigah.sweeps: the sweep log's tables agree with plain pandas/NumPy computations on the rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigah.data import data_dir
+from sigah.sweeps import SWEEP_METRICS, against_itq, mean_with_std, pool_seeds, read_sweeps, stage_table
+
+
+def log() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for dataset in ("mnist", "siftsmall"):
+        for method, setting in (("itq", "ITQ"), ("sigah", "defaults"), ("sigah", "min_steps 2000")):
+            for seed in ("0", "1", "2"):
+                rows.append({"stage": "5 min_steps", "dataset": dataset, "split": "validation", "bits": 32,
+                             "seed": seed, "setting": setting, "method": method, "epochs": 20,
+                             **{m: rng.uniform(0.2, 0.8) for m in SWEEP_METRICS},
+                             **{f"{m}_std": np.nan for m in SWEEP_METRICS}})
+    return pd.DataFrame(rows)
+
+
+def test_pooled_rows_are_the_mean_and_sample_std_of_their_seeds():
+    rows = log()
+    pooled = pool_seeds(rows)
+    assert len(pooled) == 6 and set(pooled["seed"]) == {"0, 1, 2"}
+    for r in pooled.to_dict("records"):
+        same = rows[(rows["dataset"] == r["dataset"]) & (rows["setting"] == r["setting"])]
+        for m in SWEEP_METRICS:
+            assert r[m] == pytest.approx(same[m].mean())
+            assert r[f"{m}_std"] == pytest.approx(np.std(same[m], ddof=1))
+
+
+def test_cells_show_the_std_only_where_there_is_one():
+    frame = pd.DataFrame({"map": [0.5, 0.25, np.nan], "map_std": [0.01, np.nan, np.nan]})
+    assert list(mean_with_std(frame, "map", 2)) == ["0.50 ± 0.01", "0.25", ""]
+    assert list(mean_with_std(frame[["map"]], "map", 1)) == ["0.5", "0.2", ""]
+
+
+def test_stage_table_pools_and_names_an_unknown_stage():
+    table = stage_table(log(), "5 min_steps", pooled=True, digits=3)
+    assert list(table.columns) == ["dataset", "bits", "seed", "setting", "epochs", *SWEEP_METRICS.values()]
+    assert table["Pre@100"].str.contains(" ± ").all()
+    assert stage_table(log(), "5 min_steps", split="test").empty
+    with pytest.raises(ValueError, match="stage 'no such' is not in the sweep log"):
+        stage_table(log(), "no such")
+
+
+def test_against_itq_subtracts_itq_of_the_same_dataset_and_length():
+    rows = log()
+    verdicts = against_itq(rows)
+    assert len(verdicts) == 4
+    means = rows.groupby(["dataset", "setting"])[["precision_at_100", "map_pr_area"]].mean()
+    for r in verdicts.to_dict("records"):
+        itq = means.loc[(r["dataset"], "ITQ")]
+        ours = means.loc[(r["dataset"], r["setting"])]
+        assert r["Δ Pre@100 vs ITQ"] == pytest.approx(ours["precision_at_100"] - itq["precision_at_100"])
+        assert r["Δ mAP (PR area) vs ITQ"] == pytest.approx(ours["map_pr_area"] - itq["map_pr_area"])
+        assert r["meets the targets"] == (r["Δ Pre@100 vs ITQ"] >= -0.02 and r["Δ mAP (PR area) vs ITQ"] >= 0)
+    # without ITQ beside it, a setting has no verdict
+    assert against_itq(rows[rows["method"] == "sigah"]).empty
+
+
+def test_the_shipped_log_gives_a_table_per_stage():
+    sweeps = read_sweeps(data_dir() / "sigah_sweeps.csv")
+    for stage in sweeps["stage"].unique():
+        rows = sweeps[(sweeps["stage"] == stage) & (sweeps["split"] == "validation")]
+        assert len(stage_table(sweeps, stage)) == len(rows)

@@ -1,7 +1,7 @@
 """Exact Euclidean top-K ground truth, computed in query blocks and cached on disk.
 
 The relevant set of a query is its ``K`` nearest database points in Euclidean distance
-(method.md §C.1; book chapter "Binary codes and their evaluation"). Exactness matters: the
+(the paper's §5.2; book chapter "Binary codes and their evaluation"). Exactness matters: the
 book's mAP tables are only as good as this list, and integer-valued or duplicated data
 (SIFT, MNIST) produce exact distance ties at the K-th neighbour.
 
@@ -60,7 +60,7 @@ def euclidean_ground_truth(
     queries : numpy.ndarray, shape (nq, d), real
     database : numpy.ndarray, shape (nd, d), real
     k : int
-        Neighbours per query, ``1 <= k <= nd`` (default 1000, method.md §C.5).
+        Neighbours per query, ``1 <= k <= nd`` (default 1000, the reading of the paper argued in the book chapter "Binary codes and their evaluation").
     cache_dir : path, optional
         Folder for the on-disk cache (``None``: no cache). The experiments pass ``runs/cache``.
     block_size : int

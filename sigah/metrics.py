@@ -1,7 +1,7 @@
 """Evaluation of binary codes: tie-aware mAP, precision–recall over Hamming radii, P@N, R@N.
 
 Book chapter "Binary codes and their evaluation" (equations ``eq-ap``, ``eq-expected-ap``,
-``eq-pr-area``); protocol in method.md §C. Every metric is computed from per-query
+``eq-pr-area``); the paper's protocol in its §5.2 (Euclidean neighbours as ground truth). Every metric is computed from per-query
 **Hamming shell histograms** (no sort of the database): for query ``q`` and distance
 ``s = 0..n_bits``, ``n_s`` items of the database lie at distance ``s`` and ``r_s`` of them
 are relevant (in the ground truth ``G_q``). Only the "stable" variants, which break ties by
@@ -10,7 +10,7 @@ linear-time stable (radix) sort of the small-integer distances.
 
 Ties. Codes of 32 or 64 bits put thousands of database items at the same distance, and the
 order among them is arbitrary. ``ties="expected"`` returns the exact expectation of a metric
-when every order inside each shell is equally likely (closed forms of method.md §C.4);
+when every order inside each shell is equally likely (closed forms of the book's eq. ``eq-expected-ap``);
 ``ties="stable"`` the value for ties broken by increasing database index.
 
 The exact Euclidean ground truth (:func:`euclidean_ground_truth`) lives in
@@ -125,7 +125,7 @@ def average_precision(distances: np.ndarray, groundtruth: np.ndarray, ties: Ties
 
     (book: "Binary codes and their evaluation", eq. ``eq-ap``). With ``ties="expected"`` the
     exact expectation under uniformly random order inside each Hamming shell (eq.
-    ``eq-expected-ap``, method.md §C.4):
+    ``eq-expected-ap``):
 
     .. math::
 
@@ -171,7 +171,7 @@ def precision_at_n(
 ) -> np.ndarray:
     r"""Precision of the top ``N`` of the Hamming ranking, averaged over queries.
 
-    ``P@N(q) = |\{r_1..r_N\} ∩ G_q| / N``. Expected version (method.md §C.4): if the cut
+    ``P@N(q) = |\{r_1..r_N\} ∩ G_q| / N``. Expected version (same chapter, section on ties): if the cut
     falls inside shell ``s`` (``N_s < N <= N_s + n_s``), the expected number of relevant
     items in the top ``N`` is ``R_s + (N - N_s) r_s / n_s``.
 
@@ -198,7 +198,7 @@ def recall_at_n(
     r"""Recall of the top ``N`` of the Hamming ranking, averaged over queries.
 
     ``R@N(q) = |\{r_1..r_N\} ∩ G_q| / |G_q|``; the expected version as in :func:`precision_at_n`.
-    The paper's "R-K" curves are ``recall_at_n`` with ``K``-NN ground truth (method.md §C.3).
+    The paper's "R-K" curves are ``recall_at_n`` with ``K``-NN ground truth (the paper's §5.2 and Fig. 3).
 
     Returns
     -------
@@ -222,7 +222,7 @@ def pr_curve_over_radius(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Precision and recall of Hamming-ball retrieval at every radius, pooled over queries.
 
-    The ITQ/HABIR protocol (method.md §C.2, §C.8; book eq. ``eq-pr-area``): at radius ``r``
+    The ITQ/HABIR protocol (book eq. ``eq-pr-area`` and its section "Which mAP do the paper's tables report?"): at radius ``r``
     every database item within Hamming distance ``r`` of the query is retrieved, and the
     counts are pooled over all queries before dividing (a micro-average):
 
@@ -254,7 +254,7 @@ def pr_curve_over_radius(
 def pr_area_over_radius(distances: np.ndarray, groundtruth: np.ndarray) -> float:
     r"""Area under the pooled precision–recall curve over Hamming radii (book eq. ``eq-pr-area``).
 
-    Most likely what the paper's tables call "mAP" (method.md §C.8). Construction:
+    Most likely what the paper's tables call "mAP" (measured in the book chapter "Binary codes and their evaluation"). Construction:
 
     - the points ``(R(r), P(r))`` of :func:`pr_curve_over_radius` for ``r = 0..n_bits`` in
       radius order; radii that retrieve nothing (precision undefined) are skipped;
@@ -282,7 +282,7 @@ def label_average_precision_at_k(
 ) -> np.ndarray:
     r"""Label-based AP within the top ``k`` of the Hamming ranking (mAP@K of deep hashing).
 
-    Relevant = same class label. Convention of HashNet/FIRe (method.md §C.2): the sum of
+    Relevant = same class label. Convention of the published evaluation code of HashNet (Cao et al., 2017) and FIRe: the sum of
     precisions at the relevant positions of the top ``k`` divided by the number of relevant
     items **found in the top** ``k``, and 0 for a query with none there:
 
@@ -410,7 +410,7 @@ def evaluate_codes(
 
 # -- computations from histograms ------------------------------------------------------------------
 def _expected_precision_sums(n: np.ndarray, r: np.ndarray, before: np.ndarray, relevant_before: np.ndarray) -> np.ndarray:
-    """Expected ``Σ_i rel_i · precision_i`` over the positions of a shell (method.md §C.4).
+    """Expected ``Σ_i rel_i · precision_i`` over the positions of a shell (book eq. ``eq-expected-ap``).
 
     All arguments broadcast; float64. A shell of ``n`` items holding ``r`` relevant ones,
     after ``before`` items of which ``relevant_before`` are relevant.

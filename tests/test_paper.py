@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,10 +75,61 @@ def test_beside_paper_matches_methods_and_bits():
         "precision_at_100": [0.8, 0.9, 0.7, 0.6], "fit_seconds": [1.0, 1.0, 0.1, 0.1],
     })
     table = beside_paper(summarize(records), table=2, dataset="MNIST")
-    itq = table[(table.method == "ITQ") & (table.bits == 32)].iloc[0]
+    assert list(table.method) == ["itq", "lsh", "qolsh"]  # ids, unchanged
+    itq = table[(table.method == "itq") & (table.bits == 32)].iloc[0]
     assert itq["seeds"] == 2
     assert abs(itq["Pre@100"] - 0.85) < 1e-12 and abs(itq["mAP (PR area)"] - 0.41) < 1e-12
     assert itq["Pre@100 (paper)"] == 0.8255 and itq["mAP (paper)"] == 0.4223
-    lsh = table[table.method == "LSH"].iloc[0]
+    lsh = table[table.method == "lsh"].iloc[0]
     assert lsh["mAP (paper)"] == 0.3598
-    assert table[table.method == "QoLSH"]["mAP (paper)"].isna().all()  # not in Table 2
+    assert table[table.method == "qolsh"]["mAP (paper)"].isna().all()  # not in Table 2
+
+
+def test_beside_paper_matches_by_id_not_by_display_label(monkeypatch):
+    """Renaming a display label must not lose the paper's numbers; a variant gets its method's numbers."""
+    from sigah import plotting
+    from sigah.experiments import summarize
+    from sigah.paper import beside_paper, paper_value
+
+    monkeypatch.setitem(plotting.METHOD_LABELS, "sph", "Spherical Hashing")
+    records = pd.DataFrame({
+        "method": ["sph", "sgh-stochastic", "sigah"], "bits": [64, 32, 64], "seed": [0, 0, 0],
+        "map": [0.5] * 3, "map_stable": [0.5] * 3, "map_pr_area": [0.4] * 3, "precision_at_100": [0.8] * 3,
+        "fit_seconds": [1.0] * 3,
+    })
+    table = beside_paper(summarize(records)).set_index("method")
+    paper = paper_results(table=2)
+    for method, name, bits in (("sph", "SpH", 64), ("sgh-stochastic", "SGH", 32), ("sigah", "SiGAH", 64)):
+        for metric, column in (("map", "mAP (paper)"), ("precision_at_100", "Pre@100 (paper)")):
+            expected = value(paper, method=name, metric=metric, bits=bits)
+            assert table.loc[method, column] == expected == paper_value(method, bits, metric)
+    assert np.isnan(paper_value("qolsh", 784, "map")) and np.isnan(paper_value("itq", 16, "map"))
+    assert paper_value("sgh", 64, "map", table=1, dataset="Deep1M") == value(
+        paper_results(table=1), dataset="Deep1M", method="SGH", metric="map", bits=64)
+
+
+def test_beside_paper_accepts_a_summary_without_ranking_columns():
+    from sigah.experiments import summarize
+    from sigah.paper import beside_paper
+
+    records = pd.DataFrame({"method": ["itq"], "bits": [32], "seed": [0], "map_pr_area": [0.4],
+                            "precision_at_100": [0.8], "map": [0.5]})
+    table = beside_paper(summarize(records, metrics=("precision_at_100", "map_pr_area", "map")))
+    assert table.loc[0, "ranking mAP"] == 0.5 and np.isnan(table.loc[0, "stable mAP"])
+
+
+def test_comparability_note_tells_the_three_cases_apart():
+    from types import SimpleNamespace
+
+    from sigah.paper import comparability_note
+
+    def protocol(name, nq, nd, nt):
+        return SimpleNamespace(name=name, n_queries=nq, n_database=nd, n_train=nt)
+
+    assert "own MNIST protocol: comparable with Table 2." in comparability_note(protocol("mnist", 1000, 69000, 69000))
+    smaller = comparability_note(protocol("mnist", 300, 69700, 10000))
+    assert "up to the sampling noise" in smaller and "300" in smaller and "10,000" in smaller
+    for other in (protocol("mnist", 300, 10000, 10000), protocol("siftsmall", 100, 10000, 10000)):
+        assert comparability_note(other).startswith("**Caution:**")
+    assert "of SIFT10K, not a dataset of the paper" in comparability_note(protocol("siftsmall", 100, 10000, 10000))
+    assert "Table 1" in comparability_note(protocol("gist", 10, 100, 100), table=1)

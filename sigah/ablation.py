@@ -29,7 +29,10 @@ import pandas as pd
 from sigah.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid
 from sigah.hashers import make_hasher
 
-__all__ = ["N_SIGMAS", "VERDICTS", "effect", "compare_to_baseline", "run_variants", "effect_sentence", "log_grid"]
+__all__ = [
+    "N_SIGMAS", "VERDICTS", "effect", "compare_to_baseline", "run_variants", "run_on_datasets", "effect_sentence",
+    "log_grid", "mean_std_table",
+]
 
 #: a difference is real when it exceeds this many standard deviations over seeds
 N_SIGMAS = 2.0
@@ -207,6 +210,48 @@ def run_variants(
     return (records, models) if keep_models else records
 
 
+def run_on_datasets(
+    protocols: Mapping[str, Any],
+    variants: Mapping[str, Mapping[str, Any]],
+    bits: Iterable[int],
+    *,
+    k: int | Mapping[str, int] = 1000,
+    keep_models: bool = False,
+    **options: Any,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
+    """:func:`run_variants` on several datasets, the records gaining a ``dataset`` column.
+
+    Parameters
+    ----------
+    protocols : mapping
+        ``{dataset name: sigah.data.Protocol}``.
+    variants, bits
+        As in :func:`run_variants`.
+    k : int or mapping
+        Ground-truth neighbours per query, one for all or ``{dataset name: k}``.
+    keep_models : bool
+        Also return ``{(dataset, variant, bits, seed): fitted hasher}``.
+    **options
+        ``method``, ``base_params``, ``repeats``, ``seed`` of :func:`run_variants`.
+
+    Returns
+    -------
+    records : pandas.DataFrame
+    models : dict, only with ``keep_models``
+    """
+    if not protocols:
+        raise ValueError("run_on_datasets needs at least one protocol")
+    frames, models = [], {}
+    for name, protocol in protocols.items():
+        k_here = int(k[name]) if isinstance(k, Mapping) else int(k)
+        out = run_variants(protocol, variants, bits, k=k_here, keep_models=keep_models, **options)
+        records, fitted = out if keep_models else (out, {})
+        frames.append(records.assign(dataset=name))
+        models.update({(name, *key): model for key, model in fitted.items()})
+    records = pd.concat(frames, ignore_index=True)
+    return (records, models) if keep_models else records
+
+
 def effect_sentence(row: Mapping[str, Any], *, what: str, metric_label: str = "mAP", digits: int = 4) -> str:
     """One Markdown sentence stating an effect of :func:`compare_to_baseline` and its verdict.
 
@@ -250,3 +295,45 @@ def log_grid(value: float, factors: Iterable[float]) -> list[float]:
     if bad or not factors:
         raise ValueError(f"log-grid factors must be positive finite numbers, got {factors}")
     return [float(value) * f for f in factors]
+
+
+def mean_std_table(
+    records: pd.DataFrame,
+    index: str | list[str],
+    columns: str | list[str],
+    *,
+    metric: str = "map_pr_area",
+    digits: int = 4,
+) -> pd.DataFrame:
+    """A table of ``"mean ± std (n)"`` strings over seeds, ``index`` down and ``columns`` across.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        One row per run.
+    index, columns : str or list of str
+        Columns of ``records`` that label the rows and the columns of the table (kept in order of
+        first appearance).
+    metric : str
+    digits : int
+
+    Returns
+    -------
+    pandas.DataFrame of str
+        ``"0.4512 ± 0.0031"``; one run gives the value alone.
+    """
+    index = [index] if isinstance(index, str) else list(index)
+    columns = [columns] if isinstance(columns, str) else list(columns)
+
+    def cell(values: pd.Series) -> str:
+        mean = f"{values.mean():.{digits}f}"
+        return mean if len(values) < 2 else f"{mean} ± {values.std(ddof=1):.{digits}f}"
+
+    table = records.groupby(index + columns, sort=False)[metric].agg(cell).unstack(columns)
+    row_order = list(dict.fromkeys(map(tuple, records[index].to_numpy())))
+    col_order = list(dict.fromkeys(map(tuple, records[columns].to_numpy())))
+    if len(index) == 1:
+        row_order = [r[0] for r in row_order]
+    if len(columns) == 1:
+        col_order = [c[0] for c in col_order]
+    return table.loc[row_order, col_order]

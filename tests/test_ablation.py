@@ -86,3 +86,31 @@ def test_log_grid():
         log_grid(0.0, [1])
     with pytest.raises(ValueError, match="factors"):
         log_grid(1.0, [0, 1])
+
+
+def test_run_on_datasets_adds_the_dataset(tmp_path, monkeypatch):
+    from sigah.ablation import run_on_datasets
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(2)
+    protocols = {
+        name: make_protocol(Dataset(name=name, features=rng.standard_normal((300, 20)).astype(np.float32),
+                                    labels=None, queries=None, groundtruth=None, source="test"), n_queries=10, seed=0)
+        for name in ("one", "two")
+    }
+    records, models = run_on_datasets(protocols, {"lsh": {}}, [8], method="lsh", repeats=2,
+                                      k={"one": 20, "two": 30}, keep_models=True)
+    assert list(records.groupby("dataset")["k"].first()) == [20, 30]
+    assert set(models) == {(d, "lsh", 8, s) for d in protocols for s in (0, 1)}
+
+
+def test_mean_std_table_cells_and_order():
+    from sigah.ablation import mean_std_table
+
+    records = pd.DataFrame({"variant": ["b", "b", "a", "a", "b"], "bits": [64, 64, 64, 64, 32],
+                            "map_pr_area": [0.5, 0.7, 0.1, 0.3, 0.25]})
+    table = mean_std_table(records, "variant", "bits", digits=2)
+    assert list(table.index) == ["b", "a"] and list(table.columns) == [64, 32]
+    assert table.loc["b", 64] == f"0.60 ± {np.std([0.5, 0.7], ddof=1):.2f}"
+    assert table.loc["b", 32] == "0.25"  # one run: the value alone
+    assert pd.isna(table.loc["a", 32])

@@ -217,9 +217,14 @@ def run_on_datasets(
     *,
     k: int | Mapping[str, int] = 1000,
     keep_models: bool = False,
+    memo: dict | None = None,
     **options: Any,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
     """:func:`run_variants` on several datasets, the records gaining a ``dataset`` column.
+
+    A chapter that runs the defaults in several experiments passes one ``memo`` dict to every call:
+    a (dataset, variant settings, code length) already run is then taken from it, under the new
+    variant label, instead of being fitted again (the store of runs does the same across chapters).
 
     Parameters
     ----------
@@ -231,6 +236,9 @@ def run_on_datasets(
         Ground-truth neighbours per query, one for all or ``{dataset name: k}``.
     keep_models : bool
         Also return ``{(dataset, variant, bits, seed): fitted hasher}``.
+    memo : dict, optional
+        Runs already made, filled by this call; keyed by dataset, method, the variant's full
+        settings, code length, seeds and ``k``.
     **options
         ``method``, ``base_params``, ``repeats``, ``seed`` of :func:`run_variants`.
 
@@ -241,13 +249,23 @@ def run_on_datasets(
     """
     if not protocols:
         raise ValueError("run_on_datasets needs at least one protocol")
+    memo = {} if memo is None else memo
+    base = dict(options.pop("base_params", None) or {})
     frames, models = [], {}
     for name, protocol in protocols.items():
         k_here = int(k[name]) if isinstance(k, Mapping) else int(k)
-        out = run_variants(protocol, variants, bits, k=k_here, keep_models=keep_models, **options)
-        records, fitted = out if keep_models else (out, {})
-        frames.append(records.assign(dataset=name))
-        models.update({(name, *key): model for key, model in fitted.items()})
+        for label, change in variants.items():
+            settings = base | dict(change)
+            for b in [int(b) for b in bits]:
+                key = (name, options.get("method", "sigah"), repr(sorted(settings.items())), b,
+                       options.get("repeats", 1), options.get("seed", 0), k_here)
+                if key not in memo or (keep_models and memo[key][1] is None):  # models kept only when asked
+                    out = run_variants(protocol, {"run": settings}, [b], k=k_here, keep_models=keep_models, **options)
+                    memo[key] = out if keep_models else (out, None)
+                records, fitted = memo[key]
+                fitted = fitted if keep_models else {}
+                frames.append(records.assign(variant=label, dataset=name))
+                models.update({(name, label, b, s): model for (_, b, s), model in fitted.items()})
     records = pd.concat(frames, ignore_index=True)
     return (records, models) if keep_models else records
 

@@ -114,3 +114,23 @@ def test_mean_std_table_cells_and_order():
     assert table.loc["b", 64] == f"0.60 ± {np.std([0.5, 0.7], ddof=1):.2f}"
     assert table.loc["b", 32] == "0.25"  # one run: the value alone
     assert pd.isna(table.loc["a", 32])
+
+
+def test_memo_reuses_identical_settings(tmp_path, monkeypatch):
+    from sigah import ablation
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(3)
+    protocol = make_protocol(Dataset(name="toy", features=rng.standard_normal((200, 16)).astype(np.float32),
+                                     labels=None, queries=None, groundtruth=None, source="test"), n_queries=10, seed=0)
+    calls = []
+    real = ablation.run_variants
+    monkeypatch.setattr(ablation, "run_variants", lambda *a, **kw: calls.append(a[1]) or real(*a, **kw))
+    memo = {}
+    first = ablation.run_on_datasets({"toy": protocol}, {"default": {}, "ten": {"n_iter": 10}}, [8], method="itq",
+                                     base_params={"n_iter": 5}, k=20, memo=memo)
+    second = ablation.run_on_datasets({"toy": protocol}, {"again": {"n_iter": 5}}, [8], method="itq",
+                                      base_params={"n_iter": 5}, k=20, memo=memo)
+    assert len(calls) == 2  # "again" equals "default": taken from the memo
+    assert list(second["variant"]) == ["again"]
+    assert second["map_pr_area"].iloc[0] == first[first["variant"] == "default"]["map_pr_area"].iloc[0]

@@ -19,15 +19,13 @@ elsewhere in the book can be read back from the store of runs instead of being r
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sigah.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid
-from sigah.hashers import make_hasher
+from sigah.experiments import run_grid
 
 __all__ = [
     "N_SIGMAS", "VERDICTS", "effect", "compare_to_baseline", "run_variants", "run_on_datasets", "effect_sentence",
@@ -141,22 +139,10 @@ def compare_to_baseline(
 
 def _fit_grid(protocol: Any, method: str, bits: list[int], params: dict[str, Any], *, repeats: int, seed: int,
               k: int, keep_models: bool) -> tuple[pd.DataFrame, dict]:
-    """One variant through ``run_grid`` (its models too when asked)."""
-    if not keep_models:
-        return run_grid(protocol, [method], bits, repeats=repeats, seed=seed, k=k, params={method: params},
-                        progress=False), {}
-    if "return_models" in inspect.signature(run_grid).parameters:  # the store of runs keeps fitted models
-        return run_grid(protocol, [method], bits, repeats=repeats, seed=seed, k=k, params={method: params},
-                        progress=False, return_models=True)
-    # a run_grid without return_models: the same fits and records, the models kept here
-    groundtruth = ground_truth_for(protocol, k)
-    records, models = [], {}
-    for b in bits:
-        for s in range(seed, seed + repeats):
-            hasher = make_hasher(method, b, seed=s, **params)
-            records.append(evaluate_hasher(hasher, protocol, groundtruth))
-            models[(method, b, s)] = hasher
-    return pd.DataFrame.from_records(records, columns=list(RECORD_COLUMNS)), models
+    """One variant through ``run_grid`` and the store of runs (its fitted models too when asked)."""
+    result = run_grid(protocol, [method], bits, repeats=repeats, seed=seed, k=k, params={method: params},
+                      progress=False, return_models=keep_models)
+    return result if keep_models else (result, {})
 
 
 def run_variants(

@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
+    "cpu_model", "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
     "search_throughput", "random_codes",
 ]
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU model from ``/proc/cpuinfo`` (``platform.processor()`` is often empty on Linux)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
@@ -64,7 +65,7 @@ def hardware_summary() -> dict[str, str]:
     blas = [p for p in pools if p.get("user_api") == "blas"]
     omp = [p for p in pools if p.get("user_api") == "openmp"]
     info = {
-        "CPU": _cpu_model(),
+        "CPU": cpu_model(),
         "cores": f"{usable} usable of {os.cpu_count()} logical",
         "memory": f"{memory:.1f} GB" if memory else "unknown",
         "BLAS": "; ".join(f"{p['internal_api']} {p.get('version') or ''} ({p.get('threading_layer', '?')}), "

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -34,19 +33,10 @@ import pandas as pd
 
 from sigah.data import load_dataset, make_protocol
 from sigah.experiments import run_grid
+from sigah.timing import cpu_model
 
 METHODS = ["lsh", "itq", "sph", "ba", "sgh", "och", "qolsh"]
 
-
-def cpu_name() -> str:
-    """The CPU model from /proc/cpuinfo (``platform.processor()`` is often empty on Linux)."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -67,7 +57,7 @@ def main() -> None:
         protocol, k = make_protocol(data, seed=0), 100
     methods = args.methods.split(",")
     bits = [int(b) for b in args.bits.split(",")]
-    print(f"{protocol.description}; K = {k}; CPU: {cpu_name()}, "
+    print(f"{protocol.description}; K = {k}; CPU: {cpu_model()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)

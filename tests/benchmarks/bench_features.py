@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -26,16 +25,8 @@ import pandas as pd
 
 from sigah.features import NETWORKS, extract_features
 from sigah.semantic import mnist_splits
+from sigah.timing import cpu_model
 
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -43,7 +34,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     args = parser.parse_args()
-    print(f"{cpu_name()}, {os.cpu_count()} cores; load average at start {os.getloadavg()}")
+    print(f"{cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()}")
     train, train_labels, test, test_labels = mnist_splits()
     train, test = np.asarray(train).reshape(-1, 28, 28), np.asarray(test).reshape(-1, 28, 28)
     rows, start_all = [], time.perf_counter()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "comparison_table",
     "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
     "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
 ]
@@ -382,3 +383,28 @@ def run_study(
     paper = paper_table_for(paper_dataset, dataset.name)
     table = compare_with_paper(summarize(records, metrics=list(METRICS)), paper)
     return Study(protocol, groundtruth, records, models, paper, table, notes)
+
+
+def comparison_table(table: pd.DataFrame):
+    """Mean ± std per metric, the paper's number and the difference, as a styled HTML table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_with_paper`: ``label``, ``bits``, and for each name of :data:`METRICS`
+        the columns ``name`` and ``"name ±"`` (and ``"name (paper)"``, ``"name Δ"`` when compared).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        One row per (method, bits), sorted by bits then method; missing paper values shown as "—".
+    """
+    out = pd.DataFrame({"method": table["label"].to_numpy(), "bits": table["bits"].to_numpy()})
+    for name in METRICS.values():
+        out[name] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(table[name], table[f"{name} ±"])]
+        if f"{name} (paper)" in table:
+            out[f"{name} paper"] = table[f"{name} (paper)"].to_numpy()
+            out[f"{name} Δ"] = table[f"{name} Δ"].to_numpy()
+    out = out.sort_values(["bits", "method"], kind="stable").reset_index(drop=True)
+    numeric = {c: "{:+.4f}" if c.endswith("Δ") else "{:.4f}" for c in out.columns if "paper" in c or "Δ" in c}
+    return out.style.format(numeric, na_rep="—").hide(axis="index")

@@ -192,3 +192,24 @@ def test_fit_time_slopes_rescale_a_short_schedule_by_its_steps():
     assert small.loc["SiGAH", "t at n* (s), full schedule, extrapolated"] == pytest.approx(1e-3 * 5000)
     with pytest.raises(ValueError, match="extrapolated in the number of training vectors"):
         fit_time_slopes(frame.assign(d=frame["n"]), "d", extrapolate_to=10**6)
+
+
+def test_comparison_table_shows_mean_std_paper_and_difference_sorted_by_bits():
+    import pandas as pd
+
+    from sigah.retrieval import METRICS, comparison_table
+
+    names = list(METRICS.values())
+    rows = []
+    for label, bits, value in [("SiGAH", 64, 0.9), ("ITQ", 32, 0.8), ("LSH", 32, 0.5)]:
+        row = {"label": label, "bits": bits}
+        for name in names:
+            row |= {name: value, f"{name} ±": 0.01, f"{name} (paper)": value - 0.1 if label != "LSH" else float("nan"),
+                    f"{name} Δ": 0.1 if label != "LSH" else float("nan")}
+        rows.append(row)
+    styled = comparison_table(pd.DataFrame(rows))
+    shown = styled.data
+    assert shown[["method", "bits"]].values.tolist() == [["ITQ", 32], ["LSH", 32], ["SiGAH", 64]]
+    assert shown[names[0]].tolist() == ["0.8000 ± 0.0100", "0.5000 ± 0.0100", "0.9000 ± 0.0100"]
+    html = styled.to_html()
+    assert "+0.1000" in html and "—" in html  # signed differences, a missing paper value as a dash

@@ -306,13 +306,21 @@ def cached_features(
     test_images: np.ndarray,
     test_labels: np.ndarray,
     *,
-    cache_dir: PathLike,
+    cache_dir: PathLike | None = None,
     **options: Any,
 ) -> tuple[FeatureSet, dict[str, Path]]:
     """:func:`extract_features`, saved in (and on later calls read from) a folder keyed by its inputs.
 
-    The key hashes the network, the options and the image and label arrays, so changed data or
-    settings train afresh.
+    The key hashes the network, the options, the image and label arrays and the source of this
+    module (as the store of runs keys a fit by its method's code), so changed data, settings or
+    network code train afresh.
+
+    Parameters
+    ----------
+    cache_dir : path, optional
+        Where the feature folders go; by default ``features/`` in the store of runs
+        (:func:`sigah.store.cache_root`, ``$SIGAH_CACHE``), so that ``sigah book build --fresh``
+        trains the networks again and deleting the store deletes them too.
 
     Returns
     -------
@@ -320,12 +328,15 @@ def cached_features(
     paths : dict
         The saved files (:func:`feature_paths`), e.g. to pass to a chapter's ``features_path``.
     """
-    digest = hashlib.sha256(json.dumps({"network": network, **options}, sort_keys=True).encode())
+    from sigah.store import cache_root, method_source_hash  # the store imports nothing from here
+
+    code = method_source_hash(__name__)
+    digest = hashlib.sha256(json.dumps({"network": network, "code": code, **options}, sort_keys=True).encode())
     for array in (train_images, train_labels, test_images, test_labels):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(memoryview(array).cast("B"))
-    folder = Path(cache_dir) / f"{network}-{digest.hexdigest()[:16]}"
+    folder = Path(cache_dir if cache_dir is not None else cache_root() / "features") / f"{network}-{digest.hexdigest()[:16]}"
     try:
         return load_features(folder, network), feature_paths(folder, network)
     except FileNotFoundError:

@@ -76,6 +76,20 @@ def test_save_load_round_trip_and_cache(images, tmp_path, monkeypatch):
         cached_features("tiny", train, train_labels, test, test_labels, cache_dir=tmp_path, epochs=2,
                         batch_size=32, seed=0)
 
+    store_root = tmp_path / "store"  # no cache_dir: features/ in the store of runs ($SIGAH_CACHE)
+    monkeypatch.setenv("SIGAH_CACHE", str(store_root))
+    monkeypatch.setattr(features_module, "extract_features", lambda *a, **k: got)
+    _, default_paths = cached_features("tiny", train, train_labels, test, test_labels, epochs=1, batch_size=32,
+                                       seed=0)
+    assert default_paths["meta"].parent.parent == store_root / "features"
+    assert default_paths["meta"].parent.name == paths["meta"].parent.name  # same inputs, same key
+
+    import sigah.store as store_module  # the features module's code is part of the key
+    monkeypatch.setattr(store_module, "method_source_hash", lambda module, **kw: "edited " + module)
+    _, edited_paths = cached_features("tiny", train, train_labels, test, test_labels, epochs=1, batch_size=32,
+                                      seed=0)
+    assert edited_paths["meta"].parent != default_paths["meta"].parent
+
     folder = tmp_path / "copy"
     written = save_features(got, folder)
     assert written == feature_paths(folder, "tiny")

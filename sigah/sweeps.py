@@ -2,15 +2,16 @@
 
 ``tests/benchmarks/sweep_sigah.py`` appends one row per (stage, dataset, split, code length, seed or
 pooled seeds, setting, method). :func:`stage_table` shows one stage with ``mean ± std`` cells,
-:func:`pool_seeds` averages single-seed rows of one setting, and :func:`against_itq` sets each SiGAH
-setting beside ITQ run on the same split and code length.
+:func:`pool_seeds` averages single-seed rows of one setting, :func:`against_itq` sets each SiGAH
+setting beside ITQ run on the same split and code length, and :func:`seed_spread` measures how much
+one seed's result varies, the noise a single-seed difference must exceed.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq"]
+__all__ = ["SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread"]
 
 #: metric column of the log -> display name
 SWEEP_METRICS = {"precision_at_100": "Pre@100", "map_pr_area": "mAP (PR area)", "map": "mAP (ranking)"}
@@ -122,3 +123,44 @@ def against_itq(rows: pd.DataFrame, *, precision_slack: float = 0.02) -> pd.Data
     sigah["Δ mAP (PR area) vs ITQ"] = sigah["map_pr_area"].to_numpy() - itq.loc[keys, "map_pr_area"].to_numpy()
     sigah["meets the targets"] = (sigah["Δ Pre@100 vs ITQ"] >= -precision_slack) & (sigah["Δ mAP (PR area) vs ITQ"] >= 0)
     return sigah.drop(columns=["method"]).reset_index(drop=True)
+
+
+def seed_spread(sweeps: pd.DataFrame, *, method: str = "sigah") -> pd.DataFrame:
+    """How much a setting's result moves from seed to seed, over every setting run with several seeds.
+
+    A setting counts when the log holds a pooled row of it (``n_seeds > 1``, its ``_std`` recorded)
+    or at least two single-seed rows of it on the same stage, split, dataset and code length (their
+    sample std is taken).
+
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame
+        The log (:func:`read_sweeps`).
+    method : str
+        Only this method's rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric of :data:`SWEEP_METRICS` with a recorded spread: ``metric`` (display
+        name), ``settings`` (how many), ``median std`` and ``largest std``.
+    """
+    rows = sweeps[sweeps["method"] == method]
+    keys = ["stage", "split", *_KEYS]
+    single = rows[rows["n_seeds"] == 1]
+    repeated = single.groupby(keys).filter(lambda g: len(g) > 1)
+    pooled = _seed_std(repeated, keys)
+    recorded = rows[rows["n_seeds"] > 1]
+    out = []
+    for column, name in SWEEP_METRICS.items():
+        spread = pd.concat([pooled[f"{column}_std"], recorded[f"{column}_std"]]).dropna()
+        if len(spread):
+            out.append({"metric": name, "settings": len(spread), "median std": float(spread.median()),
+                        "largest std": float(spread.max())})
+    return pd.DataFrame(out, columns=["metric", "settings", "median std", "largest std"])
+
+
+def _seed_std(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The sample std (``<metric>_std``) of each metric over the rows of each ``keys`` group."""
+    grouped = rows.groupby(keys, sort=False)[list(SWEEP_METRICS)]
+    return grouped.std(ddof=1).add_suffix("_std").reset_index()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sigah.data import data_dir
-from sigah.sweeps import SWEEP_METRICS, against_itq, mean_with_std, pool_seeds, read_sweeps, stage_table
+from sigah.sweeps import SWEEP_METRICS, against_itq, mean_with_std, pool_seeds, read_sweeps, seed_spread, stage_table
 
 
 def log() -> pd.DataFrame:
@@ -69,3 +69,20 @@ def test_the_shipped_log_gives_a_table_per_stage():
     for stage in sweeps["stage"].unique():
         rows = sweeps[(sweeps["stage"] == stage) & (sweeps["split"] == "validation")]
         assert len(stage_table(sweeps, stage)) == len(rows)
+
+
+def test_seed_spread_takes_single_seed_groups_and_recorded_stds_of_the_method_only():
+    frame = log().assign(n_seeds=1)
+    pooled_row = frame.iloc[[3]].assign(n_seeds=3, seed="0, 1, 2", setting="pooled",
+                                        precision_at_100_std=0.5)  # a sigah row with a recorded std
+    frame = pd.concat([frame, pooled_row], ignore_index=True)
+    got = seed_spread(frame).set_index("metric")
+    sigah = frame[(frame["method"] == "sigah") & (frame["n_seeds"] == 1)]
+    stds = sigah.groupby(["dataset", "setting"])["precision_at_100"].std(ddof=1).tolist() + [0.5]
+    assert got.loc["Pre@100", "settings"] == len(stds) == 5  # 2 datasets x 2 settings, and the pooled row
+    assert got.loc["Pre@100", "median std"] == pytest.approx(np.median(stds))
+    assert got.loc["Pre@100", "largest std"] == pytest.approx(0.5)
+    assert got.loc["mAP (PR area)", "settings"] == 4  # the pooled row recorded no mAP std
+    itq_only = seed_spread(frame, method="itq").set_index("metric")
+    assert itq_only.loc["Pre@100", "settings"] == 2
+    assert seed_spread(frame.assign(n_seeds=1).iloc[:1]).empty  # one seed: no spread to measure

@@ -336,7 +336,8 @@ def cached_features(
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(memoryview(array).cast("B"))
-    folder = Path(cache_dir if cache_dir is not None else cache_root() / "features") / f"{network}-{digest.hexdigest()[:16]}"
+    root = Path(cache_dir) if cache_dir is not None else cache_root() / "features"
+    folder = root / f"{network}-{digest.hexdigest()[:16]}"
     try:
         return load_features(folder, network), feature_paths(folder, network)
     except FileNotFoundError:

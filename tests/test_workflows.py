@@ -62,7 +62,7 @@ def test_pages_workflow_builds_full_size_with_the_store_and_deploys():
     assert restore["with"]["path"] == save["with"]["path"] == "_build/store"
     assert "sigah/**/*.py" in restore["with"]["key"] and "data/checksums.json" in restore["with"]["key"]
     assert restore["with"]["key"].startswith(restore["with"]["restore-keys"])  # an older store is a fallback
-    assert save["with"]["key"] == "${{ steps.%s.outputs.cache-primary-key }}" % restore["id"]
+    assert save["with"]["key"] == "${{ steps." + restore["id"] + ".outputs.cache-primary-key }}"
     build_step = next(s for s in build["steps"] if "sigah book build" in s.get("run", ""))
     assert build_step["timeout-minutes"] < build["timeout-minutes"]  # the save step still has time to run
     assert build_step["timeout-minutes"] >= 240  # a cold full-size build takes hours on two cores

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from sigah.storage import atomic_save_npy, atomic_write_text
+from sigah.store import cache_root, method_source_hash
 from sigah.validation import check_choice, check_scalar
 
 __all__ = ["NETWORKS", "FeatureSet", "build_network", "extract_features", "save_features", "load_features",
@@ -328,8 +329,6 @@ def cached_features(
     paths : dict
         The saved files (:func:`feature_paths`), e.g. to pass to a chapter's ``features_path``.
     """
-    from sigah.store import cache_root, method_source_hash  # the store imports nothing from here
-
     code = method_source_hash(__name__)
     digest = hashlib.sha256(json.dumps({"network": network, "code": code, **options}, sort_keys=True).encode())
     for array in (train_images, train_labels, test_images, test_labels):

@@ -84,8 +84,8 @@ def test_save_load_round_trip_and_cache(images, tmp_path, monkeypatch):
     assert default_paths["meta"].parent.parent == store_root / "features"
     assert default_paths["meta"].parent.name == paths["meta"].parent.name  # same inputs, same key
 
-    import sigah.store as store_module  # the features module's code is part of the key
-    monkeypatch.setattr(store_module, "method_source_hash", lambda module, **kw: "edited " + module)
+    # the features module's code is part of the key
+    monkeypatch.setattr(features_module, "method_source_hash", lambda module, **kw: "edited " + module)
     _, edited_paths = cached_features("tiny", train, train_labels, test, test_labels, epochs=1, batch_size=32,
                                       seed=0)
     assert edited_paths["meta"].parent != default_paths["meta"].parent

@@ -55,9 +55,7 @@ def pool_seeds(rows: pd.DataFrame) -> pd.DataFrame:
         (the seeds joined by ", ") and ``epochs`` (of the first row).
     """
     grouped = rows.groupby(_KEYS, sort=False)
-    pooled = grouped[list(SWEEP_METRICS)].mean()
-    for column in SWEEP_METRICS:
-        pooled[f"{column}_std"] = grouped[column].std(ddof=1)
+    pooled = grouped[list(SWEEP_METRICS)].mean().join(_seed_std(rows, _KEYS))
     pooled["seed"] = grouped["seed"].agg(lambda s: ", ".join(s))
     pooled["epochs"] = grouped["epochs"].first()
     return pooled.reset_index()
@@ -161,6 +159,5 @@ def seed_spread(sweeps: pd.DataFrame, *, method: str = "sigah") -> pd.DataFrame:
 
 
 def _seed_std(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The sample std (``<metric>_std``) of each metric over the rows of each ``keys`` group."""
-    grouped = rows.groupby(keys, sort=False)[list(SWEEP_METRICS)]
-    return grouped.std(ddof=1).add_suffix("_std").reset_index()
+    """The sample std (``<metric>_std``) of each metric over the rows of each ``keys`` group, indexed by the keys."""
+    return rows.groupby(keys, sort=False)[list(SWEEP_METRICS)].std(ddof=1).add_suffix("_std")

@@ -1,14 +1,26 @@
 """sigah: Sparse-Inductive Generative Adversarial Hashing, its baselines and an honest evaluator.
 
-The package behind the book *SiGAH, explained and reproduced*. Submodules:
+The package behind the book *SiGAH, explained and reproduced*, in three layers; imports run one way
+only, tools → studies → library (``tests/test_layers.py`` enforces it).
 
-- :mod:`sigah.data`: dataset readers, the shipped datasets, query/database splits;
+**The method library** (this package's top level; what ``import sigah`` users need):
+
+- :mod:`sigah.hashers`: every method (LSH, ITQ, SpH, BA, SGH, OCH, QoLSH, SiGAH) behind one
+  ``fit``/``encode`` interface; :mod:`sigah.sigah_model`: SiGAH's networks, losses and trainer;
+- :mod:`sigah.cs`: compressed-sensing recovery and the generator bound; :mod:`sigah.energy`: the
+  energy discriminator;
 - :mod:`sigah.codes`: bit packing, Hamming distances, ranking and search;
-- :mod:`sigah.metrics`: exact Euclidean ground truth, tie-aware mAP, P@N, R@N, label-based mAP@K;
-- :mod:`sigah.semantic`: the label-based protocol (test-split queries, training-split database);
-- :mod:`sigah.features`: small CNNs trained on images, their penultimate layer as features;
-- :mod:`sigah.hashers`: every method behind one ``fit``/``encode`` interface;
-- :mod:`sigah.experiments`: methods × bits × repeats on a protocol, as tidy tables.
+- :mod:`sigah.metrics` and :mod:`sigah.groundtruth`: exact Euclidean ground truth, tie-aware mAP,
+  P@N, R@N, label-based mAP@K;
+- :mod:`sigah.data`, :mod:`sigah.readers`, :mod:`sigah.download`: the shipped datasets, file
+  readers, query/database splits, the TEXMEX downloads;
+- :mod:`sigah.store`: the store of runs, which reads a fit back instead of repeating it.
+
+**The studies** (:mod:`sigah.studies`): the experiments the chapters run (grids of methods, bits
+and seeds; retrieval, ablations, timing, reconstruction, deep features; the paper's numbers; plots).
+
+**The book's tooling** (:mod:`sigah.tools`): the ``sigah`` command, and building, checking,
+publishing and exporting the book.
 
 Importing :mod:`sigah` is cheap: TensorFlow is loaded only by the methods that need it.
 """

@@ -68,7 +68,7 @@ def euclidean_ground_truth(
         Neighbours per query, ``1 <= k <= nd`` (default 1000, the reading of the paper argued in the book chapter "Binary codes and their evaluation").
     cache_dir : path, optional
         Folder for the on-disk cache (``None``: no cache). The experiments pass
-        :data:`sigah.experiments.DEFAULT_CACHE_DIR`, ``groundtruth/`` under :func:`sigah.store.cache_root`
+        :data:`sigah.studies.experiments.DEFAULT_CACHE_DIR`, ``groundtruth/`` under :func:`sigah.store.cache_root`
         (or ``$SIGAH_CACHE_DIR``).
     block_size : int
         Queries per block; memory is about ``12 * block_size * 2k`` bytes per database chunk.

@@ -32,7 +32,7 @@ records of different splits live in different files.
 
 Location: the folder in the environment variable ``SIGAH_CACHE``; by default ``_build/store`` in a
 source checkout, else ``$XDG_CACHE_HOME/sigah`` (``~/.cache/sigah``). The exact ground-truth cache
-of :mod:`sigah.experiments` lives in its ``groundtruth/`` sub-folder. Pass ``store=None`` to the
+of :mod:`sigah.studies.experiments` lives in its ``groundtruth/`` sub-folder. Pass ``store=None`` to the
 functions that take a store to disable it.
 
 Each process counts its hits and misses (:func:`counts`); when the environment variable

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigah.ablation import VERDICTS, compare_to_baseline, effect, effect_sentence, log_grid, run_variants
+from sigah.studies.ablation import VERDICTS, compare_to_baseline, effect, effect_sentence, log_grid, run_variants
 from sigah.data import Dataset, make_protocol
-from sigah.experiments import run_grid
+from sigah.studies.experiments import run_grid
 
 
 def test_effect_matches_the_rule_on_random_sets():
@@ -89,7 +89,7 @@ def test_log_grid():
 
 
 def test_run_on_datasets_adds_the_dataset(tmp_path, monkeypatch):
-    from sigah.ablation import run_on_datasets
+    from sigah.studies.ablation import run_on_datasets
 
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(2)
@@ -105,7 +105,7 @@ def test_run_on_datasets_adds_the_dataset(tmp_path, monkeypatch):
 
 
 def test_mean_std_table_cells_and_order():
-    from sigah.ablation import mean_std_table
+    from sigah.studies.ablation import mean_std_table
 
     records = pd.DataFrame({"variant": ["b", "b", "a", "a", "b"], "bits": [64, 64, 64, 64, 32],
                             "map_pr_area": [0.5, 0.7, 0.1, 0.3, 0.25]})
@@ -117,7 +117,7 @@ def test_mean_std_table_cells_and_order():
 
 
 def test_memo_reuses_identical_settings(tmp_path, monkeypatch):
-    from sigah import ablation
+    from sigah.studies import ablation
 
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(3)

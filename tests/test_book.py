@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sigah.book import build_book, chapter_sources, find_root, run_chapter
+from sigah.tools.build import build_book, chapter_sources, find_root, run_chapter
 
 
 @pytest.fixture()
@@ -82,7 +82,7 @@ def test_bad_size_rejected(tiny_book):
 
 
 def test_tensorflow_banner_is_dropped_from_outputs(tmp_path):
-    from sigah.book import _tidy_outputs
+    from sigah.tools.build import _tidy_outputs
 
     banner = (
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"

@@ -14,8 +14,8 @@ import yaml
 from jupytext.config import load_jupytext_configuration_file
 from nbclient import NotebookClient
 
-from sigah.book import chapter_sources
-from sigah.book_publish import (
+from sigah.tools.build import chapter_sources
+from sigah.tools.publish import (
     LAUNCH_BRANCH,
     LAUNCH_CELL_TAG,
     PAPER_MAP_MARKER,
@@ -26,8 +26,8 @@ from sigah.book_publish import (
     stage_for_publishing,
 )
 from sigah.data import verify_checksums
-from sigah.notebook_export import export_notebooks
-from sigah.paper_map import PAPER_MAP, render_paper_map
+from sigah.tools.notebooks import export_notebooks
+from sigah.tools.paper_map import PAPER_MAP, render_paper_map
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://github.com/example-owner/sigah-book"
@@ -91,7 +91,7 @@ def test_build_with_repository_gets_colab_and_binder_and_a_first_cell(tmp_path, 
     assert buttons["colab_url"].startswith("https://colab.research.google.com")
     assert buttons["binderhub_url"] == "https://mybinder.org"
     # the sphinx extension of the .md download is configured
-    assert "sigah.sphinx_markdown_download" in config["sphinx"]["extra_extensions"]
+    assert "sigah.tools.markdown_download" in config["sphinx"]["extra_extensions"]
     for entry in entries:
         staged = stage / f"{entry}.ipynb"
         if staged.exists():
@@ -221,8 +221,8 @@ def test_exported_chapter_runs_with_nbclient_at_ci_size(tmp_path, no_github_env)
 @pytest.mark.parametrize("url", [None, URL], ids=["local", "with-repository"])
 def test_tiny_book_build_shows_launch_buttons_only_with_a_repository(tmp_path, no_github_env, url, tiny_chapter):
     """Build a one-chapter book for real: downloads always, Colab and Binder links only with an address."""
-    from sigah.book import build_book
-    from sigah.book_check import check_links
+    from sigah.tools.build import build_book
+    from sigah.tools.check import check_links
 
     root = tmp_path / "tiny"
     (root / "book").mkdir(parents=True)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sigah.book import BookBuildError, run_chapter
-from sigah.chapter_params import (
+from sigah.tools.build import BookBuildError, run_chapter
+from sigah.tools.params import (
     ChapterParameterError,
     check_chapter_parameters,
     parameter_error_message,

@@ -10,7 +10,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from sigah.book import chapter_sources
+from sigah.tools.build import chapter_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = [ROOT / f"{entry}.md" for entry in chapter_sources(ROOT) if Path(entry).name[:2].isdigit()]

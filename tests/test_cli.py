@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sigah.cli import main
-from sigah.experiments import RECORD_COLUMNS
+from sigah.tools.cli import main
+from sigah.studies.experiments import RECORD_COLUMNS
 from sigah.hashers import Hasher
 
 
@@ -146,7 +146,7 @@ class _no_exit:
 
 
 def test_console_script_reports_without_traceback(tmp_path):
-    exe = [sys.executable, "-m", "sigah.cli"]
+    exe = [sys.executable, "-m", "sigah.tools.cli"]
     proc = subprocess.run([*exe, "encode", "--model", str(tmp_path / "none.npz"), "--data", "mnist", "--out", "x.npy"],
                           capture_output=True, text=True)
     assert proc.returncode == 2
@@ -166,10 +166,10 @@ def test_evaluate_routes_params_to_the_methods_that_take_them(vectors, capsys):
 
 
 def test_book_build_fresh_flag_reaches_the_build(monkeypatch):
-    import sigah.book
+    import sigah.tools.build
 
     calls = []
-    monkeypatch.setattr(sigah.book, "build_book", lambda size, **kw: calls.append((size, kw)))
+    monkeypatch.setattr(sigah.tools.build, "build_book", lambda size, **kw: calls.append((size, kw)))
     assert main(["book", "build", "--size", "ci", "--fresh"]) == 0
     assert main(["book", "build", "--size", "ci"]) == 0
     assert [kw["fresh"] for _, kw in calls] == [True, False]

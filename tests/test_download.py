@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sigah.cli import main
+from sigah.tools.cli import main
 from sigah.download import ArchiveSpec, DownloadError, download_dataset, fetch
 from sigah.readers import read_fvecs, read_ivecs, write_fvecs, write_ivecs
 

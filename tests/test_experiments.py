@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sigah.data import Dataset, make_protocol
-from sigah.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid, summarize
+from sigah.studies.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid, summarize
 from sigah.hashers import make_hasher
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-import sigah.features as features_module
-from sigah.features import (
+import sigah.studies.features as features_module
+from sigah.studies.features import (
     NETWORKS,
     build_network,
     cached_features,

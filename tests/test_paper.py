@@ -1,4 +1,4 @@
-"""Tests of sigah.paper: the transcription of the paper's Tables 1-7."""
+"""Tests of sigah.studies.paper: the transcription of the paper's Tables 1-7."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sigah.paper import paper_results, paper_table2
+from sigah.studies.paper import paper_results, paper_table2
 
 KEY = ["table", "dataset", "method", "metric", "bits"]
 
@@ -66,8 +66,8 @@ def test_table2_pivot():
 def test_beside_paper_matches_methods_and_bits():
     import pandas as pd
 
-    from sigah.experiments import summarize
-    from sigah.paper import beside_paper
+    from sigah.studies.experiments import summarize
+    from sigah.studies.paper import beside_paper
 
     records = pd.DataFrame({
         "method": ["itq", "itq", "lsh", "qolsh"], "bits": [32, 32, 64, 784], "seed": [0, 1, 0, 0],
@@ -87,9 +87,9 @@ def test_beside_paper_matches_methods_and_bits():
 
 def test_beside_paper_matches_by_id_not_by_display_label(monkeypatch):
     """Renaming a display label must not lose the paper's numbers; a variant gets its method's numbers."""
-    from sigah import plotting
-    from sigah.experiments import summarize
-    from sigah.paper import beside_paper, paper_value
+    from sigah.studies import plotting
+    from sigah.studies.experiments import summarize
+    from sigah.studies.paper import beside_paper, paper_value
 
     monkeypatch.setitem(plotting.METHOD_LABELS, "sph", "Spherical Hashing")
     records = pd.DataFrame({
@@ -109,8 +109,8 @@ def test_beside_paper_matches_by_id_not_by_display_label(monkeypatch):
 
 
 def test_beside_paper_accepts_a_summary_without_ranking_columns():
-    from sigah.experiments import summarize
-    from sigah.paper import beside_paper
+    from sigah.studies.experiments import summarize
+    from sigah.studies.paper import beside_paper
 
     records = pd.DataFrame({"method": ["itq"], "bits": [32], "seed": [0], "map_pr_area": [0.4],
                             "precision_at_100": [0.8], "map": [0.5]})
@@ -121,7 +121,7 @@ def test_beside_paper_accepts_a_summary_without_ranking_columns():
 def test_comparability_note_tells_the_three_cases_apart():
     from types import SimpleNamespace
 
-    from sigah.paper import comparability_note
+    from sigah.studies.paper import comparability_note
 
     def protocol(name, nq, nd, nt):
         return SimpleNamespace(name=name, n_queries=nq, n_database=nd, n_train=nt)

@@ -1,4 +1,4 @@
-"""Tests of sigah.plotting: colours and labels by method id, and what each plot helper draws."""
+"""Tests of sigah.studies.plotting: colours and labels by method id, and what each plot helper draws."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from sigah.hashers import METHODS  # noqa: E402
-from sigah.plotting import (  # noqa: E402
+from sigah.studies.plotting import (  # noqa: E402
     METHOD_COLORS, Panel, bits_linestyle, method_color, method_id, method_label, plot_bars_with_paper,
     plot_by_method, plot_curves, plot_history, sigah_training_panels, styled,
 )
@@ -171,7 +171,7 @@ def test_styled_writes_labels_and_renders_html():
 
 
 def test_plot_shells_grey_items_and_method_coloured_relevant_bars():
-    from sigah.plotting import plot_shells
+    from sigah.studies.plotting import plot_shells
 
     items, relevant = np.array([1.0, 10.0, 100.0]), np.array([1.0, 5.0, 2.0])
     ax = plot_shells(items, relevant, method="itq", title="shells")

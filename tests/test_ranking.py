@@ -5,7 +5,7 @@ import pytest
 
 from sigah.codes import hamming_distances, pack_bits
 from sigah.metrics import evaluate_codes
-from sigah.ranking import distance_levels, evaluate_distances, evaluate_similarities
+from sigah.studies.ranking import distance_levels, evaluate_distances, evaluate_similarities
 
 
 def _stable_ap(order, relevant):

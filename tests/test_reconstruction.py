@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sigah.hashers import make_hasher
-from sigah.reconstruction import reconstruct_from_codes, relative_error
+from sigah.studies.reconstruction import reconstruct_from_codes, relative_error
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""sigah.retrieval (tables, verdicts, recall curves) and sigah.timing (hardware, scaling, throughput)."""
+"""sigah.studies.retrieval (tables, verdicts, recall curves) and sigah.studies.timing (hardware, scaling, throughput)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ import pytest
 
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
-from sigah.experiments import ground_truth_for, summarize
+from sigah.studies.experiments import ground_truth_for, summarize
 from sigah.hashers import make_hasher
 from sigah.metrics import evaluate_codes, recall_at_n
-from sigah.paper import paper_results
+from sigah.studies.paper import paper_results
 from sigah.hashers.sigah import training_epochs
-from sigah.retrieval import (
+from sigah.studies.retrieval import (
     METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, grid_with_models, method_params,
     paper_table_for, recall_curves, run_study, variant_name,
 )
-from sigah.timing import (
+from sigah.studies.timing import (
     fit_time_scaling, fit_time_slopes, hardware_summary, loglog_slope, optimiser_steps, search_throughput,
     short_schedules,
 )
@@ -197,7 +197,7 @@ def test_fit_time_slopes_rescale_a_short_schedule_by_its_steps():
 def test_comparison_table_shows_mean_std_paper_and_difference_sorted_by_bits():
     import pandas as pd
 
-    from sigah.retrieval import METRICS, comparison_table
+    from sigah.studies.retrieval import METRICS, comparison_table
 
     names = list(METRICS.values())
     rows = []

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from sigah.cli import main
+from sigah.tools.cli import main
 from sigah.codes import hamming_distances
-from sigah.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid
+from sigah.studies.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid
 from sigah.hashers import make_hasher
 from sigah.metrics import label_average_precision_at_k, label_map_at_k
-from sigah.semantic import labelled_protocol, protocol_from_feature_files
+from sigah.studies.semantic import labelled_protocol, protocol_from_feature_files
 
 
 def clustered(n, rng, centres):

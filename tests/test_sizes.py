@@ -1,4 +1,4 @@
-"""Tests of sigah.sizes: a size preset, or a list of sizes, never asks for more than the dataset holds."""
+"""Tests of sigah.studies.sizes: a size preset, or a list of sizes, never asks for more than the dataset holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sigah.data import Dataset, make_protocol
-from sigah.sizes import cap_sizes, cap_values
+from sigah.studies.sizes import cap_sizes, cap_values
 
 
 def dataset(n, *, own_queries=0):

@@ -11,7 +11,7 @@ import pytest
 
 from sigah import store as store_mod
 from sigah.data import Dataset, make_protocol
-from sigah.experiments import run_grid
+from sigah.studies.experiments import run_grid
 from sigah.hashers import make_hasher
 from sigah.store import RunStore, counts, data_fingerprint, fit_cached, fit_key, method_source_files, reset_counts
 
@@ -278,7 +278,7 @@ def test_new_split_with_same_training_set_reuses_the_model_not_the_codes(store, 
 
 
 def test_large_database_is_encoded_in_blocks(protocol):
-    from sigah.experiments import encode_batched
+    from sigah.studies.experiments import encode_batched
 
     hasher = make_hasher("lsh", 16).fit(protocol.train)
     np.testing.assert_array_equal(encode_batched(hasher, protocol.database, batch=7),

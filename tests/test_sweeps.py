@@ -1,4 +1,4 @@
-"""sigah.sweeps: the sweep log's tables agree with plain pandas/NumPy computations on the rows."""
+"""sigah.studies.sweeps: the sweep log's tables agree with plain pandas/NumPy computations on the rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sigah.data import data_dir
-from sigah.sweeps import SWEEP_METRICS, against_itq, mean_with_std, pool_seeds, read_sweeps, seed_spread, stage_table
+from sigah.studies.sweeps import SWEEP_METRICS, against_itq, mean_with_std, pool_seeds, read_sweeps, seed_spread, stage_table
 
 
 def log() -> pd.DataFrame:

@@ -32,8 +32,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pandas as pd
 
 from sigah.data import load_dataset, make_protocol
-from sigah.experiments import run_grid
-from sigah.timing import cpu_model
+from sigah.studies.experiments import run_grid
+from sigah.studies.timing import cpu_model
 
 METHODS = ["lsh", "itq", "sph", "ba", "sgh", "och", "qolsh"]
 

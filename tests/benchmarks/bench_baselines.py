@@ -29,10 +29,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pandas as pd
 
 from sigah.data import load_dataset, make_protocol
-from sigah.experiments import evaluate_hasher, fit_and_encode, ground_truth_for
+from sigah.studies.experiments import evaluate_hasher, fit_and_encode, ground_truth_for
 from sigah.hashers import make_hasher
 from sigah.hashers.qolsh import QoLSH
-from sigah.paper import paper_results
+from sigah.studies.paper import paper_results
 
 METHODS = ["lsh", "itq", "sph", "ba", "sgh", "och", "qolsh"]
 

@@ -61,7 +61,7 @@ def main() -> None:
         print(f"{name:<{width}}  {seconds:7.2f}")
 
     if args.itq:
-        from sigah.experiments import evaluate_hasher
+        from sigah.studies.experiments import evaluate_hasher
         from sigah.hashers import make_hasher
 
         print(f"\n{'codes':<12} {'map':>7} {'map_stable':>10} {'map_pr_area':>11} {'P@100':>7}")

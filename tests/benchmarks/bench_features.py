@@ -1,6 +1,6 @@
 """Training time and test accuracy of the four CNN feature extractors on the full MNIST.
 
-Each network of :data:`sigah.features.NETWORKS` is trained on the 60,000 training digits for
+Each network of :data:`sigah.studies.features.NETWORKS` is trained on the 60,000 training digits for
 ``--epochs`` passes (seed 0), then its penultimate layer is read on the 60,000 training and 10,000
 test digits. The table gives the network's size, feature dimension, test accuracy, the seconds of
 training and of the whole extraction; the total is the figure to hold against the 5-minute target
@@ -23,9 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pandas as pd
 
-from sigah.features import NETWORKS, extract_features
-from sigah.semantic import mnist_splits
-from sigah.timing import cpu_model
+from sigah.studies.features import NETWORKS, extract_features
+from sigah.studies.semantic import mnist_splits
+from sigah.studies.timing import cpu_model
 
 
 

@@ -89,11 +89,11 @@ def main() -> None:
 
     import faiss  # noqa: F401  (loaded so that its OpenMP pool is limited too)
     from sigah.data import load_dataset, make_protocol
-    from sigah.experiments import encode_batched
+    from sigah.studies.experiments import encode_batched
     from sigah.groundtruth import euclidean_ground_truth
     from sigah.hashers import make_hasher
     from sigah.metrics import evaluate_codes
-    from sigah.timing import hardware_summary
+    from sigah.studies.timing import hardware_summary
 
     threadpool_limits(limits=args.threads)
     print("; ".join(f"{k}: {v}" for k, v in hardware_summary().items()))

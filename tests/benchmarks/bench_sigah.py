@@ -29,13 +29,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pandas as pd
 
 from sigah.data import load_dataset, make_protocol
-from sigah.experiments import run_grid
+from sigah.studies.experiments import run_grid
 from sigah.hashers import available_methods
 
 
 def paper_table2() -> pd.DataFrame:
     """The paper's Table 2 as rows (method, bits, metric, value)."""
-    from sigah.paper import paper_results
+    from sigah.studies.paper import paper_results
 
     table = paper_results(table=2)
     return table[["method", "metric", "bits", "value"]]

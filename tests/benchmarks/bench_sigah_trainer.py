@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from sigah.data import load_dataset, make_protocol
-    from sigah.experiments import ground_truth_for
+    from sigah.studies.experiments import ground_truth_for
     from sigah.metrics import evaluate_codes
 
     protocol = make_protocol(load_dataset("mnist"), n_queries=1000, seed=0)

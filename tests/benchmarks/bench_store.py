@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from sigah.data import load_dataset, make_protocol
-from sigah.experiments import ground_truth_for, run_grid
+from sigah.studies.experiments import ground_truth_for, run_grid
 from sigah.store import RunStore, counts, reset_counts
 
 

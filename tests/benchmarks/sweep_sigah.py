@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sigah.data import Dataset, data_dir, load_dataset, make_protocol
-from sigah.experiments import evaluate_hasher
+from sigah.studies.experiments import evaluate_hasher
 from sigah.hashers import make_hasher
 from sigah.metrics import euclidean_ground_truth
 from sigah.storage import atomic_write_text

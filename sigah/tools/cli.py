@@ -150,7 +150,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from sigah.experiments import RECORD_COLUMNS, run_grid
+    from sigah.studies.experiments import RECORD_COLUMNS, run_grid
     from sigah.store import DEFAULT
 
     methods = [m.strip().lower() for m in args.methods.split(",") if m.strip()]
@@ -268,7 +268,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_book_build(args: argparse.Namespace) -> int:
-    from sigah.book import build_book
+    from sigah.tools.build import build_book
 
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     if args.fresh and args.no_execute:
@@ -285,7 +285,7 @@ def _absolute_if_file(value: Any) -> Any:
 
 
 def _cmd_book_run(args: argparse.Namespace) -> int:
-    from sigah.book import run_chapter
+    from sigah.tools.build import run_chapter
 
     # The chapter runs from the repository root: a file named relative to here is passed as an absolute path.
     params = {k: _absolute_if_file(_literal(v)) for k, v in (args.parameter or [])}
@@ -295,7 +295,7 @@ def _cmd_book_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_book_check(args: argparse.Namespace) -> int:
-    from sigah.book_check import BookCheckError, check_book
+    from sigah.tools.check import BookCheckError, check_book
 
     try:
         problems = check_book(args.html, screenshots=None if args.no_screenshots else args.screenshots)
@@ -311,7 +311,7 @@ def _cmd_book_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_book_notebooks(args: argparse.Namespace) -> int:
-    from sigah.notebook_export import export_notebooks
+    from sigah.tools.notebooks import export_notebooks
 
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
     written = export_notebooks(args.dest, size=args.size, chapters=chapters, repository=args.repository_url)
@@ -414,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sigah`` console script."""
-    from sigah.book import BookBuildError
+    from sigah.tools.build import BookBuildError
     from sigah.hashers.base import NotFittedError
 
     parser = build_parser()

@@ -102,7 +102,7 @@ def grid_with_models(
     variants: Mapping[str, Mapping[str, Any]] | None = None,
     bits_override: Mapping[str, int] | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, int, int], Any]]:
-    """:func:`sigah.experiments.run_grid` over ``methods`` and their ``variants``, keeping the fitted models.
+    """:func:`sigah.studies.experiments.run_grid` over ``methods`` and their ``variants``, keeping the fitted models.
 
     Parameters
     ----------
@@ -110,7 +110,7 @@ def grid_with_models(
     methods : iterable of str
     bits : iterable of int
     repeats, seed, k : int
-        As in :func:`sigah.experiments.run_grid`.
+        As in :func:`sigah.studies.experiments.run_grid`.
     params : mapping, optional
         ``{method: {argument: value}}`` for every run of that method.
     variants : mapping, optional
@@ -122,11 +122,11 @@ def grid_with_models(
     Returns
     -------
     records : pandas.DataFrame
-        The records of :data:`sigah.experiments.RECORD_COLUMNS`.
+        The records of :data:`sigah.studies.experiments.RECORD_COLUMNS`.
     models : dict
         ``models[(method, bits, seed)]``: the fitted hasher of each record.
     """
-    from sigah.experiments import run_grid
+    from sigah.studies.experiments import run_grid
 
     params = {m: dict(p) for m, p in (params or {}).items()}
     runs = [(m, m, params.get(m, {})) for m in methods]
@@ -147,7 +147,7 @@ def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> 
     Parameters
     ----------
     summary : pandas.DataFrame
-        :func:`sigah.experiments.summarize` output with ``<metric>_mean`` / ``<metric>_std`` for the
+        :func:`sigah.studies.experiments.summarize` output with ``<metric>_mean`` / ``<metric>_std`` for the
         keys of :data:`METRICS`.
     paper : (str, int) or None
         From :func:`paper_table_for`; ``None`` leaves the paper columns out.
@@ -160,8 +160,8 @@ def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> 
         Pre@100 and the PR-area mAP (the definition the paper's "mAP" matches). A variant row gets the
         paper's number of its method.
     """
-    from sigah.paper import paper_results
-    from sigah.plotting import method_label
+    from sigah.studies.paper import paper_results
+    from sigah.studies.plotting import method_label
 
     lookup = {}
     if paper is not None:
@@ -203,7 +203,7 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
         (leader − runner-up), ``<focus> rank`` ("r of n"); with paper columns also ``paper leader``
         and ``<focus> paper rank``.
     """
-    from sigah.plotting import method_label
+    from sigah.studies.plotting import method_label
 
     rows = []
     for b in bits:
@@ -312,7 +312,7 @@ class Study:
     protocol : sigah.data.Protocol
     groundtruth : numpy.ndarray, shape (n_queries, k), int64
     records : pandas.DataFrame
-        One row per (method, bits, seed), :data:`sigah.experiments.RECORD_COLUMNS`.
+        One row per (method, bits, seed), :data:`sigah.studies.experiments.RECORD_COLUMNS`.
     models : dict
         ``{(method, bits, seed): fitted hasher}``.
     paper : (str, int) or None
@@ -320,7 +320,7 @@ class Study:
     table : pandas.DataFrame
         :func:`compare_with_paper` of the records' summary.
     notes : list of str
-        One sentence per count of the size preset lowered to what the data holds (:func:`sigah.sizes.cap_sizes`).
+        One sentence per count of the size preset lowered to what the data holds (:func:`sigah.studies.sizes.cap_sizes`).
     """
 
     protocol: Any
@@ -349,7 +349,7 @@ def run_study(
 ) -> Study:
     """Split ``dataset``, compute its exact ground truth, run every method and set the paper beside it.
 
-    Counts larger than the data are lowered by :func:`sigah.sizes.cap_sizes`, with a note in
+    Counts larger than the data are lowered by :func:`sigah.studies.sizes.cap_sizes`, with a note in
     :attr:`Study.notes`; QoLSH runs at as many bits as the data has dimensions (rounded up to whole
     bytes), as in the paper's Table 1.
 
@@ -368,8 +368,8 @@ def run_study(
     Study
     """
     from sigah.data import make_protocol
-    from sigah.experiments import ground_truth_for, summarize
-    from sigah.sizes import cap_sizes
+    from sigah.studies.experiments import ground_truth_for, summarize
+    from sigah.studies.sizes import cap_sizes
 
     methods = [m.lower() for m in methods]
     sizes, notes = cap_sizes(dataset, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)

@@ -7,7 +7,7 @@ the 10,000 test images as queries, the 50,000 training images as database; MNIST
 test digits and 60,000 training digits, or the features a network computes from them.
 
 :func:`labelled_protocol` builds a :class:`sigah.data.Protocol` with ``query_labels`` and
-``database_labels`` set, so :func:`sigah.experiments.run_grid` adds the label scores to its records.
+``database_labels`` set, so :func:`sigah.studies.experiments.run_grid` adds the label scores to its records.
 """
 
 from __future__ import annotations

@@ -294,7 +294,7 @@ def plot_bars_with_paper(
     table : pandas.DataFrame
         One row per (method, bits): columns ``method`` (id or variant, e.g. ``"itq"``,
         ``"sgh-stochastic"``), ``bits``, ``value`` and, if given, ``error`` and ``paper``
-        (NaN where the paper has no number), e.g. the output of :func:`sigah.paper.beside_paper`.
+        (NaN where the paper has no number), e.g. the output of :func:`sigah.studies.paper.beside_paper`.
     value : str
         Column of our measurement (the bar height).
     error : str, optional
@@ -409,7 +409,7 @@ def plot_by_method(
     ----------
     records : pandas.DataFrame
         Columns ``method``, ``x``, ``y`` (and ``annotate``), e.g. the records of
-        :func:`sigah.experiments.run_grid`.
+        :func:`sigah.studies.experiments.run_grid`.
     x, y : str
     annotate : str, optional
         Column written beside every point (e.g. ``"bits"``).

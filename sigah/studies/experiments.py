@@ -175,7 +175,7 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
     The instance stays fitted, so a caller can still read its training history.
     Every method is ranked by Hamming distance between packed codes, so all records are
     comparable; method-specific scores (Spherical Hashing's spherical Hamming distance, QoLSH's
-    asymmetric cosine) are evaluated with :mod:`sigah.ranking`.
+    asymmetric cosine) are evaluated with :mod:`sigah.studies.ranking`.
 
     Parameters
     ----------

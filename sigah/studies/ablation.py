@@ -13,7 +13,7 @@ variant there is no spread to compare with and no verdict is given. The rule is 
 conservative: with 2 or 3 seeds a standard deviation is itself uncertain, and a difference that
 passes it is visible run by run, not only on average.
 
-Runs go through :func:`sigah.experiments.run_grid`, so a variant equal to a configuration fitted
+Runs go through :func:`sigah.studies.experiments.run_grid`, so a variant equal to a configuration fitted
 elsewhere in the book can be read back from the store of runs instead of being refitted.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigah.experiments import run_grid
+from sigah.studies.experiments import run_grid
 
 __all__ = [
     "N_SIGMAS", "VERDICTS", "effect", "compare_to_baseline", "run_variants", "run_on_datasets", "effect_sentence",
@@ -178,7 +178,7 @@ def run_variants(
     Returns
     -------
     records : pandas.DataFrame
-        The columns of :data:`sigah.experiments.RECORD_COLUMNS` plus ``variant``, one row per run.
+        The columns of :data:`sigah.studies.experiments.RECORD_COLUMNS` plus ``variant``, one row per run.
     models : dict, only with ``keep_models``
         ``{(variant, bits, seed): fitted hasher}``.
     """

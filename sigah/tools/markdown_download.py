@@ -3,7 +3,7 @@
 The book's chapters are built from executed notebooks, so the theme's download menu offers the
 ``.ipynb``; readers who edit chapters want the MyST-markdown source too. The build copies each
 chapter's source to ``_markdown_sources/<page>.md`` in the staging folder
-(:func:`sigah.book_publish.stage_for_publishing`); this extension copies it next to the other
+(:func:`sigah.tools.publish.stage_for_publishing`); this extension copies it next to the other
 downloads (``_sources/<page>.md``) and adds the menu entry. Pages without such a source are left
 alone.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-MARKDOWN_SOURCES = "_markdown_sources"  # the same folder as sigah.book_publish.MARKDOWN_SOURCES
+MARKDOWN_SOURCES = "_markdown_sources"  # the same folder as sigah.tools.publish.MARKDOWN_SOURCES
 
 
 def _add_markdown_download(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:

@@ -52,7 +52,7 @@ def render_paper_map(root: Path, entries: list[str], sizes: dict[str, str] | Non
     root : Path
         Repository root (chapter sources are ``root / entry + ".md"``).
     entries : list of str
-        ``_toc.yml`` entries in order, as returned by :func:`sigah.book.chapter_sources`.
+        ``_toc.yml`` entries in order, as returned by :func:`sigah.tools.build.chapter_sources`.
     sizes : dict, optional
         Chapter name to the size (``ci`` or ``full``) it was executed at in this build.
 

@@ -4,7 +4,7 @@
 chapter's cells without outputs, its kernel, its ``parameters`` cell. With ``--size ci`` the CI-sized
 parameters of the chapter's front matter follow the ``parameters`` cell as an
 ``injected-parameters`` cell, as papermill would insert them; with a repository address (or in
-GitHub Actions) the first cell is the Colab cell of :func:`sigah.book_publish.add_launch_cell`.
+GitHub Actions) the first cell is the Colab cell of :func:`sigah.tools.publish.add_launch_cell`.
 
 A notebook is run from the repository root (so ``data/`` and the package are found); it can also be
 run with papermill, which takes parameters the same way as ``sigah book run``.
@@ -53,8 +53,8 @@ def export_notebooks(
     import jupytext
     from papermill.parameterize import parameterize_notebook
 
-    from sigah.book import _ci_parameters, _is_notebook, chapter_sources, find_root
-    from sigah.book_publish import add_launch_cell, github_repository, repository_url
+    from sigah.tools.build import _ci_parameters, _is_notebook, chapter_sources, find_root
+    from sigah.tools.publish import add_launch_cell, github_repository, repository_url
 
     if size not in ("ci", "full"):
         raise ValueError(f"size must be 'ci' or 'full', got {size!r}")

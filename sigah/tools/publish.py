@@ -3,7 +3,7 @@
 :func:`stage_for_publishing` runs on the staging folder just before Jupyter Book builds it:
 
 - **Launch buttons** (Colab, Binder) appear only when the build knows the repository's address:
-  ``--repository-url`` (:func:`sigah.book.build_book`'s ``repository_url``), else the
+  ``--repository-url`` (:func:`sigah.tools.build.build_book`'s ``repository_url``), else the
   ``repository: url:`` entry of ``_config.yml``, else ``GITHUB_REPOSITORY`` (set in GitHub Actions).
   Without one, the staged ``_config.yml`` gets no launch buttons and the pages link nowhere.
   The buttons open the chapter's notebook on the branch :data:`LAUNCH_BRANCH`, which the Pages
@@ -15,8 +15,8 @@
   downloaded notebook.
 - **The ``.md`` source for download** beside the ``.ipynb``: chapter sources are copied to
   ``_markdown_sources/`` in the staging folder, where the Sphinx extension
-  :mod:`sigah.sphinx_markdown_download` finds them.
-- **The paper map** of the front page (:mod:`sigah.paper_map`), rendered for the chapters in
+  :mod:`sigah.tools.markdown_download` finds them.
+- **The paper map** of the front page (:mod:`sigah.tools.paper_map`), rendered for the chapters in
   ``_toc.yml`` in place of the marker :data:`PAPER_MAP_MARKER` in ``book/intro.md``.
 """
 
@@ -175,7 +175,7 @@ def stage_for_publishing(
     """
     import yaml
 
-    from sigah.paper_map import render_paper_map
+    from sigah.tools.paper_map import render_paper_map
 
     url = repository_url(repository, root=root)
     config_path = stage / "_config.yml"

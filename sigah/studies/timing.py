@@ -259,7 +259,7 @@ def fit_time_slopes(
     ValueError
         No method was measured at two values of ``x``, or ``extrapolate_to`` with ``x != "n"``.
     """
-    from sigah.plotting import method_label
+    from sigah.studies.plotting import method_label
 
     if extrapolate_to is not None and x != "n":
         raise ValueError(f"fit times are extrapolated in the number of training vectors n, not in {x!r}")

@@ -42,8 +42,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from sigah.book_publish import stage_for_publishing
-from sigah.chapter_params import parameter_error_message
+from sigah.tools.publish import stage_for_publishing
+from sigah.tools.params import parameter_error_message
 from sigah.storage import atomic_write_text
 
 __all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]

@@ -33,7 +33,7 @@ PAPER_RESULTS_FILE = "paper_results.csv"
 _COLUMNS = ["table", "dataset", "method", "metric", "bits", "value"]
 
 #: method id (as in :data:`sigah.hashers.METHODS`) → how the paper's tables spell the method. Kept apart
-#: from the display labels of :mod:`sigah.plotting`, so that renaming a label never breaks a comparison.
+#: from the display labels of :mod:`sigah.studies.plotting`, so that renaming a label never breaks a comparison.
 PAPER_METHOD_NAMES = {
     "lsh": "LSH", "itq": "ITQ", "sph": "SpH", "ba": "BA", "sgh": "SGH", "och": "OCH", "qolsh": "QoLSH",
     "sigah": "SiGAH",
@@ -141,7 +141,7 @@ def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`sigah.experiments.summarize`: columns ``method`` (ids such as ``"itq"``, or
+        Output of :func:`sigah.studies.experiments.summarize`: columns ``method`` (ids such as ``"itq"``, or
         variants such as ``"sgh-stochastic"``), ``bits``, ``n_seeds`` and ``<metric>_mean`` /
         ``<metric>_std`` for ``precision_at_100``, ``map_pr_area``, ``map`` and ``map_stable``.
     table : int
@@ -156,7 +156,7 @@ def beside_paper(summary: pd.DataFrame, *, table: int = 2, dataset: str = "MNIST
         ``Pre@100 ±``, ``Pre@100 (paper)``, ``mAP (PR area)``, ``mAP (PR area) ±``, ``mAP (paper)``,
         ``ranking mAP``, ``stable mAP`` (NaN if the summary lacks them). The paper's "mAP" is set beside our PR-area mAP, the
         definition its tables match (chapter "Binary codes and their evaluation"). Paper columns
-        are NaN where the paper has no number. :func:`sigah.plotting.styled` writes the ids as labels.
+        are NaN where the paper has no number. :func:`sigah.studies.plotting.styled` writes the ids as labels.
     """
     paper = paper_results(table=table, dataset=dataset)
     lookup = {(r.method, int(r.bits), r.metric): r.value for r in paper.itertuples()}

@@ -331,7 +331,7 @@ def mean_std_table(
 
     def cell(values: pd.Series) -> str:
         mean = f"{values.mean():.{digits}f}"
-        return mean if len(values) < 2 else f"{mean} ± {values.std(ddof=1):.{digits}f}"
+        return mean if len(values) < 2 else f"{mean}\u00a0±\u00a0{values.std(ddof=1):.{digits}f}"
 
     table = records.groupby(index + columns, sort=False)[metric].agg(cell).unstack(columns)
     row_order = list(dict.fromkeys(map(tuple, records[index].to_numpy())))

@@ -39,6 +39,12 @@ def plural(n: int, noun: str, plural_form: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural_form or noun + 's'}"
 
 
+def join_words(words: Sequence[str]) -> str:
+    """``"A"``, ``"A and B"``, ``"A, B and C"``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
+
+
 def seeds_phrase(n_a: int, n_b: int) -> str:
     """``"3 seeds each"`` for equal counts, ``"2 and 3 seeds"`` otherwise (``"1 seed each"`` for one)."""
     if n_a == n_b:
@@ -506,3 +512,149 @@ def departure_lines(tables: Mapping[str, pd.DataFrame]) -> str:
                          f"over {plural(len(part), '(dataset, code length) cell')}; "
                          + _count_phrase(found) + ".")
     return "\n".join(lines)
+
+
+# -- chapter Reconstruction: Fig. 4 and Fig. 6 ----------------------------------------------------------------
+def m_sweep_lines(tables: Mapping[str, pd.DataFrame], default: float, ratio_of: Callable[[str], float]) -> str:
+    """Per metric and side of the default m/d, how many comparisons are better, worse or undecided.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{metric label: comparison of each m/d with the default}``; the label ``"relative error"``
+        counts a lower value as better, any other a higher one.
+    default : float
+        The default m/d.
+    ratio_of : callable
+        The m/d of a variant label.
+    """
+    lines = []
+    for label, table in tables.items():
+        sign = -1 if label == "relative error" else 1
+        ratio = table["variant"].map(ratio_of)
+        for side, part in (("larger", table[ratio > default]), ("smaller", table[ratio < default])):
+            if part.empty:
+                continue
+            found = _directions(part)
+            better = int((found == ("higher" if sign > 0 else "lower")).sum())
+            worse = int(found.notna().sum()) - better
+            lines.append(f"* **{label}**, a {side} matrix than the default: better in {better}, worse in "
+                         f"{worse}, undecided in {len(part) - better - worse} of "
+                         f"{plural(len(part), '(dataset, code length, m) comparison')}.")
+    return "\n".join(lines)
+
+
+def plateau_summary(table: pd.DataFrame, default: float, ratio_of: Callable[[str], float], confound: str) -> str:
+    """The paper's reading of Fig. 4 (a plateau once m ≈ 2d) tested on mAP, with the schedule confound.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        mAP of each m/d against the default, within (dataset, bits).
+    default : float
+    ratio_of : callable
+    confound : str
+        :func:`schedule_confound`.
+    """
+    parts = []
+    for (dataset, bits), part in table.groupby(["dataset", "bits"], sort=False):
+        found = _directions(part)
+        ratio = part["variant"].map(ratio_of)
+        larger_higher = [f"{r:g}" for r, f in zip(ratio, found) if r > default and f == "higher"]
+        smaller_lower = [f"{r:g}" for r, f in zip(ratio, found) if r < default and f == "lower"]
+        if larger_higher:
+            verdict = f"a larger matrix is higher (m/d = {', '.join(larger_higher)}): no plateau yet at the default"
+        else:
+            verdict = "no larger matrix is established higher, consistent with a plateau"
+        if any(ratio < default):
+            verdict += ("; a smaller one is lower (m/d = " + ", ".join(smaller_lower) + ")" if smaller_lower
+                        else "; no smaller one is established lower either, so the plateau may start earlier")
+        parts.append(f"on {dataset} at {bits} bits, {verdict}")
+    return ("The paper reads Fig. 4 as a plateau: beyond m ≈ 2d neither error nor mAP improve. In mAP, "
+            + "; ".join(parts) + ". " + confound)
+
+
+def schedule_handicap(sigah_steps: int, sigah_full: int, baselines: Mapping[str, tuple[int | None, int | None]]) -> str:
+    """Whether SiGAH and the baselines it is drawn beside trained for the same share of their schedules.
+
+    Parameters
+    ----------
+    sigah_steps, sigah_full : int
+        SiGAH's optimiser steps here and at its class defaults on the protocol's training set.
+    baselines : mapping
+        ``{display name: (iterations here, iterations of its full schedule)}``; ``(None, None)``
+        for a method iterated to its own stopping rule.
+    """
+    full = [name for name, (here, whole) in baselines.items() if here is None or whole is None or here >= whole]
+    cut = {name: (here, whole) for name, (here, whole) in baselines.items() if name not in full}
+    ours = f"SiGAH trained for {sigah_steps:,} of its {sigah_full:,} optimiser steps"
+    if sigah_steps >= sigah_full and not cut:
+        return "Every method trained at its full schedule."
+    text = ours
+    if full:
+        text += f", {join_words(full)} at {'its' if len(full) == 1 else 'their'} full schedule"
+    if cut:
+        text += ", " + ", ".join(f"{name} for {here:,} of {whole:,} iterations" for name, (here, whole) in cut.items())
+    if sigah_steps < sigah_full and full:
+        text += ": a handicap on SiGAH's side, so its errors here are an upper bound of what it reaches"
+    return text + "."
+
+
+def reconstruction_summary(errors: pd.Series, *, dataset: str, n_queries: int, default_label: str,
+                           dim: int, bits: int, handicap: str) -> str:
+    """Fig. 6 in words: the best SiGAH error, the baselines', the trivial reconstruction and the schedules.
+
+    Parameters
+    ----------
+    errors : pandas.Series
+        Relative error by row name: ``"training mean (trivial)"``, SiGAH rows containing ``"SiGAH"``,
+        and the baselines.
+    dataset : str
+    n_queries : int
+    default_label : str
+        The row of SiGAH at its default m/d.
+    dim, bits : int
+        Input dimension (QoLSH's code length) and the others' code length.
+    handicap : str
+        :func:`schedule_handicap`.
+    """
+    methods = errors.drop("training mean (trivial)")
+    sigah = methods.filter(like="SiGAH")
+    others = methods.drop(sigah.index)
+    best = sigah.idxmin()
+    text = (f"On the {n_queries:,} queries of {dataset} (one seed per model), the lowest relative error of a "
+            f"SiGAH model is {sigah[best]:.3f} ({best})")
+    if len(others):
+        text += "; " + ", ".join(f"{name} {value:.3f}" for name, value in others.items())
+    failing = list(methods[methods >= 1].index)
+    text += (". Every method beats the trivial reconstruction (relative error 1). " if not failing else
+             f". {', '.join(failing)} {'does' if len(failing) == 1 else 'do'} not beat the trivial "
+             "reconstruction (relative error 1). ")
+    if len(others):
+        below = sigah[default_label] < others.min()
+        where = default_label.removeprefix("SiGAH, ")
+        text += f"SiGAH at the default {where} is {'below' if below else 'not below'} every baseline. "
+    if any("QoLSH" in name for name in others.index):
+        text += (f"QoLSH's code has as many bits as the image has pixels, {dim / bits:g} times the others', "
+                 "and keeps no norm. ")
+    return text + handicap
+
+
+def baseline_schedules(params: Mapping[str, Mapping[str, Any]], methods: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """``{display name: (iterations in this run, the class default)}`` of methods with an ``n_iter``.
+
+    Parameters
+    ----------
+    params : mapping
+        ``{method: constructor arguments}`` of the run (missing: the defaults).
+    methods : iterable of str
+        Names of :data:`sigah.hashers.METHODS`.
+    """
+    from sigah.hashers import make_hasher
+    from sigah.studies.plotting import method_label
+
+    out = {}
+    for method in methods:
+        full = int(make_hasher(method, 8).get_params()["n_iter"])
+        out[method_label(method)] = (int(dict(params.get(method, {})).get("n_iter", full)), full)
+    return out

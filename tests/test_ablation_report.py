@@ -92,7 +92,7 @@ def test_paper_table4_gain_and_its_flat_cells():
     table = compare_to_baseline(_two_variants([0.5, 0.51], [0.40, 0.41], names=("with", "without")), "with",
                                 groups=("dataset", "bits"))
     text = report.discriminator_summary(table, gain)
-    assert "lowers mAP in 1 and raises it in 0 of them" in text
+    assert "Ours changes mAP by +0.1000 over 1 cell: removing it lowers mAP in 1, raises it in 0 and is undecided in 0" in text
     assert "the discriminator helps retrieval, as the paper reports" in text
     flat = [f"{d} {b} bits" for (d, b), g in gain.items() if g == 0]
     assert flat and all(cell in text for cell in flat)  # the paper's own cells without a gain are named
@@ -108,7 +108,7 @@ def test_activation_table_and_summary_name_the_papers_inconsistencies():
     comparison = compare_to_baseline(records, "leaky_relu", groups=("dataset", "bits"))
     headline = pd.concat([paper_results(table=1), paper_results(table=2)])
     text = report.activation_summary(comparison, records, paper5, headline, "leaky_relu")
-    assert "1 comparison of another activation" in text and "1 is lower" in text
+    assert "another activation is lower in 1, higher in 0 and undecided in 0 of 1 comparison" in text
     assert "puts another activation ahead on Deep1M" in text  # sigmoid 0.3325 > LeakyReLU 0.3316
     assert "MNIST 0.5060 against 0.5014" in text  # Table 5 against Table 2
 
@@ -137,13 +137,14 @@ def test_margin_summary_tests_the_papers_direction():
 def test_margin_history_sentence_equal_ranges():
     last = {0.5: {"energy_real": 0.1, "energy_fake": 0.7, "reconstruction_error": 0.02}}
     text = report.margin_history_sentence(last, "MNIST", 0)
-    assert "μ ∈ {0.5}" in text and "end 0.100," in text and "from" not in text
+    assert "μ ∈ {0.5}" in text and "end at 0.100," in text and "from" not in text
 
 
 def test_schedule_confound_says_how_short():
     short = report.schedule_confound(600, 5400)
     assert "600 optimiser steps, 11% of the protocol's 5,400" in short and "converges faster" in short
     assert "no convergence check" in report.schedule_confound(5400, 5400)
+    assert "16 optimiser steps, under 1% of the protocol's 5,004" in report.schedule_confound(16, 5004)
 
 
 def test_depth_and_departure_and_weight_sentences():
@@ -159,6 +160,9 @@ def test_depth_and_departure_and_weight_sentences():
     w = compare_to_baseline(weights, "alpha = 0.01", groups=("dataset", "bits"))
     text = report.weight_lines({"alpha": w}, {"alpha": "α"}, {"alpha": 0.01})
     assert "of 1 value away from the default 0.01, 0.1 is lower (-0.2000)" in text
+    flat = compare_to_baseline(weights.assign(map_pr_area=0.5 + 0.01 * weights["seed"]), "alpha = 0.01",
+                               groups=("dataset", "bits"))
+    assert "none is established as different" in report.weight_lines({"alpha": flat}, {"alpha": "α"}, {"alpha": 0.01})
 
 
 def test_plot_sweep_draws_one_line_per_dataset():

@@ -264,8 +264,8 @@ def discriminator_summary(table: pd.DataFrame, paper_gain: pd.Series) -> str:
     flat = [f"{d} {b} bits" for (d, b), g in paper_gain.items() if round(float(g), 6) == 0]
     text = (f"The paper's discriminator adds {value_range(paper_gain)} mAP (mean {paper_gain.mean():+.4f}) over "
             f"its {plural(len(paper_gain), '(dataset, code length) cell')} and lowers it in "
-            f"{int((paper_gain < 0).sum())}. Ours adds {value_range(ours)} over {plural(n, 'cell')}; removing it "
-            f"lowers mAP in {helps} and raises it in {hurts} of them, the others undecided")
+            f"{int((paper_gain < 0).sum())}. Ours changes mAP by {value_range(ours)} over {plural(n, 'cell')}: "
+            f"removing it lowers mAP in {helps}, raises it in {hurts} and is undecided in {n - helps - hurts}")
     if helps == n:
         text += ", so on these data and seeds the discriminator helps retrieval, as the paper reports."
     elif hurts:
@@ -339,9 +339,9 @@ def activation_summary(table: pd.DataFrame, records: pd.DataFrame, paper5: pd.Da
     found = _directions(table)
     worse, better = int((found == "lower").sum()), int((found == "higher").sum())
     n = len(table)
-    text = (f"The best mean is {ours}; the paper's Table 5 is best with {theirs}. Of the "
-            f"{plural(n, 'comparison')} of another activation with {name}, {worse} "
-            f"{'is' if worse == 1 else 'are'} lower and {better} higher, the others undecided")
+    text = (f"The best mean is {ours}; the paper's Table 5 is best with {theirs}. Against {name}, another "
+            f"activation is lower in {worse}, higher in {better} and undecided in {n - worse - better} of "
+            f"{plural(n, 'comparison')}")
     text += (", which contradicts the paper's Table 5, where LeakyReLU is best on MNIST and Tiny100K."
              if better else ".")
     not_best = [c for c in wide.columns if wide[c].idxmax() != f"SiGAH ({name})"]
@@ -393,8 +393,9 @@ def margin_summary(table: pd.DataFrame, records: pd.DataFrame, default: float,
         elif (found == "higher").any():
             verdict = "higher at a larger margin, against the paper's sentence"
         else:
-            verdict = (f"lower at {int((found == 'lower').sum())} of {plural(len(above), 'larger margin')}, "
-                       "the rest undecided: not established")
+            lower = int((found == "lower").sum())
+            verdict = (f"not established lower (lower at {lower}, undecided at {len(above) - lower} of "
+                       f"{plural(len(above), 'larger margin')})")
         parts.append(f"on {dataset}, against μ = {default:g}: {changes}; mAP is {verdict}"
                      f"{' (the means fall steadily as μ grows)' if falling and len(mus) > 2 else ''}")
     return ("The paper's Fig. 7(a) sentence is that mAP \"decreases quickly when μ is larger than\" a value "
@@ -416,7 +417,8 @@ def margin_history_sentence(last: Mapping[float, Mapping[str, float]], dataset: 
     listed = ", ".join(f"{mu:g}" for mu in above) or "none"
 
     def span(key: str, digits: int) -> str:
-        return value_range([row[key] for row in last.values()], digits, signed=False)
+        text = value_range([row[key] for row in last.values()], digits, signed=False)
+        return text if text.startswith("from") else f"at {text}"
 
     return (f"In the last epoch on {dataset} (seed {seed}), the synthetic energy exceeds the margin, where the "
             f"hinge no longer acts, for μ ∈ {{{listed}}}. Real energies end {span('energy_real', 3)}, synthetic "
@@ -463,7 +465,7 @@ def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], 
             differ = [f"{v.split(' = ')[1]} is {f} ({d:+.4f})"
                       for v, d, f in zip(part["variant"], part["difference"], found) if f]
             lines.append(f"* {labels[name]} on {dataset}: of {plural(len(part), 'value')} away from the default "
-                         f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none differs established")
+                         f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none is established as different")
                          + f"; the largest change of the mean is {part['difference'].abs().max():.4f}.")
     return "\n".join(lines)
 
@@ -477,7 +479,8 @@ def schedule_confound(steps: int | None, full_steps: int | None) -> str:
         SiGAH's optimiser steps in this run and at its class defaults on the protocol's training set.
     """
     if steps is not None and full_steps is not None and steps < full_steps:
-        return (f"Every variant trained for the same {steps:,} optimiser steps, {steps / full_steps:.0%} of the "
+        share = "under 1%" if steps < 0.01 * full_steps else f"{steps / full_steps:.0%}"
+        return (f"Every variant trained for the same {steps:,} optimiser steps, {share} of the "
                 f"protocol's {full_steps:,}, not to convergence: a model of another size may converge faster or "
                 "slower, so on this short schedule \"better\" can mean \"converges faster\".")
     return ("Every variant trained for the same number of optimiser steps, with no convergence check, so "

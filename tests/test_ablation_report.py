@@ -219,6 +219,10 @@ def test_plateau_summary_and_its_confound():
     text = report.plateau_summary(table, 2, _ratio, "CONFOUND")
     assert "a larger matrix is higher (m/d = 8): no plateau yet" in text
     assert "a smaller one is lower (m/d = 0.5)" in text and text.endswith("CONFOUND")
+    rows = [("MNIST", 64, f"m/d = {r:g}", s, m + 0.001 * s) for r, m in ((0.5, 0.60), (2, 0.50)) for s in range(3)]
+    table = compare_to_baseline(_records(rows), "m/d = 2", groups=("dataset", "bits"))
+    text = report.plateau_summary(table, 2, _ratio, "C")
+    assert "but a smaller one is higher (m/d = 0.5), against the paper's reading" in text
 
 
 def test_schedule_handicap_names_the_one_sided_cut():
@@ -241,7 +245,7 @@ def test_reconstruction_summary():
     text = report.reconstruction_summary(errors, dataset="MNIST", n_queries=1000, default_label="SiGAH, m/d = 2",
                                          dim=784, bits=64, handicap="H.")
     assert "the lowest relative error of a SiGAH model is 0.350 (SiGAH, m/d = 4)" in text
-    assert "QoLSH, 784 bits does not beat the trivial" in text
+    assert "*QoLSH, 784 bits* does not beat the trivial" in text
     assert "SiGAH at the default m/d = 2 is below every baseline" in text and text.endswith("H.")
 
 

@@ -81,3 +81,10 @@ def test_paragraph_reads_as_the_scale():
     assert "600 of 5,400 SiGAH optimiser steps" in reduced
     full = ABLATIONS | {"n_train": None, "sigah_params": {}, "second_dataset": None}
     assert "the paper's protocol" in scale_paragraph("09_ablations", full)
+
+
+def test_protocol_sigah_steps():
+    from sigah.studies.scale import protocol_sigah_steps
+
+    assert protocol_sigah_steps("mnist", 3000) == optimiser_steps("sigah", 69_000) == 5400
+    assert protocol_sigah_steps("/my/file.npy", 3000) == optimiser_steps("sigah", 3000)

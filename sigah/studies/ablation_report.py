@@ -563,15 +563,20 @@ def plateau_summary(table: pd.DataFrame, default: float, ratio_of: Callable[[str
     for (dataset, bits), part in table.groupby(["dataset", "bits"], sort=False):
         found = _directions(part)
         ratio = part["variant"].map(ratio_of)
-        larger_higher = [f"{r:g}" for r, f in zip(ratio, found) if r > default and f == "higher"]
-        smaller_lower = [f"{r:g}" for r, f in zip(ratio, found) if r < default and f == "lower"]
-        if larger_higher:
-            verdict = f"a larger matrix is higher (m/d = {', '.join(larger_higher)}): no plateau yet at the default"
+        def ratios(side: int, word: str) -> str:
+            return join_words([f"{r:g}" for r, f in zip(ratio, found) if (r - default) * side > 0 and f == word])
+
+        if ratios(1, "higher"):
+            verdict = f"a larger matrix is higher (m/d = {ratios(1, 'higher')}): no plateau yet at the default"
         else:
             verdict = "no larger matrix is established higher, consistent with a plateau"
-        if any(ratio < default):
-            verdict += ("; a smaller one is lower (m/d = " + ", ".join(smaller_lower) + ")" if smaller_lower
-                        else "; no smaller one is established lower either, so the plateau may start earlier")
+        if ratios(-1, "higher"):
+            verdict += (f"; but a smaller one is higher (m/d = {ratios(-1, 'higher')}), against the paper's "
+                        "reading: the default is past the best m here")
+        elif ratios(-1, "lower"):
+            verdict += f"; a smaller one is lower (m/d = {ratios(-1, 'lower')})"
+        elif any(ratio < default):
+            verdict += "; no smaller one is established lower either, so the plateau may start earlier"
         parts.append(f"on {dataset} at {bits} bits, {verdict}")
     return ("The paper reads Fig. 4 as a plateau: beyond m ≈ 2d neither error nor mAP improve. In mAP, "
             + "; ".join(parts) + ". " + confound)
@@ -629,9 +634,9 @@ def reconstruction_summary(errors: pd.Series, *, dataset: str, n_queries: int, d
             f"SiGAH model is {sigah[best]:.3f} ({best})")
     if len(others):
         text += "; " + ", ".join(f"{name} {value:.3f}" for name, value in others.items())
-    failing = list(methods[methods >= 1].index)
+    failing = [f"*{name}*" for name in methods[methods >= 1].index]
     text += (". Every method beats the trivial reconstruction (relative error 1). " if not failing else
-             f". {', '.join(failing)} {'does' if len(failing) == 1 else 'do'} not beat the trivial "
+             f". {join_words(failing)} {'does' if len(failing) == 1 else 'do'} not beat the trivial "
              "reconstruction (relative error 1). ")
     if len(others):
         below = sigah[default_label] < others.min()

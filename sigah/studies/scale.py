@@ -21,7 +21,8 @@ from typing import Any
 
 from sigah.studies.timing import optimiser_steps
 
-__all__ = ["Reference", "REFERENCES", "Scale", "chapter_scale", "retrieval_differences", "scale_paragraph"]
+__all__ = ["Reference", "REFERENCES", "Scale", "chapter_scale", "protocol_sigah_steps", "retrieval_differences",
+           "scale_paragraph"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,20 @@ class Scale:
 def _of(part: int, whole: int, noun: str) -> str | None:
     """``"5,000 of 69,000 training vectors"`` when ``part`` falls short of ``whole``, else None."""
     return None if part >= whole else f"{part:,} of {whole:,} {noun}"
+
+
+def protocol_sigah_steps(dataset: str, n_database: int) -> int:
+    """SiGAH's optimiser steps at its class defaults on the protocol's training set.
+
+    Parameters
+    ----------
+    dataset : str
+        A shipped dataset (its protocol's database is the training set) or any other name.
+    n_database : int
+        The run's database, taken as the whole training set for a dataset without a reference.
+    """
+    ref = REFERENCES.get(str(dataset).lower())
+    return int(optimiser_steps("sigah", ref.n_database if ref else int(n_database)))
 
 
 def retrieval_differences(

@@ -70,6 +70,7 @@ def test_verdicts_with_one_seed_test_nothing():
     one = _records({"itq": 0.40, "sph": 0.35, "sgh": 0.38, "sigah": 0.50}, 1)
     text = report.table6_verdicts(one, LABEL, [16], 0.1, paper_results(table=6), input_name="CNN")
     assert "one seed, so no difference is tested" in text and "SiGAH's (0.50" in text
+    assert text.count("Chance") == 1
 
 
 def test_feature_gains_and_sentence():

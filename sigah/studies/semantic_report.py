@@ -133,7 +133,7 @@ def table6_verdicts(records: pd.DataFrame, label_map: str, bits: Sequence[int], 
             means = {m: float(_seed_scores(records, label_map, m, b).mean()) for m in ("sigah", *RIVALS)}
             best = max(means, key=means.get)
             lines.append(f"- {b} bits: the best mean on {input_name} is {_label(best)}'s ({means[best]:.3f}); "
-                         f"one seed, so no difference is tested. Chance is {chance:.3f}.")
+                         "one seed, so no difference is tested.")
     else:
         pairs = {}
         for b in bits:
@@ -146,7 +146,7 @@ def table6_verdicts(records: pd.DataFrame, label_map: str, bits: Sequence[int], 
         for b, c in zip(pairs, family.comparisons):
             sentence = stats.comparison_sentence(c, subject="SiGAH", reference=pairs[b][2], metric="label mAP")
             lines.append(f"  - {b} bits: {sentence}")
-        lines.append(f"- Chance is {chance:.3f}.")
+    lines.append(f"- Chance (a random ranking) is {chance:.3f}.")
     cifar = paper6[paper6["dataset"] == "CIFAR-10"].pivot(index="method", columns="bits", values="value")
     ahead = [b for b in cifar.columns
              if cifar.loc["SiGAH(D)", b] > cifar.loc[["ITQ-CNN", "SpH-CNN", "SGH"], b].max()]

@@ -563,7 +563,8 @@ def plateau_summary(table: pd.DataFrame, default: float, ratio_of: Callable[[str
     for (dataset, bits), part in table.groupby(["dataset", "bits"], sort=False):
         found = _directions(part)
         ratio = part["variant"].map(ratio_of)
-        def ratios(side: int, word: str) -> str:
+        def ratios(side: int, word: str, ratio: pd.Series = ratio, found: pd.Series = found) -> str:
+            """The m/d on one side of the default (+1 larger, -1 smaller) whose verdict is ``word``."""
             return join_words([f"{r:g}" for r, f in zip(ratio, found) if (r - default) * side > 0 and f == word])
 
         if ratios(1, "higher"):

@@ -262,3 +262,13 @@ def test_digit_grid_draws_rows_and_refuses_non_squares():
         digit_grid({"a": rng.random((3, 15))}, 2)
     with pytest.raises(ValueError, match="at least 4 images"):
         digit_grid({"a": rng.random((3, 16))}, 4)
+
+
+def test_weight_decrease_summary_tests_the_papers_fig8_sentence():
+    rows = [("MNIST", 64, f"alpha = {v:g}", s, m + 0.001 * s) for v, m in ((0.001, 0.5), (0.01, 0.5), (0.1, 0.3))
+            for s in range(3)]
+    runs = _records(rows)
+    table = compare_to_baseline(runs, "alpha = 0.01", groups=("dataset", "bits"))
+    text = report.weight_decrease_summary({"alpha": table}, {"alpha": runs}, {"alpha": "α"}, {"alpha": 0.01}, _ratio)
+    assert "mAP decreases with a larger parameter value" in text
+    assert "* α on MNIST, against α = 0.01: alpha = 0.1 -0.2000; mAP is lower at every larger value" in text

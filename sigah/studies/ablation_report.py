@@ -23,7 +23,8 @@ __all__ = [
     "plural", "seeds_phrase", "value_range", "direction", "ablation_protocols", "run_summary",
     "effect_line", "verdict_lines", "paper_table4_gain", "discriminator_summary", "activation_table",
     "activation_summary", "margin_summary", "margin_history_sentence", "plot_sweep", "weight_lines",
-    "depth_summary", "departure_lines", "verdict_counts", "schedule_confound",
+    "depth_summary", "departure_lines", "verdict_counts", "schedule_confound", "decrease_verdict",
+    "weight_decrease_summary",
 ]
 
 #: verdict words that say a difference is established, with the sign the difference must have
@@ -357,6 +358,47 @@ def activation_summary(table: pd.DataFrame, records: pd.DataFrame, paper5: pd.Da
 
 
 # -- Fig. 7 -----------------------------------------------------------------------------------------------
+def decrease_verdict(table: pd.DataFrame, records: pd.DataFrame, default: float,
+                     value_of: Callable[[str], float], symbol: str, noun: str) -> str:
+    """Does mAP fall when a swept value grows past its default? The verdict on one dataset.
+
+    Every value above the default is compared with the default (the rows of ``table``); the claim
+    holds when each is established lower, fails when one is established higher, and is otherwise
+    not established. Whether the means fall steadily is added as a description, not a test.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The comparisons of one dataset (``variant``, ``difference``, ``verdict``).
+    records : pandas.DataFrame
+        That dataset's runs (``variant``, ``map_pr_area``).
+    default : float
+    value_of : callable
+        The swept value of a variant label.
+    symbol, noun : str
+        How the value is written (``"μ"``) and named (``"margin"``).
+    """
+    above = table[table["variant"].map(value_of) > default]
+    if above.empty:
+        return f"the grid has no {noun} above the default {symbol} = {default:g}: not tested"
+    found = _directions(above)
+    means = records.groupby("variant")["map_pr_area"].mean()
+    by_value = {value_of(v): m for v, m in means.items()}
+    values = sorted(v for v in by_value if v >= default)
+    falling = len(values) > 2 and all(by_value[a] > by_value[b] for a, b in zip(values, values[1:]))
+    changes = ", ".join(f"{r.variant} {r.difference:+.4f}" for r in above.itertuples())
+    if (found == "lower").all():
+        verdict = f"lower at every larger {noun}, as the paper says"
+    elif (found == "higher").any():
+        verdict = f"higher at a larger {noun}, against the paper's sentence"
+    else:
+        lower = int((found == "lower").sum())
+        verdict = (f"not established lower (lower at {lower}, undecided at {len(above) - lower} of "
+                   f"{plural(len(above), f'larger {noun}')})")
+    return (f"against {symbol} = {default:g}: {changes}; mAP is {verdict}"
+            + (f" (the means fall steadily as {symbol} grows)" if falling else ""))
+
+
 def margin_summary(table: pd.DataFrame, records: pd.DataFrame, default: float,
                    margin_of: Callable[[str], float]) -> str:
     """The paper's Fig. 7(a) sentence tested: does mAP decrease when the margin μ grows?
@@ -377,27 +419,8 @@ def margin_summary(table: pd.DataFrame, records: pd.DataFrame, default: float,
     """
     parts = []
     for dataset, part in table.groupby("dataset", sort=False):
-        above = part[part["variant"].map(margin_of) > default]
-        if above.empty:
-            parts.append(f"on {dataset} the grid has no margin above the default {default:g}: not tested")
-            continue
-        found = _directions(above)
         runs = records[records["dataset"] == dataset]
-        means = runs.groupby("variant")["map_pr_area"].mean()
-        mus = sorted({margin_of(v) for v in runs["variant"] if margin_of(v) >= default})
-        by_mu = {margin_of(v): m for v, m in means.items()}
-        falling = all(by_mu[a] > by_mu[b] for a, b in zip(mus, mus[1:]))
-        changes = ", ".join(f"{r.variant} {r.difference:+.4f}" for r in above.itertuples())
-        if (found == "lower").all():
-            verdict = "lower at every larger margin, as the paper says"
-        elif (found == "higher").any():
-            verdict = "higher at a larger margin, against the paper's sentence"
-        else:
-            lower = int((found == "lower").sum())
-            verdict = (f"not established lower (lower at {lower}, undecided at {len(above) - lower} of "
-                       f"{plural(len(above), 'larger margin')})")
-        parts.append(f"on {dataset}, against μ = {default:g}: {changes}; mAP is {verdict}"
-                     f"{' (the means fall steadily as μ grows)' if falling and len(mus) > 2 else ''}")
+        parts.append(f"on {dataset}, " + decrease_verdict(part, runs, default, margin_of, "μ", "margin"))
     return ("The paper's Fig. 7(a) sentence is that mAP \"decreases quickly when μ is larger than\" a value "
             "lost from the text we have; its testable part is the direction, tested here: " + "; ".join(parts)
             + ". Our margins are in standardised units (the energies are per-entry mean squared errors), so "
@@ -468,6 +491,30 @@ def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], 
                          f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none is established as different")
                          + f"; the largest change of the mean is {part['difference'].abs().max():.4f}.")
     return "\n".join(lines)
+
+
+def weight_decrease_summary(tables: Mapping[str, pd.DataFrame], runs: Mapping[str, pd.DataFrame],
+                            symbols: Mapping[str, str], defaults: Mapping[str, float],
+                            value_of: Callable[[str], float]) -> str:
+    """The paper's Fig. 8(a)-(c) sentence tested: "mAP decreases with a larger parameter value".
+
+    Parameters
+    ----------
+    tables, runs : mapping
+        ``{weight name: comparison with the default}`` and ``{weight name: its runs}``.
+    symbols, defaults : mapping
+        How each weight is written and its default.
+    value_of : callable
+        The value of a variant label.
+    """
+    parts = []
+    for name, table in tables.items():
+        for dataset, part in table.groupby("dataset", sort=False):
+            records = runs[name][runs[name]["dataset"] == dataset]
+            parts.append(f"* {symbols[name]} on {dataset}, "
+                         + decrease_verdict(part, records, defaults[name], value_of, symbols[name], "value") + ".")
+    return ("The paper reads Fig. 8(a)-(c) as \"mAP decreases with a larger parameter value for all three "
+            "parameters\"; tested on our grid:\n\n" + "\n".join(parts))
 
 
 def schedule_confound(steps: int | None, full_steps: int | None) -> str:

@@ -382,7 +382,8 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         "This page is written by the build: what ran, with which parameters, for how long.",
         "",
         f"- Built on {started:%Y-%m-%d %H:%M} UTC, book size **{size}** "
-        f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the full-sized defaults of each chapter'}).",
+        f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the default parameters of each chapter'}; "
+        "*Size against the paper's protocol* below says which chapters run the protocol and which a reduced size).",
         f"- Machine: {platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} logical CPUs.",
         f"- Total chapter execution time: {total_seconds:.0f} s.",
         "- Fits: *computed* ran in the chapter; *from store* were read from the store of runs, fitted by an "

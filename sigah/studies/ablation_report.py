@@ -84,7 +84,7 @@ def _directions(table: pd.DataFrame) -> pd.Series:
 def _undecided_word(row: Mapping[str, Any]) -> str:
     """The verdict of a comparison that establishes no difference."""
     verdict = str(row["verdict"])
-    if verdict.startswith("one seed"):
+    if verdict.startswith(("one seed", "no interval")):
         return "one seed, no verdict"
     if verdict.startswith("equivalent"):
         return verdict
@@ -170,6 +170,10 @@ def effect_line(row: Mapping[str, Any], *, what: str, metric_label: str = "mAP",
     **higher**."``; a threshold the verdict used is quoted, an undecided comparison is called
     **inconclusive** (never "no effect": a few seeds cannot show an absence).
     """
+    if "low" in row:  # a comparison of sigah.stats: its own sentence, with the interval and the design
+        from sigah.studies.ablation import effect_sentence
+
+        return effect_sentence(row, what=what, metric_label=metric_label, digits=digits)
     form = f"{{:.{digits}f}}"
 
     def spread(mean: float, std: float) -> str:

@@ -309,3 +309,13 @@ def test_bad_input_is_named():
         st.find_leader({"A": good})
     with pytest.raises(ValueError, match="p-values"):
         st.holm_adjust([0.5, 1.2])
+
+
+def test_estimate_from_summary_is_the_seed_level_estimate():
+    values = np.array([0.41, 0.43, 0.40, 0.45])
+    direct, summary = st.estimate_mean(values), st.estimate_from_summary(values.mean(), values.std(ddof=1), 4)
+    assert (summary.mean, summary.standard_error, summary.df) == pytest.approx(
+        (direct.mean, direct.standard_error, direct.df))
+    assert st.compare_to_published(summary, 0.5) == st.compare_to_published(values, 0.5)
+    with pytest.raises(ValueError, match="two seeds"):
+        st.estimate_from_summary(0.4, 0.0, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
@@ -14,7 +15,7 @@ from sigah.metrics import evaluate_codes, recall_at_n
 from sigah.studies.paper import paper_results
 from sigah.hashers.sigah import training_epochs
 from sigah.studies.retrieval import (
-    METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, grid_with_models, method_params,
+    METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, published_verdicts, grid_with_models, method_params,
     paper_table_for, recall_curves, run_study, variant_name,
 )
 from sigah.studies.timing import (
@@ -62,7 +63,7 @@ def _summary(rows):
     return summarize(records, metrics=list(METRICS))
 
 
-def test_compare_with_paper_differences_and_two_sigma_flags():
+def test_compare_with_paper_differences_and_paper_numbers_against_our_interval():
     paper = paper_results(table=2, dataset="MNIST")
     itq32 = paper.query("method == 'ITQ' and bits == 32").set_index("metric")["value"]
     rows = [{"method": m, "bits": 32, "seed": s, "precision_at_100": p + d, "map_pr_area": a + d, "map": 0.5}
@@ -76,11 +77,26 @@ def test_compare_with_paper_differences_and_two_sigma_flags():
     assert itq["Pre@100 Δ"] == pytest.approx(0.0, abs=1e-12)
     sgh = table.set_index("method").loc["sgh[neuron=stochastic]"]
     assert sgh["label"] == "SGH (neuron=stochastic)" and np.isfinite(sgh["Pre@100 (paper)"])
+    verdicts = published_verdicts(table)
+    cells = [(r, name) for r in table.to_dict("records") for name in ("Pre@100", "mAP (PR area)")
+             if np.isfinite(r[f"{name} (paper)"])]
+    assert len(verdicts) == len(cells)
+    family = sum(r["seeds"] > 1 for r, _ in cells)
+    for (r, name), v in zip(sorted(cells, key=lambda c: c[1] != "Pre@100"), verdicts.to_dict("records")):
+        assert (v["method"], v["metric"]) == (r["label"], name)
+        if r["seeds"] < 2:
+            assert v["verdict"] == "no interval (one seed)"
+            continue
+        # a t interval over the seeds at the Bonferroni level of the table's cells
+        half = sps.t.ppf(1 - 0.05 / family / 2, r["seeds"] - 1) * r[f"{name} ±"] / np.sqrt(r["seeds"])
+        assert (v["low"], v["high"]) == pytest.approx((r[name] - half, r[name] + half))
+        inside = r[name] - half <= r[f"{name} (paper)"] <= r[name] + half
+        assert v["verdict"] == ("inside our interval" if inside else "outside our interval")
     flagged = beyond_two_sigma(table)
-    expected = {(r["label"], name) for r in table.to_dict("records") for name in ("Pre@100", "mAP (PR area)")
-                if abs(r[f"{name} Δ"]) > 2 * r[f"{name} ±"]}
-    assert set(zip(flagged["method"], flagged["metric"])) == expected
-    assert ("ITQ", "Pre@100") not in expected and ("SiGAH", "Pre@100") in expected
+    assert set(zip(flagged["method"], flagged["metric"])) == {
+        (v["method"], v["metric"]) for v in verdicts.to_dict("records") if v["verdict"] == "outside our interval"}
+    assert ("ITQ", "Pre@100") not in set(zip(flagged["method"], flagged["metric"]))
+    assert ("SiGAH", "Pre@100") in set(zip(flagged["method"], flagged["metric"]))  # 0.9 against the paper's
 
 
 def test_column_verdicts_leader_and_rank():

@@ -3,8 +3,9 @@
 The chapter *Retrieval quality* sets every method of the paper's Tables 1 and 2 on one protocol:
 :func:`grid_with_models` runs the grid (one record per method, code length and seed) and keeps the
 fitted hashers, :func:`compare_with_paper` puts the paper's numbers and the difference per cell
-beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`beyond_two_sigma`
-turn the table into statements computed from it, and :func:`recall_curves` gives the paper's
+beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`published_verdicts`
+turn the table into statements computed from it (the paper's number inside or outside the interval of
+our mean, :mod:`sigah.stats`), and :func:`recall_curves` gives the paper's
 Fig. 3 (recall of the ``K`` true neighbours against the number of items retrieved).
 """
 
@@ -20,7 +21,8 @@ import pandas as pd
 __all__ = [
     "comparison_table",
     "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
-    "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
+    "compare_with_paper", "column_verdicts", "published_verdicts", "beyond_two_sigma", "recall_curves", "Study",
+    "run_study",
 ]
 
 #: the paper's datasets of Tables 1 (descriptors) and 2 (MNIST), by lower-case name
@@ -227,28 +229,66 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
     return pd.DataFrame(rows)
 
 
-def beyond_two_sigma(table: pd.DataFrame) -> pd.DataFrame:
-    """Cells whose difference from the paper exceeds two standard deviations over our seeds.
+def published_verdicts(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Every cell with a paper number: our mean, its interval, the paper's number inside or outside it.
+
+    The paper's numbers carry no spread, so the question is whether each lies inside the interval
+    of our mean (:func:`sigah.stats.compare_to_published`); all the cells of the table form one
+    family, so each interval is at the Bonferroni level ``1 − alpha / (number of cells)``. The
+    table keeps only means and standard deviations over seeds, so the interval covers the seeds
+    (a *t* interval on ``seeds − 1`` degrees of freedom), not the query sample.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_with_paper`.
+    alpha : float
+        Family-wise level.
 
     Returns
     -------
     pandas.DataFrame
-        ``method``, ``bits``, ``metric``, ``ours``, ``paper``, ``Δ``, ``σ``, ``Δ/σ``, sorted by ``|Δ/σ|``;
-        empty when the table has no paper columns. With a single seed (σ = 0) every non-zero
-        difference counts.
+        ``method``, ``bits``, ``metric``, ``ours``, ``low``, ``high``, ``confidence``, ``paper``, ``Δ``
+        (ours − paper), ``beyond`` (how far the paper's number lies above (+) or below (−) our interval,
+        0 inside) and ``verdict`` (:data:`sigah.stats.PUBLISHED_VERDICTS`, or ``"no interval (one
+        seed)"``); empty when the table has no paper columns.
     """
+    from sigah import stats
+
+    cells = [(r, name) for name in METRICS.values() if f"{name} Δ" in table for r in table.to_dict("records")
+             if np.isfinite(r[f"{name} (paper)"])]
+    family = sum(int(r["seeds"]) > 1 for r, _ in cells)
     rows = []
-    for name in METRICS.values():
-        if f"{name} Δ" not in table:
-            continue
-        for r in table.to_dict("records"):
-            delta, sigma = r[f"{name} Δ"], r[f"{name} ±"]
-            if np.isfinite(delta) and abs(delta) > 2 * sigma:
-                rows.append({"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name],
-                             "paper": r[f"{name} (paper)"], "Δ": delta, "σ": sigma,
-                             "Δ/σ": delta / sigma if sigma > 0 else np.inf * np.sign(delta)})
-    out = pd.DataFrame(rows, columns=["method", "bits", "metric", "ours", "paper", "Δ", "σ", "Δ/σ"])
-    return out.reindex(out["Δ/σ"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    for r, name in cells:
+        row = {"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name], "paper": r[f"{name} (paper)"],
+               "Δ": r[f"{name} Δ"]}
+        if int(r["seeds"]) > 1:
+            estimate = stats.estimate_from_summary(r[name], r[f"{name} ±"], int(r["seeds"]))
+            c = stats.compare_to_published(estimate, r[f"{name} (paper)"], alpha=alpha, family_size=family)
+            row |= {"low": c.low, "high": c.high, "confidence": c.confidence, "beyond": c.distance,
+                    "verdict": c.verdict}
+        else:
+            row |= {"low": np.nan, "high": np.nan, "confidence": np.nan, "beyond": np.nan,
+                    "verdict": "no interval (one seed)"}
+        rows.append(row)
+    columns = ["method", "bits", "metric", "ours", "low", "high", "confidence", "paper", "Δ", "beyond", "verdict"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def beyond_two_sigma(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells whose paper number lies outside our interval (:func:`published_verdicts`), farthest first.
+
+    The name is kept for the chapters that call it; the rule is :func:`published_verdicts`'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`published_verdicts`, only the cells outside our interval, sorted by
+        ``|beyond|``.
+    """
+    verdicts = published_verdicts(table)
+    out = verdicts[verdicts["verdict"] == "outside our interval"]
+    return out.reindex(out["beyond"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
 def recall_curves(

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from sigah import stats
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
 from sigah.studies.experiments import ground_truth_for, summarize
@@ -103,9 +104,37 @@ def test_column_verdicts_leader_and_rank():
     rows = [{"method": m, "bits": b, "seed": 0, "precision_at_100": v, "map_pr_area": v, "map": v}
             for m, b, v in (("lsh", 32, 0.2), ("itq", 32, 0.5), ("sigah", 32, 0.4), ("qolsh", 784, 0.9))]
     verdicts = column_verdicts(compare_with_paper(_summary(rows), None), [32], focus="sigah")
-    assert list(verdicts["leader"]) == ["ITQ"] * 3  # QoLSH runs at 784 bits: not in the 32-bit column
+    assert list(verdicts["best"]) == ["ITQ"] * 3  # QoLSH runs at 784 bits: not in the 32-bit column
+    assert list(verdicts["leader"]) == ["untested"] * 3  # no runs given: no leader is named
     assert list(verdicts["SiGAH rank"]) == ["2 of 3"] * 3
     assert verdicts["lead"].iloc[0] == pytest.approx(0.1)
+
+
+def test_column_verdicts_name_a_leader_only_beyond_the_interval():
+    rng = np.random.default_rng(4)
+    # ITQ clearly ahead of LSH; SiGAH a hair behind ITQ with a seed spread larger than the gap
+    means = {"lsh": 0.2, "itq": 0.5, "sigah": 0.499}
+    spread = {"lsh": 0.001, "itq": 0.001, "sigah": 0.02}
+    rows = [{"method": m, "bits": 32, "seed": s, **dict.fromkeys(METRICS, means[m] + rng.normal(0, spread[m]))}
+            for m in means for s in range(4)]
+    records = pd.DataFrame(rows)
+    table = compare_with_paper(_summary(rows), None)
+    verdicts = column_verdicts(table, [32], records=records)
+    for r in verdicts.to_dict("records"):
+        scores = {m: records[records.method == m].sort_values("seed")[METRICS_BY_NAME[r["metric"]]].to_numpy()
+                  for m in means}
+        expected = stats.find_leader({LABELS[m]: v for m, v in scores.items()})
+        assert r["leader"] == (expected.leader or "tied") and r["tied"] == ", ".join(expected.tied)
+    assert list(verdicts["leader"]) == ["tied"] * 3 and "LSH" not in verdicts["tied"].iloc[0]
+    clear = {**means, "sigah": 0.3}
+    rows = [{"method": m, "bits": 32, "seed": s, **dict.fromkeys(METRICS, clear[m] + rng.normal(0, 0.001))}
+            for m in clear for s in range(3)]
+    verdicts = column_verdicts(compare_with_paper(_summary(rows), None), [32], records=pd.DataFrame(rows))
+    assert list(verdicts["leader"]) == ["ITQ"] * 3 and list(verdicts["tied"]) == ["ITQ"] * 3
+
+
+METRICS_BY_NAME = {v: k for k, v in METRICS.items()}
+LABELS = {"lsh": "LSH", "itq": "ITQ", "sigah": "SiGAH"}
 
 
 def test_recall_curves_agree_with_recall_at_n(protocol):

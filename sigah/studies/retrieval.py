@@ -185,10 +185,15 @@ def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> 
     return pd.DataFrame(rows)
 
 
-def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "sigah") -> pd.DataFrame:
+def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "sigah",
+                    records: pd.DataFrame | None = None) -> pd.DataFrame:
     """Who leads each (metric, bits) column, and where ``focus`` ranks, ours and the paper's.
 
-    Only rows at exactly that code length compete (QoLSH, at ``d`` bits, has its own column).
+    Only rows at exactly that code length compete (QoLSH, at ``d`` bits, has its own column). A
+    leader is named only when its lead over every other method is beyond the interval: the best
+    mean is compared, paired on the seeds, with each other method of the column
+    (:func:`sigah.stats.find_leader`, Holm over the column); otherwise the column is ``tied``.
+    That needs the runs themselves (``records``); without them no leader is named.
 
     Parameters
     ----------
@@ -197,13 +202,18 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
     bits : iterable of int
     focus : str
         Row name whose rank is reported.
+    records : pandas.DataFrame, optional
+        The runs behind ``table`` (``method``, ``bits``, ``seed`` and the metric columns), e.g.
+        :attr:`Study.records`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per column: ``metric``, ``bits``, ``leader``, ``value``, ``runner-up``, ``lead``
-        (leader − runner-up), ``<focus> rank`` ("r of n"); with paper columns also ``paper leader``
-        and ``<focus> paper rank``.
+        One row per column: ``metric``, ``bits``, ``best`` (the best mean) and ``value``, ``runner-up``,
+        ``lead`` (best − runner-up), ``leader`` (the best, when its lead is beyond the interval, else
+        ``"tied"``; ``"untested"`` without records or with one seed), ``tied`` (the methods the
+        comparisons cannot separate from the best, joined by commas), ``<focus> rank`` ("r of n");
+        with paper columns also ``paper leader`` and ``<focus> paper rank``.
     """
     from sigah.studies.plotting import method_label
 
@@ -212,7 +222,8 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
         at = table[table["bits"] == int(b)]
         for name in METRICS.values():
             ranked = at.sort_values(name, ascending=False)
-            row = {"metric": name, "bits": int(b), "leader": ranked["label"].iloc[0], "value": ranked[name].iloc[0]}
+            row = {"metric": name, "bits": int(b), "best": ranked["label"].iloc[0], "value": ranked[name].iloc[0],
+                   **_leader(ranked, records, name, int(b))}
             row["runner-up"] = ranked["label"].iloc[1] if len(ranked) > 1 else ""
             row["lead"] = ranked[name].iloc[0] - ranked[name].iloc[1] if len(ranked) > 1 else np.nan
             names = list(ranked["method"])
@@ -227,6 +238,24 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
                     f"{paper_names.index(focus) + 1} of {len(paper_names)}" if focus in paper_names else "—")
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _leader(ranked: pd.DataFrame, records: pd.DataFrame | None, name: str, bits: int) -> dict[str, str]:
+    """``leader`` and ``tied`` of one column, from the paired runs (:func:`sigah.stats.find_leader`)."""
+    from sigah import stats
+
+    column = {v: k for k, v in METRICS.items()}[name]
+    if records is None or len(ranked) < 2:
+        return {"leader": "untested", "tied": ""}
+    runs = records[(records["bits"] == bits) & records["method"].isin(ranked["method"])]
+    seeds = sorted(set.intersection(*(set(part["seed"]) for _, part in runs.groupby("method"))))
+    if len(seeds) < 2 or runs["method"].nunique() < len(ranked):
+        return {"leader": "untested", "tied": ""}
+    labels = dict(zip(ranked["method"], ranked["label"]))
+    scores = {labels[m]: part.drop_duplicates("seed").set_index("seed").loc[seeds, column].to_numpy(np.float64)
+              for m, part in runs.groupby("method", sort=False)}
+    leaders = stats.find_leader(scores)
+    return {"leader": leaders.leader or "tied", "tied": ", ".join(leaders.tied)}
 
 
 def published_verdicts(table: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:

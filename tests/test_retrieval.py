@@ -10,7 +10,7 @@ from scipy import stats as sps
 from sigah import stats
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
-from sigah.studies.experiments import ground_truth_for, summarize
+from sigah.studies.experiments import ground_truth_for, score_grid, summarize
 from sigah.hashers import make_hasher
 from sigah.metrics import evaluate_codes, recall_at_n
 from sigah.studies.paper import paper_results
@@ -98,6 +98,28 @@ def test_compare_with_paper_differences_and_paper_numbers_against_our_interval()
         (v["method"], v["metric"]) for v in verdicts.to_dict("records") if v["verdict"] == "outside our interval"}
     assert ("ITQ", "Pre@100") not in set(zip(flagged["method"], flagged["metric"]))
     assert ("SiGAH", "Pre@100") in set(zip(flagged["method"], flagged["metric"]))  # 0.9 against the paper's
+
+
+def test_published_verdicts_from_per_query_scores_cover_seeds_and_queries(protocol):
+    variant = variant_name("lsh", {"center": False})
+    records, _, scores = grid_with_models(protocol, ["lsh"], [32], repeats=2, seed=0, k=20,
+                                          variants={"lsh": {"center": False}}, per_query=True)
+    assert set(scores) == {(m, 32, s) for m in ("lsh", variant) for s in (0, 1)}
+    table = compare_with_paper(summarize(records, metrics=list(METRICS)), ("MNIST", 2))
+    verdicts = published_verdicts(table, scores=scores)
+    assert len(verdicts) == 4  # two rows × (Pre@100, PR-area mAP) have a paper number at 32 bits
+    for v in verdicts.to_dict("records"):
+        method = {"LSH": "lsh", "LSH (center=False)": variant}[v["method"]]
+        column = {name: key for key, name in METRICS.items()}[v["metric"]]
+        expected = stats.compare_to_published(score_grid(scores, method, 32, column), v["paper"], family_size=4)
+        assert (v["low"], v["high"], v["verdict"]) == pytest.approx((expected.low, expected.high, expected.verdict))
+        assert v["ours"] == pytest.approx(expected.mean)
+    flagged = beyond_two_sigma(table, scores=scores)
+    assert set(flagged["method"] + flagged["metric"]) == set(
+        verdicts.loc[verdicts["verdict"] == "outside our interval", "method"]
+        + verdicts.loc[verdicts["verdict"] == "outside our interval", "metric"])
+    leaders = column_verdicts(table, [32], records=records, scores=scores)
+    assert set(leaders["leader"]) <= {"LSH", "LSH (center=False)", "tied"}
 
 
 def test_column_verdicts_leader_and_rank():

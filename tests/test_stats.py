@@ -319,3 +319,25 @@ def test_estimate_from_summary_is_the_seed_level_estimate():
     assert st.compare_to_published(summary, 0.5) == st.compare_to_published(values, 0.5)
     with pytest.raises(ValueError, match="two seeds"):
         st.estimate_from_summary(0.4, 0.0, 1)
+
+
+def test_swapping_the_variants_mirrors_the_comparison_and_shared_difficulty_cancels():
+    rng = np.random.default_rng(16)
+    for _ in range(30):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(2, 30)))
+        a = _variant_scores(rng, *shape, seed_sd=0.01, query_sd=0.02, noise_sd=0.02, shift=rng.uniform(-0.03, 0.03))
+        b = _variant_scores(rng, *shape, seed_sd=0.01, query_sd=0.02, noise_sd=0.02)
+        forward, backward = st.compare_paired(a, b), st.compare_paired(b, a)
+        assert backward.effect == pytest.approx(-forward.effect)
+        assert (backward.low, backward.high) == pytest.approx((-forward.high, -forward.low))
+        assert backward.p_value == pytest.approx(forward.p_value)
+        mirror = {"higher": "lower", "lower": "higher"}
+        assert backward.verdict == mirror.get(forward.verdict, forward.verdict)
+        # a per-query and a per-seed offset common to both variants changes nothing
+        offset = rng.normal(0, 0.1, (1, shape[1])) + rng.normal(0, 0.1, (shape[0], 1))
+        shifted = st.compare_paired(a + offset, b + offset)
+        assert (shifted.effect, shifted.low, shifted.high) == pytest.approx((forward.effect, forward.low, forward.high))
+        # the order of seeds and of queries is irrelevant
+        rows, columns = rng.permutation(shape[0]), rng.permutation(shape[1])
+        permuted = st.compare_paired(a[rows][:, columns], b[rows][:, columns])
+        assert (permuted.low, permuted.high) == pytest.approx((forward.low, forward.high))

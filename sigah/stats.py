@@ -70,8 +70,11 @@ test at the comparison's level: the solution ``δ`` of
 
    P(|T_{ν,\,δ/\mathrm{se}}| > t_{1-α/2,\,ν}) = 0.8,
 
-:math:`T_{ν,λ}` noncentral *t*. A difference smaller than the MDE that the test does not detect
-is **inconclusive**: absence of evidence, not evidence of absence.
+:math:`T_{ν,λ}` noncentral *t*. It is exact for the *t* test over seeds (or over the queries
+of one seed) given the true standard error; a comparison reports it at its *estimated* standard
+error and degrees of freedom, so with a handful of seeds the MDE is itself uncertain. A difference
+smaller than the MDE that the test does not detect is **inconclusive**: absence of evidence, not
+evidence of absence.
 
 Families
 --------

@@ -159,14 +159,16 @@ def test_family_wise_error_of_holm_is_at_most_nominal_under_the_global_null():
     assert any_rejection / n_simulations <= st.ALPHA + _binomial_tolerance(st.ALPHA, n_simulations)
 
 
-def test_an_effect_equal_to_the_mde_is_detected_at_the_stated_power():
-    # seed-level differences, normal: the paired t test's power is exactly the noncentral t's
+@pytest.mark.parametrize("shape", [(4,), (1, 25)])
+def test_an_effect_equal_to_the_mde_is_detected_at_the_stated_power(shape):
+    # normal differences over seeds (S,) or over the queries of one seed (1, Q): the paired t test's
+    # power is exactly the noncentral t's, so the MDE of the true standard error is detected 80 % of the time
     rng = np.random.default_rng(10)
-    n_seeds, sd, n_simulations = 4, 0.02, 2000
-    mde = st.minimum_detectable_effect(sd / np.sqrt(n_seeds), n_seeds - 1)
+    sd, n_simulations, n = 0.02, 2000, int(np.prod(shape))
+    mde = st.minimum_detectable_effect(sd / np.sqrt(n), n - 1)
     detected = 0
     for _ in range(n_simulations):
-        d = rng.normal(mde, sd, n_seeds)
+        d = rng.normal(mde, sd, shape)
         detected += st.estimate_mean(d).p_value() < st.ALPHA
     assert detected / n_simulations == pytest.approx(st.POWER, abs=_binomial_tolerance(st.POWER, n_simulations))
 

@@ -144,7 +144,7 @@ def test_mean_std_table_cells_and_order():
                             "map_pr_area": [0.5, 0.7, 0.1, 0.3, 0.25]})
     table = mean_std_table(records, "variant", "bits", digits=2)
     assert list(table.index) == ["b", "a"] and list(table.columns) == [64, 32]
-    assert table.loc["b", 64] == f"0.60 ± {np.std([0.5, 0.7], ddof=1):.2f}"
+    assert table.loc["b", 64] == f"0.60\u00a0±\u00a0{np.std([0.5, 0.7], ddof=1):.2f}"  # a cell never wraps
     assert table.loc["b", 32] == "0.25"  # one run: the value alone
     assert pd.isna(table.loc["a", 32])
 

@@ -277,6 +277,6 @@ def test_comparison_table_shows_mean_std_paper_and_difference_sorted_by_bits():
     styled = comparison_table(pd.DataFrame(rows))
     shown = styled.data
     assert shown[["method", "bits"]].values.tolist() == [["ITQ", 32], ["LSH", 32], ["SiGAH", 64]]
-    assert shown[names[0]].tolist() == ["0.8000 ± 0.0100", "0.5000 ± 0.0100", "0.9000 ± 0.0100"]
+    assert shown[names[0]].tolist() == [f"{v}\u00a0±\u00a00.0100" for v in ("0.8000", "0.5000", "0.9000")]
     html = styled.to_html()
     assert "+0.1000" in html and "—" in html  # signed differences, a missing paper value as a dash

@@ -389,14 +389,13 @@ def mean_std_table(
     Returns
     -------
     pandas.DataFrame of str
-        ``"0.4512 ± 0.0031"``; one run gives the value alone.
+        ``"0.4512 ± 0.0031"`` (non-breaking spaces around ``±``); one run gives the value alone.
     """
     index = [index] if isinstance(index, str) else list(index)
     columns = [columns] if isinstance(columns, str) else list(columns)
 
     def cell(values: pd.Series) -> str:
-        mean = f"{values.mean():.{digits}f}"
-        return mean if len(values) < 2 else f"{mean} ± {values.std(ddof=1):.{digits}f}"
+        return stats.mean_pm_std(values.mean(), values.std(ddof=1) if len(values) > 1 else np.nan, digits)
 
     table = records.groupby(index + columns, sort=False)[metric].agg(cell).unstack(columns)
     row_order = list(dict.fromkeys(map(tuple, records[index].to_numpy())))

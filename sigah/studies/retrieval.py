@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah import stats
+
 __all__ = [
     "comparison_table",
     "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
@@ -254,7 +256,6 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
 def _leader(ranked: pd.DataFrame, records: pd.DataFrame | None, name: str, bits: int,
             scores: Mapping | None = None) -> dict[str, str]:
     """``leader`` and ``tied`` of one column, from the paired runs (:func:`sigah.stats.find_leader`)."""
-    from sigah import stats
     from sigah.studies.experiments import score_grid
 
     column = {v: k for k, v in METRICS.items()}[name]
@@ -301,7 +302,6 @@ def published_verdicts(table: pd.DataFrame, *, alpha: float = 0.05, scores: Mapp
         0 inside) and ``verdict`` (:data:`sigah.stats.PUBLISHED_VERDICTS`, or ``"no interval (one
         seed)"``); empty when the table has no paper columns.
     """
-    from sigah import stats
 
     cells = [(r, name) for name in METRICS.values() if f"{name} Δ" in table for r in table.to_dict("records")
              if np.isfinite(r[f"{name} (paper)"])]
@@ -325,7 +325,6 @@ def published_verdicts(table: pd.DataFrame, *, alpha: float = 0.05, scores: Mapp
 
 def _cell_estimate(row: Mapping[str, Any], name: str, scores: Mapping | None):
     """Our estimate of one cell: from its per-query scores when given, else from mean ± std over seeds."""
-    from sigah import stats
     from sigah.studies.experiments import score_grid
 
     column = {v: k for k, v in METRICS.items()}[name]
@@ -515,7 +514,7 @@ def comparison_table(table: pd.DataFrame):
     """
     out = pd.DataFrame({"method": table["label"].to_numpy(), "bits": table["bits"].to_numpy()})
     for name in METRICS.values():
-        out[name] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(table[name], table[f"{name} ±"])]
+        out[name] = [stats.mean_pm_std(m, s, 4) for m, s in zip(table[name], table[f"{name} ±"])]
         if f"{name} (paper)" in table:
             out[f"{name} paper"] = table[f"{name} (paper)"].to_numpy()
             out[f"{name} Δ"] = table[f"{name} Δ"].to_numpy()

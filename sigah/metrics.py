@@ -628,20 +628,22 @@ def _pr_area_per_query(h: ShellHistograms) -> np.ndarray:
     n = h.items.shape[0]
     if n < 2:
         return np.full(n, area)
-    # every leave-one-out curve at once: pooled cumulative counts minus the query's own
-    retrieved = np.cumsum(h.items.sum(axis=0))[None, :] - np.cumsum(h.items, axis=1)
-    hits = np.cumsum(h.relevant.sum(axis=0))[None, :] - np.cumsum(h.relevant, axis=1)
-    recall = hits / (h.n_relevant.sum() - h.n_relevant)[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(retrieved > 0, hits / retrieved, np.nan)
-    # radii retrieving nothing form a prefix (recall 0 there): giving them the first defined
-    # precision adds no area and is _pr_area's flat start at recall 0
-    first = np.argmax(retrieved > 0, axis=1)
-    start = precision[np.arange(n), first][:, None]
-    precision = np.where(np.isnan(precision), start, precision)
-    recall = np.concatenate([np.zeros((n, 1)), recall], axis=1)
-    precision = np.concatenate([start, precision], axis=1)
-    leave_one_out = np.sum(0.5 * np.diff(recall, axis=1) * (precision[:, 1:] + precision[:, :-1]), axis=1)
+    total_items, total_hits = np.cumsum(h.items.sum(axis=0)), np.cumsum(h.relevant.sum(axis=0))
+    leave_one_out = np.empty(n)
+    for rows in _row_blocks(h.items.shape, _SORT_ELEMENTS):  # bounded memory for long codes
+        # the leave-one-out curves of a block at once: pooled cumulative counts minus the query's own
+        retrieved = total_items[None, :] - np.cumsum(h.items[rows], axis=1)
+        hits = total_hits[None, :] - np.cumsum(h.relevant[rows], axis=1)
+        recall = hits / (h.n_relevant.sum() - h.n_relevant[rows])[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            precision = np.where(retrieved > 0, hits / retrieved, np.nan)
+        # radii retrieving nothing form a prefix (recall 0 there): giving them the first defined
+        # precision adds no area and is _pr_area's flat start at recall 0
+        first = np.argmax(retrieved > 0, axis=1)
+        start = precision[np.arange(len(first)), first][:, None]
+        precision = np.concatenate([start, np.where(np.isnan(precision), start, precision)], axis=1)
+        recall = np.concatenate([np.zeros((len(first), 1)), recall], axis=1)
+        leave_one_out[rows] = np.sum(0.5 * np.diff(recall, axis=1) * (precision[:, 1:] + precision[:, :-1]), axis=1)
     return area + (n - 1) * (leave_one_out.mean() - leave_one_out)
 
 

@@ -518,7 +518,7 @@ def test_per_query_scores_average_to_the_record_and_agree_with_the_per_query_fun
         np.testing.assert_allclose(scores[f"precision_at_{n}"], per_query_precision, atol=1e-14)
 
 
-def test_pr_area_per_query_is_the_jackknife_of_the_pooled_area():
+def test_pr_area_per_query_is_the_jackknife_of_the_pooled_area(monkeypatch):
     queries, database, groundtruth = random_code_case(11, 16, n_queries=6)
     distances = hamming_distances(queries, database)
     values = metrics.pr_area_per_query(distances, groundtruth)
@@ -528,6 +528,9 @@ def test_pr_area_per_query_is_the_jackknife_of_the_pooled_area():
                               for q in range(6)])
     np.testing.assert_allclose(values, area + 5 * (leave_one_out.mean() - leave_one_out), atol=1e-13)
     assert values.mean() == pytest.approx(area, abs=1e-14)
+    n_shells = shell_histograms(distances, groundtruth).items.shape[1]
+    monkeypatch.setattr(metrics, "_SORT_ELEMENTS", 2 * n_shells)  # blocks of two queries
+    np.testing.assert_allclose(metrics.pr_area_per_query(distances, groundtruth), values, atol=1e-15)
     single = metrics.pr_area_per_query(distances[:1], groundtruth[:1])
     assert single.tolist() == [pytest.approx(pr_area_over_radius(distances[:1], groundtruth[:1]))]
 

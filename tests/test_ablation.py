@@ -37,6 +37,7 @@ def test_effect_one_seed_equivalence_and_bad_input():
     close = effect(base, variant, margin=0.01)
     assert close["verdict"] == "equivalent" and -0.01 < close["low"] and close["high"] < 0.01
     assert effect(base, variant)["verdict"] == "inconclusive"  # no margin stated, no equivalence
+    assert "**equivalent within ±0.0100**" in effect_sentence(close, what="variant")
     assert set(VERDICTS) == {*stats.VERDICTS, NO_INTERVAL}
     with pytest.raises(ValueError, match="baseline"):
         effect([], [1.0])

@@ -83,10 +83,11 @@ def _row(baseline: np.ndarray, variant: np.ndarray, comparison: stats.Comparison
     }
     if comparison is None:
         return row | {"low": nan, "high": nan, "confidence": nan, "p_value": nan, "p_adjusted": nan, "mde": nan,
-                      "n_queries": None, "method": "none", "verdict": NO_INTERVAL}
+                      "n_queries": None, "method": "none", "margin": None, "verdict": NO_INTERVAL}
     return row | {"low": comparison.low, "high": comparison.high, "confidence": comparison.confidence,
                   "p_value": comparison.p_value, "p_adjusted": comparison.p_adjusted, "mde": comparison.mde,
-                  "n_queries": comparison.n_queries, "method": comparison.method, "verdict": comparison.verdict}
+                  "n_queries": comparison.n_queries, "method": comparison.method, "margin": comparison.margin,
+                  "verdict": comparison.verdict}
 
 
 def _seed_means(scores: np.ndarray) -> np.ndarray:
@@ -137,8 +138,8 @@ def compare_to_baseline(
         columns, ``by``, ``baseline_mean``, ``baseline_std``, ``n_baseline``, ``variant_mean``,
         ``variant_std``, ``n_variant`` (over the paired seeds), ``difference`` (variant − baseline),
         ``low``, ``high`` (its interval at level ``confidence``), ``p_value``, ``p_adjusted``, ``mde``
-        (the minimum detectable effect at 80 % power), ``n_queries`` (None at seed level), ``method``
-        and ``verdict``, one of :data:`VERDICTS`.
+        (the minimum detectable effect at 80 % power), ``n_queries`` (None at seed level), ``method``,
+        ``margin`` and ``verdict``, one of :data:`VERDICTS`.
 
     Raises
     ------
@@ -335,7 +336,7 @@ def effect_sentence(row: Mapping[str, Any], *, what: str, metric_label: str = "m
     if row["verdict"] in ("higher", "lower"):
         return text + f" ({interval}): **{row['verdict']}**."
     if row["verdict"] == "equivalent":
-        return text + f" ({interval}): **equivalent** within the stated margin."
+        return text + f" ({interval}): **equivalent within ±{row['margin']:.{digits}f}**."
     return (text + f" ({interval}): **inconclusive**; the design detects a difference of "
             f"{row['mde']:.{digits}f} or more {100 * stats.POWER:.0f}\u00a0% of the time.")
 

@@ -47,26 +47,26 @@ def test_value_range_collapses_equal_ends():
         report.value_range([])
 
 
-def test_direction_reads_both_vocabularies():
-    assert report.direction({"verdict": "real", "difference": -0.1}) == "lower"
-    assert report.direction({"verdict": "real", "difference": 0.1}) == "higher"
+def test_direction_counts_only_established_differences():
     assert report.direction({"verdict": "higher", "difference": 0.1}) == "higher"
-    assert report.direction({"verdict": "within noise", "difference": 0.1}) is None
-    assert report.direction({"verdict": "inconclusive", "difference": -0.1}) is None
+    assert report.direction({"verdict": "lower", "difference": -0.1}) == "lower"
+    for verdict in ("inconclusive", "equivalent", "no interval (one seed)"):
+        assert report.direction({"verdict": verdict, "difference": -0.1}) is None
 
 
 def test_effect_line_never_claims_an_absence():
     table = compare_to_baseline(_two_variants([0.50, 0.51, 0.49], [0.495, 0.505, 0.50]), "base",
                                 groups=("dataset", "bits"))
     line = report.effect_line(table.iloc[0], what="off")
-    assert "3 seeds each" in line and "no real effect" not in line and "**inconclusive**" in line
+    assert "over 3 seeds" in line and "no real effect" not in line and "**inconclusive**" in line
+    assert "the design detects a difference of" in line
     assert "\u00a0±\u00a0" in line  # mean ± std held together
 
 
 def test_effect_line_with_one_seed_gives_no_verdict():
     table = compare_to_baseline(_two_variants([0.5], [0.4]), "base", groups=("dataset", "bits"))
     line = report.effect_line(table.iloc[0], what="off")
-    assert "1 seed each" in line and "**one seed, no verdict**" in line and "±" not in line
+    assert "over 1 seed," in line and "no verdict" in line and "±" not in line
 
 
 def test_verdict_lines_one_bullet_per_comparison_with_where():

@@ -36,7 +36,7 @@ def test_pooled_rows_are_the_mean_and_sample_std_of_their_seeds():
 
 def test_cells_show_the_std_only_where_there_is_one():
     frame = pd.DataFrame({"map": [0.5, 0.25, np.nan], "map_std": [0.01, np.nan, np.nan]})
-    assert list(mean_with_std(frame, "map", 2)) == ["0.50\u00a0±\u00a00.01", "0.25", ""]
+    assert list(mean_with_std(frame, "map", 2)) == ["0.50\u00a0±\u00a00.01", "0.25", ""]  # never wraps
     assert list(mean_with_std(frame[["map"]], "map", 1)) == ["0.5", "0.2", ""]
 
 

@@ -4,8 +4,9 @@ The chapters run the experiments (:mod:`sigah.studies.ablation`) and call one fu
 module per result they state, so that every sentence is computed from the run and the visible code
 stays the experiment. A comparison table is a frame of
 :func:`sigah.studies.ablation.compare_to_baseline`: one row per (group, variant) with
-``difference`` (variant minus baseline), the means and spreads, and a ``verdict``. The sentences
-read the verdict through :func:`direction`, so they follow whichever rule that function applies.
+``difference`` (variant minus baseline), its interval and a ``verdict`` of :mod:`sigah.stats`
+(paired over seeds and queries, Holm-corrected over the table). The sentences count and name only
+what those verdicts establish (:func:`direction`); everything else is undecided.
 
 The paper's own tables are read from :func:`sigah.studies.paper.paper_results`; where a verdict
 depends on a cell the paper contradicts elsewhere, the sentence says so.
@@ -66,29 +67,16 @@ def value_range(values: Iterable[float], digits: int = 4, *, signed: bool = True
 def direction(row: Mapping[str, Any]) -> str | None:
     """``"higher"`` or ``"lower"`` when the row's verdict establishes a difference, else None.
 
-    Reads both vocabularies of :func:`sigah.studies.ablation.compare_to_baseline`: the words
-    ``higher``/``lower``, or ``real`` with the sign of ``difference``.
+    The verdicts are those of :func:`sigah.studies.ablation.compare_to_baseline` (:mod:`sigah.stats`):
+    ``higher``/``lower`` when the corrected interval excludes zero; ``equivalent``, ``inconclusive``
+    or no interval (one seed) establish no difference.
     """
     verdict = str(row["verdict"])
-    if verdict in _ESTABLISHED:
-        return verdict
-    if verdict == "real":
-        return "higher" if row["difference"] > 0 else "lower"
-    return None
+    return verdict if verdict in _ESTABLISHED else None
 
 
 def _directions(table: pd.DataFrame) -> pd.Series:
     return pd.Series([direction(row) for _, row in table.iterrows()], index=table.index, dtype=object)
-
-
-def _undecided_word(row: Mapping[str, Any]) -> str:
-    """The verdict of a comparison that establishes no difference."""
-    verdict = str(row["verdict"])
-    if verdict.startswith(("one seed", "no interval")):
-        return "one seed, no verdict"
-    if verdict.startswith("equivalent"):
-        return verdict
-    return "inconclusive"
 
 
 # -- the runs -----------------------------------------------------------------------------------------
@@ -166,29 +154,14 @@ def run_summary(
 def effect_line(row: Mapping[str, Any], *, what: str, metric_label: str = "mAP", digits: int = 4) -> str:
     """One sentence stating a comparison of :func:`~sigah.studies.ablation.compare_to_baseline`.
 
-    ``"<what>: mAP 0.4512 ± 0.0031 against 0.4400 ± 0.0020 (3 seeds each), a difference of +0.0112:
-    **higher**."``; a threshold the verdict used is quoted, an undecided comparison is called
-    **inconclusive** (never "no effect": a few seeds cannot show an absence).
+    The means ± std over seeds, the design (seeds × queries), the difference with its corrected
+    interval and the verdict: **higher**, **lower**, or **inconclusive** with the smallest difference
+    the design detects (never "no effect": a few seeds cannot show an absence);
+    :func:`sigah.studies.ablation.effect_sentence`.
     """
-    if "low" in row:  # a comparison of sigah.stats: its own sentence, with the interval and the design
-        from sigah.studies.ablation import effect_sentence
+    from sigah.studies.ablation import effect_sentence
 
-        return effect_sentence(row, what=what, metric_label=metric_label, digits=digits)
-    form = f"{{:.{digits}f}}"
-
-    def spread(mean: float, std: float) -> str:
-        return form.format(mean) + ("" if pd.isna(std) else "\u00a0±\u00a0" + form.format(std))
-
-    text = (f"{what}: {metric_label} {spread(row['variant_mean'], row['variant_std'])} against "
-            f"{spread(row['baseline_mean'], row['baseline_std'])} "
-            f"({seeds_phrase(row['n_variant'], row['n_baseline'])}), a difference of "
-            f"{row['difference']:+.{digits}f}")
-    threshold = row.get("threshold", float("nan"))
-    rule = "" if pd.isna(threshold) else f" (threshold {form.format(threshold)})"
-    found = direction(row)
-    if found:
-        return f"{text}{rule}: **{found}**."
-    return f"{text}{rule}: **{_undecided_word(row)}**."
+    return effect_sentence(row, what=what, metric_label=metric_label, digits=digits)
 
 
 def verdict_lines(table: pd.DataFrame, *, label: Callable[[Mapping[str, Any]], str] | None = None,

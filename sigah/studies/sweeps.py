@@ -4,7 +4,7 @@
 pooled seeds, setting, method). :func:`stage_table` shows one stage with ``mean ± std`` cells,
 :func:`pool_seeds` averages single-seed rows of one setting, :func:`against_itq` sets each SiGAH
 setting beside ITQ run on the same split and code length, and :func:`seed_spread` measures how much
-one seed's result varies, the noise a single-seed difference must exceed.
+one seed's result varies, the noise behind the smallest single-seed difference that can be detected.
 
 The sentences the appendix states are computed here too (:func:`seed_noise_sentence`,
 :func:`stage1_sentence`, :func:`stage4_sentence`, :func:`targets_sentence`); how large a
@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sigah import stats
 
 __all__ = ["SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread",
            "stage_styler", "single_seed_detectable", "seed_noise_sentence", "stage1_sentence", "stage4_sentence",
@@ -50,7 +52,7 @@ def mean_with_std(frame: pd.DataFrame, column: str, digits: int = 3) -> pd.Serie
     """
     std = frame[f"{column}_std"] if f"{column}_std" in frame else pd.Series(float("nan"), index=frame.index)
     return pd.Series([
-        "" if pd.isna(v) else f"{v:.{digits}f}" + ("" if pd.isna(s) else f"\u00a0±\u00a0{s:.{digits}f}")
+        "" if pd.isna(v) else stats.mean_pm_std(v, np.nan if pd.isna(s) else s, digits)
         for v, s in zip(frame[column], std)
     ], index=frame.index, dtype=object)
 

@@ -99,3 +99,13 @@ def test_ranking_agreement_and_sentence():
     assert (agreement["Kendall τ"] == 1.0).all()
     text = report.agreement_sentence(agreement)
     assert "**2 of 2 (input, code length) cells**" in text and "is +1.00" in text and "from" not in text
+
+
+def test_verdicts_with_per_query_scores_test_one_seed_over_queries():
+    rng = np.random.default_rng(1)
+    means = {"itq": 0.40, "sph": 0.35, "sgh": 0.38, "sigah": 0.50}
+    records = _records(means, 1, bits=(16,), spread=0)
+    scores = {(m, 16, 0): {LABEL: np.clip(mean + 0.05 * rng.standard_normal(200), 0, 1)} for m, mean in means.items()}
+    text = report.table6_verdicts(records, LABEL, [16], 0.1, paper_results(table=6), input_name="CNN", scores=scores)
+    assert "SiGAH leads in label mAP" in text and "1 seed\u00a0×\u00a0200 queries" in text
+    assert "not another seed" in text  # the one-seed interval says what it covers

@@ -106,13 +106,15 @@ def _seed_scores(records: pd.DataFrame, column: str, method: str, bits: int) -> 
 
 
 def table6_verdicts(records: pd.DataFrame, label_map: str, bits: Sequence[int], chance: float,
-                    paper6: pd.DataFrame, *, input_name: str) -> str:
+                    paper6: pd.DataFrame, *, input_name: str,
+                    scores: Mapping[tuple[str, int, int], Mapping[str, np.ndarray]] | None = None) -> str:
     """SiGAH against ITQ, SpH and SGH on one input, per code length, through :mod:`sigah.stats`.
 
     At each code length the leader among the four methods is named only when its lead over every
     other is beyond the (Holm-corrected) interval; SiGAH's difference from its strongest rival is
     then stated with its interval, the family of code lengths corrected together. Seeds are paired
-    across methods (the same seed numbers, the same queries). With one seed no comparison is made.
+    across methods (the same seed numbers, the same queries), and over the queries too when their
+    per-query scores are given. With one seed and no per-query scores no comparison is made.
 
     Parameters
     ----------
@@ -125,10 +127,22 @@ def table6_verdicts(records: pd.DataFrame, label_map: str, bits: Sequence[int], 
     paper6 : pandas.DataFrame
         ``paper_results(table=6)``: the paper's CIFAR-10 leader per code length is stated beside.
     input_name : str
+    scores : mapping, optional
+        ``{(method, bits, seed): {score: per-query array}}`` of :func:`~sigah.studies.experiments.run_grid`
+        with ``per_query=True``.
     """
+    from sigah.studies.experiments import score_grid
+
     n_seeds = int(records["seed"].nunique())
+    seeds = sorted(records["seed"].unique())
+
+    def grid(method: str, b: int) -> np.ndarray:
+        if scores is None:
+            return _seed_scores(records, label_map, method, b)
+        return score_grid(scores, method, b, label_map, seeds=seeds)
+
     lines = []
-    if n_seeds < 2:
+    if n_seeds < 2 and scores is None:
         for b in bits:
             means = {m: float(_seed_scores(records, label_map, m, b).mean()) for m in ("sigah", *RIVALS)}
             best = max(means, key=means.get)
@@ -137,10 +151,10 @@ def table6_verdicts(records: pd.DataFrame, label_map: str, bits: Sequence[int], 
     else:
         pairs = {}
         for b in bits:
-            scores = {_label(m): _seed_scores(records, label_map, m, b) for m in ("sigah", *RIVALS)}
-            leaders = stats.find_leader(scores)
-            rival = max(RIVALS, key=lambda m: scores[_label(m)].mean())
-            pairs[b] = (scores["SiGAH"], scores[_label(rival)], _label(rival))
+            by_method = {_label(m): grid(m, b) for m in ("sigah", *RIVALS)}
+            leaders = stats.find_leader(by_method)
+            rival = max(RIVALS, key=lambda m: by_method[_label(m)].mean())
+            pairs[b] = (by_method["SiGAH"], by_method[_label(rival)], _label(rival))
             lines.append(f"- {b} bits, {input_name}: {stats.leader_sentence(leaders, metric='label mAP')}")
         family = stats.compare_family({str(b): (a, r) for b, (a, r, _) in pairs.items()})
         for b, c in zip(pairs, family.comparisons):

@@ -39,10 +39,10 @@ def test_join_words():
 
 
 def test_value_range_collapses_equal_ends():
-    assert report.value_range([-0.0022, -0.0022]) == "-0.0022"
-    assert report.value_range([-0.0022]) == "-0.0022"
-    assert report.value_range([0.0031, -0.0022]) == "from -0.0022 to +0.0031"
-    assert report.value_range([0.5, 0.25], 2, signed=False) == "from 0.25 to 0.50"
+    assert report.value_range([-0.0022, -0.0022]) == "\u22120.0022"
+    assert report.value_range([-0.0022]) == "\u22120.0022"
+    assert report.value_range([0.0031, -0.0022]) == "from \u22120.0022 to +0.0031"
+    assert report.value_range([0.5, 0.25], 2, with_sign=False) == "from 0.25 to 0.50"
     with pytest.raises(ValueError, match="at least one value"):
         report.value_range([])
 
@@ -159,7 +159,7 @@ def test_depth_and_departure_and_weight_sentences():
                         for v, m in ((0.01, 0.5), (0.1, 0.3)) for s in range(2)])
     w = compare_to_baseline(weights, "alpha = 0.01", groups=("dataset", "bits"))
     text = report.weight_lines({"alpha": w}, {"alpha": "α"}, {"alpha": 0.01})
-    assert "of 1 value away from the default 0.01, 0.1 is lower (-0.2000)" in text
+    assert "of 1 value away from the default 0.01, 0.1 is lower (\u22120.2000)" in text
     flat = compare_to_baseline(weights.assign(map_pr_area=0.5 + 0.01 * weights["seed"]), "alpha = 0.01",
                                groups=("dataset", "bits"))
     assert "none is established as different" in report.weight_lines({"alpha": flat}, {"alpha": "α"}, {"alpha": 0.01})
@@ -271,4 +271,4 @@ def test_weight_decrease_summary_tests_the_papers_fig8_sentence():
     table = compare_to_baseline(runs, "alpha = 0.01", groups=("dataset", "bits"))
     text = report.weight_decrease_summary({"alpha": table}, {"alpha": runs}, {"alpha": "α"}, {"alpha": 0.01}, _ratio)
     assert "mAP decreases with a larger parameter value" in text
-    assert "* α on MNIST, against α = 0.01: alpha = 0.1 -0.2000; mAP is lower at every larger value" in text
+    assert "* α on MNIST, against α = 0.01: alpha = 0.1 \u22120.2000; mAP is lower at every larger value" in text

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "plural", "seeds_phrase", "value_range", "direction", "ablation_protocols", "run_summary",
+    "plural", "seeds_phrase", "signed", "value_range", "direction", "ablation_protocols", "run_summary",
     "effect_line", "verdict_lines", "paper_table4_gain", "discriminator_summary", "activation_table",
     "activation_summary", "margin_summary", "margin_history_sentence", "plot_sweep", "weight_lines",
     "depth_summary", "departure_lines", "verdict_counts", "schedule_confound", "decrease_verdict",
@@ -54,13 +54,20 @@ def seeds_phrase(n_a: int, n_b: int) -> str:
     return f"{int(n_a)} and {plural(int(n_b), 'seed')}"
 
 
-def value_range(values: Iterable[float], digits: int = 4, *, signed: bool = True) -> str:
-    """``"from -0.0022 to +0.0031"``, or the one value when all are equal (``"-0.0022"``)."""
+def signed(value: float, digits: int = 4) -> str:
+    """``"+0.0031"``, ``"−0.0022"`` (typographic minus, as :func:`sigah.stats.format_signed`)."""
+    from sigah.stats import format_signed
+
+    return format_signed(float(value), digits)
+
+
+def value_range(values: Iterable[float], digits: int = 4, *, with_sign: bool = True) -> str:
+    """``"from −0.0022 to +0.0031"``, or the one value when all are equal (``"−0.0022"``)."""
     values = [float(v) for v in values]
     if not values:
         raise ValueError("value_range needs at least one value, got none")
-    form = f"{{:{'+' if signed else ''}.{digits}f}}"
-    low, high = form.format(min(values)), form.format(max(values))
+    form = (lambda v: signed(v, digits)) if with_sign else (lambda v: f"{v:.{digits}f}")
+    low, high = form(min(values)), form(max(values))
     return low if low == high else f"from {low} to {high}"
 
 
@@ -240,7 +247,7 @@ def discriminator_summary(table: pd.DataFrame, paper_gain: pd.Series) -> str:
     hurts = int((found == "higher").sum())
     n = len(table)
     flat = [f"{d} {b} bits" for (d, b), g in paper_gain.items() if round(float(g), 6) == 0]
-    text = (f"The paper's discriminator adds {value_range(paper_gain)} mAP (mean {paper_gain.mean():+.4f}) over "
+    text = (f"The paper's discriminator adds {value_range(paper_gain)} mAP (mean {signed(paper_gain.mean())}) over "
             f"its {plural(len(paper_gain), '(dataset, code length) cell')} and lowers it in "
             f"{int((paper_gain < 0).sum())}. Ours changes mAP by {value_range(ours)} over {plural(n, 'cell')}: "
             f"removing it lowers mAP in {helps}, raises it in {hurts} and is undecided in {n - helps - hurts}")
@@ -363,7 +370,7 @@ def decrease_verdict(table: pd.DataFrame, records: pd.DataFrame, default: float,
     by_value = {value_of(v): m for v, m in means.items()}
     values = sorted(v for v in by_value if v >= default)
     falling = len(values) > 2 and all(by_value[a] > by_value[b] for a, b in zip(values, values[1:]))
-    changes = ", ".join(f"{r.variant} {r.difference:+.4f}" for r in above.itertuples())
+    changes = ", ".join(f"{r.variant} {signed(r.difference)}" for r in above.itertuples())
     if (found == "lower").all():
         verdict = f"lower at every larger {noun}, as the paper says"
     elif (found == "higher").any():
@@ -417,7 +424,7 @@ def margin_history_sentence(last: Mapping[float, Mapping[str, float]], dataset: 
     listed = ", ".join(f"{mu:g}" for mu in above) or "none"
 
     def span(key: str, digits: int) -> str:
-        text = value_range([row[key] for row in last.values()], digits, signed=False)
+        text = value_range([row[key] for row in last.values()], digits, with_sign=False)
         return text if text.startswith("from") else f"at {text}"
 
     return (f"In the last epoch on {dataset} (seed {seed}), the synthetic energy exceeds the margin, where the "
@@ -462,7 +469,7 @@ def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], 
     for name, table in tables.items():
         for dataset, part in table.groupby("dataset", sort=False):
             found = _directions(part)
-            differ = [f"{v.split(' = ')[1]} is {f} ({d:+.4f})"
+            differ = [f"{v.split(' = ')[1]} is {f} ({signed(d)})"
                       for v, d, f in zip(part["variant"], part["difference"], found) if f]
             lines.append(f"* {labels[name]} on {dataset}: of {plural(len(part), 'value')} away from the default "
                          f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none is established as different")
@@ -519,7 +526,7 @@ def depth_summary(table: pd.DataFrame, confound: str) -> str:
             f"{int((found == 'lower').sum())} of {plural(len(table), '(dataset, auto-encoder) comparison')} "
             f"and behind in {len(ahead)}")
     if len(ahead):
-        text += ": " + ", ".join(f"{r.variant} on {r.dataset} ({r.difference:+.4f})" for r in ahead.itertuples())
+        text += ": " + ", ".join(f"{r.variant} on {r.dataset} ({signed(r.difference)})" for r in ahead.itertuples())
     return text + ", the others undecided. " + confound
 
 

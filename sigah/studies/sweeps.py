@@ -238,7 +238,7 @@ def stage1_sentence(sweeps: pd.DataFrame, detectable: float) -> str:
     gap = s1.loc[best, "map_pr_area"] - base["map_pr_area"]
     margins = s1[s1.index.str.startswith("margin")]["map_pr_area"]
     return (f"The highest single-seed PR-area mAP of this stage is *{best}* ({s1.loc[best, 'map_pr_area']:.3f} "
-            f"against {base['map_pr_area']:.3f} for the starting point, {gap:+.3f}, where a one-seed comparison "
+            f"against {base['map_pr_area']:.3f} for the starting point, {stats.format_signed(gap)}, where a one-seed comparison "
             f"detects {detectable:.3f}); among the margins, *{margins.idxmax()}* scores highest. Raising β or γ to 0.1 "
             f"lowers Pre@100 to {s1.loc['beta 1e-1', 'precision_at_100']:.3f} and "
             f"{s1.loc['gamma 1e-1', 'precision_at_100']:.3f} (from {base['precision_at_100']:.3f}).")
@@ -255,7 +255,7 @@ def stage4_sentence(sweeps: pd.DataFrame) -> str:
         gain = dec["map_pr_area"].iloc[-1] - dec["map_pr_area"].iloc[0]
         change = dec["precision_at_100"].iloc[-1] - dec["precision_at_100"].iloc[0]
         parts.append(f"at {bits} bits, going from *{dec.index[0]}* to *{dec.index[-1]}* changes the mean "
-                     f"PR-area mAP by {gain:+.3f} and Pre@100 by {change:+.3f}")
+                     f"PR-area mAP by {stats.format_signed(gain)} and Pre@100 by {stats.format_signed(change)}")
     return "With stochastic codes (three seeds each), " + "; ".join(parts) + "."
 
 

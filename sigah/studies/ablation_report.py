@@ -601,7 +601,7 @@ def plateau_summary(table: pd.DataFrame, default: float, ratio_of: Callable[[str
         if ratios(1, "higher"):
             verdict = f"a larger matrix is higher (m/d = {ratios(1, 'higher')}): no plateau yet at the default"
         else:
-            verdict = "no larger matrix is established higher, consistent with a plateau"
+            verdict = "no larger matrix is established higher: consistent with a plateau, not evidence of one"
         if ratios(-1, "higher"):
             verdict += (f"; but a smaller one is higher (m/d = {ratios(-1, 'higher')}), against the paper's "
                         "reading: the default is past the best m here")

@@ -228,7 +228,7 @@ def test_plateau_summary_and_its_confound():
 def test_schedule_handicap_names_the_one_sided_cut():
     text = report.schedule_handicap(600, 5400, {"BA": (30, 30), "SGH": (5000, 5000)})
     assert text == ("SiGAH trained for 600 of its 5,400 optimiser steps, BA and SGH at their full schedule: a "
-                    "handicap on SiGAH's side, so its errors here are an upper bound of what it reaches.")
+                    "handicap on SiGAH's side, and its errors here are not those of its full schedule.")
     assert report.schedule_handicap(5400, 5400, {"BA": (30, 30)}) == "Every method trained at its full schedule."
     cut = report.schedule_handicap(600, 5400, {"BA": (3, 30), "SGH": (200, 5000)})
     assert "BA for 3 of 30 iterations, SGH for 200 of 5,000 iterations." in cut and "handicap" not in cut

@@ -636,7 +636,7 @@ def schedule_handicap(sigah_steps: int, sigah_full: int, baselines: Mapping[str,
     if cut:
         text += ", " + ", ".join(f"{name} for {here:,} of {whole:,} iterations" for name, (here, whole) in cut.items())
     if sigah_steps < sigah_full and full:
-        text += ": a handicap on SiGAH's side, so its errors here are an upper bound of what it reaches"
+        text += ": a handicap on SiGAH's side, and its errors here are not those of its full schedule"
     return text + "."
 
 

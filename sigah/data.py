@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,13 @@ def verify_checksums(name: str, *, folder: PathLike | None = None) -> dict[str, 
             raise FileNotFoundError(f"shipped data file not found: {path}")
         if file_name not in recorded:
             raise ValueError(f"{folder / CHECKSUMS_FILE} records no checksum for {key}/{file_name}")
-        actual = _sha256_of(path, decompress=decompress)
+        try:
+            actual = _sha256_of(path, decompress=decompress)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # damage the checksum would have reported
+            raise ValueError(
+                f"checksum check failed for {path}: its gzip stream is damaged ({exc}); the file is damaged or was "
+                "replaced: restore it from the repository"
+            ) from None
         if actual != recorded[file_name]:
             what = "decompressed content of " if decompress else ""
             raise ValueError(
@@ -467,6 +474,11 @@ def load_dataset(
     if not path.exists():
         raise FileNotFoundError(
             f"no such file: {path} (and not a shipped dataset: expected one of {sorted(SHIPPED_DATASETS)} or a path)"
+        )
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a directory, expected a data file ({', '.join(SUPPORTED_EXTENSIONS)}) or a shipped dataset "
+            f"name ({', '.join(sorted(SHIPPED_DATASETS))})"
         )
     column_labels = None
     if label_column is not None:

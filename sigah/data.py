@@ -104,6 +104,7 @@ SHIPPED_DATASETS = {
         },
         # The .gz wrappers were recompressed; the decompressed bytes are the official files.
         "hash_decompressed": True,
+        "shape": {"n_vectors": 70_000, "dimension": 784, "n_query_vectors": None},
     },
     "siftsmall": {
         "display": "SIFT10K",
@@ -113,6 +114,7 @@ SHIPPED_DATASETS = {
             "groundtruth": "siftsmall_groundtruth.ivecs",
         },
         "hash_decompressed": False,
+        "shape": {"n_vectors": 10_000, "dimension": 128, "n_query_vectors": 100},
     },
 }
 CHECKSUMS_FILE = "checksums.json"

@@ -158,11 +158,15 @@ def test_search_in_a_code_file_that_holds_no_codes_is_one_line(files, model, tmp
     assert not out.exists()
 
 
-def test_a_folder_given_as_the_data_is_named_a_folder(files):
+def test_a_folder_given_as_the_data_is_named_a_folder(files, tmp_path):
     line = one_error_line(run_sigah("evaluate", "--data", str(files["folder"]), "--methods", "lsh", "--bits", "8"))
     assert "folder.npy is a directory, expected a data file" in line
     with pytest.raises(IsADirectoryError, match="is a directory"):
         load_dataset(files["folder"])
+    # a chapter stops in its check cell, and the command reports it as the user error it is
+    line = one_error_line(run_sigah("book", "run", "01_evaluation", "-p", "dataset", str(files["folder"]),
+                                    "--size", "ci", "--output-dir", str(tmp_path / "runs")))
+    assert "01_evaluation: dataset" in line and "folder.npy' is a directory, expected a data file" in line
 
 
 def test_evaluate_on_a_database_under_100_vectors_caps_the_cut_offs(files):
@@ -173,6 +177,6 @@ def test_evaluate_on_a_database_under_100_vectors_caps_the_cut_offs(files):
     # 1,000 queries asked of 90 vectors: half stay in the database; k and P@100 at its size
     assert record["n_queries"] == 45 and record["n_database"] == 45 and record["k"] == 45
     assert 0 <= record["precision_at_100"] <= 1
-    notes = [line for line in result.stderr.splitlines() if "capped" in line]
+    notes = [line for line in result.stderr.splitlines() if line.startswith("# ")]
     assert any("n_queries" in note for note in notes) and any("k = 1,000 capped to 45" in note for note in notes)
     assert any("P@100" in note and "45" in note for note in notes)

@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ChapterParameterError", "check_chapter_parameters", "parameter_error_message", "vector_file_shape"]
+__all__ = [
+    "ChapterParameterError",
+    "cap_chapter_parameters",
+    "check_chapter_parameters",
+    "parameter_error_message",
+    "size_notes",
+    "vector_file_shape",
+]
 
 PathLike = str | os.PathLike
 
@@ -214,3 +221,65 @@ def parameter_error_message(exc: BaseException) -> str | None:
     if getattr(exc, "ename", None) == ChapterParameterError.__name__:
         return f"{ChapterParameterError.__name__}: {exc.evalue}"
     return None
+
+
+def cap_chapter_parameters(
+    found: dict[str, Any],
+    name: Any,
+    *,
+    n_queries: int | None = None,
+    n_database: int | None = None,
+    n_train: int | None = None,
+    k: int | None = None,
+    bits: int | Sequence[int] | None = None,
+    draw_queries: bool = False,
+) -> tuple[dict[str, Any], list[str]]:
+    """A chapter's counts lowered to what the data of :func:`check_chapter_parameters` holds.
+
+    Counts go through :func:`sigah.studies.sizes.cap_sizes` and code lengths through
+    :func:`sigah.studies.sizes.cap_bits`, from the files' headers, before anything is loaded.
+
+    Parameters
+    ----------
+    found : dict
+        What :func:`check_chapter_parameters` returned (empty: nothing is lowered).
+    name : str or path-like
+        The dataset, for the notes.
+    n_queries, n_database, n_train, k : int or None
+        As in :func:`sigah.studies.sizes.cap_sizes`.
+    bits : int or sequence of int, optional
+        Code lengths.
+    draw_queries : bool
+        ``n_queries`` are drawn from the given query file (a test split), so they are capped by it.
+
+    Returns
+    -------
+    values : dict
+        ``n_queries``, ``n_database``, ``n_train``, ``k`` and ``bits`` after capping (``bits`` a
+        list; unchanged values are returned as given).
+    notes : list of str
+        One sentence per lowered value, as the chapters print them.
+    """
+    from sigah.studies.sizes import DataSizes, cap_bits, cap_sizes
+
+    values: dict[str, Any] = {"n_queries": n_queries, "n_database": n_database, "n_train": n_train, "k": k,
+                              "bits": bits}
+    if not found:
+        return values, []
+    label = Path(str(name)).name
+    sizes = DataSizes(label, found["n_vectors"], found.get("n_query_vectors"))
+    if n_queries is not None or sizes.queries is not None:
+        capped, notes = cap_sizes(sizes, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k,
+                                  draw_queries=draw_queries)
+        values.update(capped)
+    else:
+        notes = []
+    if bits is not None and found.get("dimension") is not None:
+        values["bits"], bit_notes = cap_bits(bits, found["dimension"], label)
+        notes += bit_notes
+    return values, notes
+
+
+def size_notes(notes: Sequence[str]) -> str:
+    """The chapters' Markdown list of lowered counts (empty text when there are none)."""
+    return "\n".join(f"- Size preset lowered: {note}" for note in notes)

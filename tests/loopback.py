@@ -101,7 +101,7 @@ def run_sigah(*args: str, env: dict[str, str] | None = None, timeout: float = 12
     """Run the ``sigah`` command of this checkout in a subprocess; stdout and stderr as text."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "OPENBLAS_NUM_THREADS": "1"}
     environment.update(env or {})
-    code = "import sys; from sigah.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from sigah.tools.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=environment,
                           timeout=timeout, cwd=str(ROOT))
 

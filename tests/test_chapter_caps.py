@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from loopback import ROOT
 
-from sigah.chapter_params import ChapterParameterError
+from sigah.tools.params import ChapterParameterError
 from sigah.readers import write_fvecs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -117,7 +117,7 @@ def test_chapter_01_runs_on_a_small_file_of_12_dimensions(tmp_path):
 
     300 vectors: the chapter's sections on ties look at the 100th ranked item, so its database
     must hold at least 100 (the CI preset's 300 queries are lowered to 150)."""
-    from sigah.book import run_chapter
+    from sigah.tools.build import run_chapter
 
     base = tmp_path / "base.fvecs"
     write_fvecs(base, np.random.default_rng(1).standard_normal((300, 12)).astype(np.float32))

@@ -62,6 +62,19 @@ def test_an_idx_gzip_stream_that_turns_invalid_is_one_sentence(tmp_path):
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_the_chapter_check_reports_a_damaged_idx_file_in_one_sentence(tmp_path):
+    from sigah.tools.params import ChapterParameterError, check_chapter_parameters
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "base-idx2-ubyte.gz"
+    path.write_bytes(_broken_gzip(_idx_bytes(rng.integers(0, 256, size=(400, 784), dtype=np.uint8)), 0.7))
+    with pytest.raises(ChapterParameterError) as info:
+        check_chapter_parameters(dataset=path, bits=[32])
+    message = str(info.value)
+    assert "base-idx2-ubyte.gz' cannot be read as a data file" in message and "corrupt gzip stream" in message
+    assert "\n" not in message
+
+
 @pytest.mark.parametrize(("header_shape", "words"), [
     ((10,), "needs 18 bytes in all, the file holds more"),  # a small header, then 128 MB of zeros
     ((1 << 27,), "gzip bomb"),  # a header that agrees with the 128 MB of zeros

@@ -300,9 +300,11 @@ def fetch(url: str, target: PathLike, *, progress: bool = True) -> int:
         received = os.fstat(out.fileno()).st_size
         if not received:
             raise DownloadError(f"{url}: the server sent no bytes; fetch it elsewhere and place it at {target}")
-        if total is not None and received != total:
+        if total is not None and received < total:
             raise DownloadError(f"{url}: the transfer stopped after {received:,} of the {total:,} bytes announced; "
                                 f"{part} keeps them and the next run continues from there")
+        if total is not None and received > total:
+            raise _too_long(part, received, total, url)
         part.replace(target)  # still under the lock: no other process appends to it meanwhile
     return start
 

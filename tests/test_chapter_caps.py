@@ -126,3 +126,25 @@ def test_chapter_01_runs_on_a_small_file_of_12_dimensions(tmp_path):
     assert "Size preset lowered" in executed and "capped to 8" in executed
     assert '"output_type": "error"' not in executed
     assert "(8 bits: ITQ" in executed  # the comparison at the end, at the one length the data allow
+
+
+def test_chapter_11_runs_on_own_feature_files_of_300_queries(tmp_path):
+    """End to end, at CI size but asking for the full 1,000 queries: they are drawn from the 300."""
+    from sigah.tools.build import run_chapter
+
+    rng = np.random.default_rng(2)
+    centres = rng.standard_normal((3, 32))
+    paths = {}
+    for split, n in (("train", 500), ("test", 300)):
+        labels = rng.integers(0, 3, size=n)
+        features = (centres[labels] + 0.5 * rng.standard_normal((n, 32))).astype(np.float32)
+        paths[split], paths[f"{split}_labels"] = tmp_path / f"{split}.npy", tmp_path / f"{split}_labels.npy"
+        np.save(paths[split], features)
+        np.save(paths[f"{split}_labels"], labels)
+    parameters = {"features_path": str(paths["train"]), "labels_path": str(paths["train_labels"]),
+                  "queries_features_path": str(paths["test"]), "queries_labels_path": str(paths["test_labels"]),
+                  "n_queries": 1000}
+    executed = run_chapter("11_deep_features", parameters, output_dir=tmp_path, size="ci").read_text()
+    assert '"output_type": "error"' not in executed
+    assert "n_queries = 1,000 capped to 300" in executed and "bits 64 capped to 32" in executed
+    assert "300 test queries, 500 training-split database" in executed

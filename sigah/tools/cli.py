@@ -134,7 +134,6 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-
     from sigah.codes import hamming_knn
     from sigah.hashers import Hasher
     from sigah.storage import atomic_save_npz

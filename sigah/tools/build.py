@@ -365,7 +365,7 @@ def _scale_lines(runs: list[ChapterRun], sources: Mapping[str, Path]) -> list[st
 
     lines = ["", "## Size against the paper's protocol", "",
              "Each chapter's parameters in this build, set against the protocol of chapter *Retrieval quality* "
-             "(the chapter's first paragraph says the same):", ""]
+             "(`sigah.studies.scale.chapter_scale`, which the chapters that run reduced also open with):", ""]
     for run in runs:
         source = sources.get(run.chapter)
         params = (_parameters_cell(source) if source else {}) | dict(run.parameters)

@@ -365,7 +365,7 @@ def _scale_lines(runs: list[ChapterRun], sources: Mapping[str, Path]) -> list[st
 
     lines = ["", "## Size against the paper's protocol", "",
              "Each chapter's parameters in this build, set against the protocol of chapter *Retrieval quality* "
-             "(`sigah.studies.scale.chapter_scale`, which the chapters that run reduced also open with):", ""]
+             "(`sigah.studies.scale.chapter_scale`; chapters 09-11 open with the same statement):", ""]
     for run in runs:
         source = sources.get(run.chapter)
         params = (_parameters_cell(source) if source else {}) | dict(run.parameters)

@@ -109,6 +109,18 @@ def test_a_bad_row_is_one_line_naming_it(tmp_path, change, words):
     assert "\n" not in str(info.value) and "line 3" in str(info.value)
 
 
+def test_a_row_with_a_field_too_few_or_too_many_is_refused(tmp_path):
+    header = ",".join(COLUMNS)
+    short = tmp_path / "short.csv"
+    short.write_text(f"{header}\nT01,theory,the bound holds always,§3.2,04_generator_bound,theorem-1,wired,\n")
+    with pytest.raises(ClaimError, match="line 2: 8 fields, expected 9"):
+        claim_list(short)
+    long = tmp_path / "long.csv"
+    long.write_text(f"{header}\nT01,theory,the bound holds always,§3.2,04_generator_bound,theorem-1,wired,,,x\n")
+    with pytest.raises(ClaimError, match="line 2: 10 fields, expected 9"):
+        claim_list(long)
+
+
 def test_duplicate_ids_and_missing_columns_are_refused(tmp_path):
     with pytest.raises(ClaimError, match="T01 appears twice"):
         claim_list(_write_list(tmp_path / "dup.csv", [GOOD, GOOD]))
@@ -214,3 +226,23 @@ def test_anchors_are_the_ones_myst_gives_the_headings(chapter):
     text = chapter.read_text(encoding="utf-8")
     labels = set(re.findall(r"^\(([^()\s]+)\)=\s*$", text, re.MULTILINE))
     assert [a for a in chapter_anchors(text) if a not in labels] == list(slugs)
+
+
+def test_a_paired_comparison_becomes_a_verdict(small_list):
+    import numpy as np
+
+    from sigah.stats import compare_paired
+    from sigah.studies.claims import comparison_verdict
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.5, 0.05, (3, 200))
+    better = base + 0.05 + rng.normal(0, 0.01, base.shape)
+    same = base + rng.normal(0, 0.01, base.shape)
+    up = comparison_verdict(compare_paired(better, base), expects="higher")
+    assert up["verdict"] == "held" and up["interval"][0] > 0
+    assert comparison_verdict(compare_paired(base, better), expects="higher")["verdict"] == "not held"
+    unclear = comparison_verdict(compare_paired(same[:2, :3], base[:2, :3]), expects="higher")
+    assert unclear["verdict"] == "inconclusive" and unclear["smallest_detectable"] > 0
+    record_verdict("T01", **unclear, claims=small_list)  # the ledger accepts it as it is
+    with pytest.raises(ClaimError, match="expects must be"):
+        comparison_verdict(compare_paired(better, base), expects="better")

@@ -46,6 +46,7 @@ __all__ = [
     "Verdict",
     "chapter_anchors",
     "claim_list",
+    "comparison_verdict",
     "read_verdict_file",
     "read_verdicts",
     "record_verdict",
@@ -108,6 +109,9 @@ def _claims_path(path: str | os.PathLike | None) -> Path:
 def _check_claim(row: Mapping[str, str], line: int, where: str) -> Claim:
     """One row of the claim list, or a one-line :class:`ClaimError` naming the line and the value."""
     at = f"{where} line {line}"
+    if None in row or None in row.values():  # csv puts surplus fields under None, missing ones as None
+        fields = len(row) - (None in row) + len(row.get(None) or []) - sum(v is None for v in row.values())
+        raise ClaimError(f"{at}: {fields} fields, expected {len(COLUMNS)} ({', '.join(COLUMNS)})")
     claim_id = (row.get("id") or "").strip()
     match = _ID.match(claim_id)
     if not match or match.group(1) not in GROUPS:
@@ -354,6 +358,43 @@ def record_verdict(
     if folder and chapter:
         _write(verdict_file(folder, chapter), record)
     return record
+
+
+def comparison_verdict(comparison: Any, *, expects: str = "higher", measured: Mapping[str, Any] | None = None,
+                       note: str = "") -> dict[str, Any]:
+    """The verdict on a claim of a difference, from a paired comparison of :mod:`sigah.stats`.
+
+    Parameters
+    ----------
+    comparison : sigah.stats.Comparison
+        The claimed variant minus its reference (after the family correction of its table).
+    expects : {"higher", "lower", "equivalent"}
+        What the paper claims of that difference.
+    measured, note : optional
+        Added to the record; the note defaults to the comparison's verdict and interval.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`record_verdict` after the claim id: **held** when the
+        comparison's verdict is the claimed one, **not held** when it is another decided one
+        (the opposite direction, or equivalence within its stated margin against a claimed
+        difference), **inconclusive** otherwise, with the comparison's minimum detectable effect.
+    """
+    if expects not in ("higher", "lower", "equivalent"):
+        raise ClaimError(f"expects must be 'higher', 'lower' or 'equivalent', got {expects!r}")
+    decided = comparison.verdict
+    if decided == expects:
+        verdict = "held"
+    elif decided == "inconclusive":
+        verdict = "inconclusive"
+    else:
+        verdict = "not held"
+    return dict(verdict=verdict, effect=comparison.effect, interval=(comparison.low, comparison.high),
+                n=comparison.n_seeds, smallest_detectable=comparison.mde,
+                measured={"queries": comparison.n_queries, "interval level": comparison.confidence,
+                          "family": f"{comparison.method}, {comparison.family_size}", **dict(measured or {})},
+                note=note or f"the comparison finds {decided}; the paper claims {expects}")
 
 
 def _write(path: Path, record: Verdict) -> None:

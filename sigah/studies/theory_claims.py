@@ -82,7 +82,7 @@ def bound_verdict(lhs: Sequence[float], rhs: Sequence[float], trivial: Sequence[
     share = float(holds[informative].mean())
     verdict = "held" if share >= HOLDS_SHARE else "not held"
     return dict(verdict=verdict, effect=share, n=int(informative.sum()), measured=measured,
-                note=f"{verdict}: the bound holds in {share:.0%} of the {informative.sum()} {what} where it is "
+                note=f"the bound holds in {share:.0%} of the {informative.sum()} {what} where it is "
                      f"informative (held from {HOLDS_SHARE:.0%}); vacuous in {1 - informative.mean():.0%} of all")
 
 
@@ -96,7 +96,7 @@ def underdetermined(code_gap: float, twin_distance: float, unexplained: float, n
     verdict = "held" if code_gap <= 1e-8 and twin_distance >= 0.01 else "not held"
     return dict(verdict=verdict, effect=float(unexplained), n=int(n_images),
                 measured={"code difference (relative)": code_gap, "distance of the twin image": twin_distance},
-                note=f"{verdict}: an image and another {twin_distance:.0%} away give the same measurements; "
+                note=f"an image and another {twin_distance:.0%} away give the same measurements; "
                      f"the best orthonormal U leaves a median {unexplained:.0%} of the centred image unexplained")
 
 
@@ -115,10 +115,11 @@ def sparse_recovery(sparsities: Sequence[float], p90: Sequence[float], n_signal:
     worst = float(np.nanmax(needed)) / n_signal if np.isfinite(needed).any() else float("nan")
     verdict = "held" if ok else "not held"
     return dict(verdict=verdict, effect=None if np.isnan(worst) else worst, n=int(n_trials),
-                measured={"κ ≤ n/10": kappa[sparse].tolist(), "p for 90 % recovery": needed.tolist(), "n": n_signal},
-                note=f"{verdict}: for every sparsity κ ≤ n/10 basis pursuit recovers 90 % of the signals "
+                measured={"κ ≤ n/10": kappa[sparse].tolist(), "p for 90 % recovery": needed.tolist(),
+                          "signal dimension n": n_signal},
+                note=f"for every sparsity κ ≤ n/10 basis pursuit recovers 90 % of the signals "
                      f"with p < n = {n_signal} measurements (effect: the largest such p / n)" if ok else
-                     f"{verdict}: some sparsity κ ≤ n/10 needs all n = {n_signal} measurements or more")
+                     f"some sparsity κ ≤ n/10 needs n = {n_signal} measurements or more for 90 % recovery")
 
 
 def gaussian_composition(pooled_p: float, independent_range: Sequence[float],
@@ -132,7 +133,7 @@ def gaussian_composition(pooled_p: float, independent_range: Sequence[float],
     return dict(verdict=verdict, measured={
         "KS p against N(0, 1/d)": pooled_p, "row variance × d, U independent of A": list(independent_range),
         "row variance × d, U chosen from A": list(chosen_range)},
-        note=f"{verdict} for orthonormal rows drawn independently of A (the chapter's KS test, 5 % level); rows "
+        note=f"for orthonormal rows drawn independently of A (the chapter's KS test, 5 % level); rows "
              f"chosen from A give row variances × d of {chosen_range[0]:.2f} to {chosen_range[1]:.2f}, so a U "
              "learned through A has no such guarantee")
 
@@ -151,7 +152,7 @@ def generator_recovery(p_generator: int | None, p_basis_pursuit: int | None, fai
                 n=int(n_signals), measured={"p through the generator": p_generator,
                                             "p by basis pursuit": p_basis_pursuit,
                                             "failed searches with p > k": failed_share, "signal dimension": sparse_dim},
-                note=f"{verdict}: median relative error below 1 % with p < {sparse_dim} measurements through the "
+                note=f"median relative error below 1 % with p < {sparse_dim} measurements through the "
                      "generator (effect: that p), on signals drawn from a sparse ReLU generator")
 
 
@@ -184,7 +185,7 @@ def relaxation(hamming: Sequence[float], squared: Sequence[float], eq8_gap: Sequ
     verdict = "held" if eq9 == 1.0 and eq8 == 1.0 else "not held"
     return dict(verdict=verdict, effect=min(eq9, eq8), n=int(hamming.size),
                 measured={"Eq. 9 holds": eq9, "Eq. 8 holds": eq8, "Eq. 8 draws": int(gap.size)},
-                note=f"{verdict}: both inequalities are deterministic and must hold for every point "
+                note="both inequalities are deterministic and must hold for every point "
                      "(effect: the smaller share that holds)")
 
 
@@ -195,7 +196,7 @@ def lipschitz(ratios: Sequence[float], lipschitz_upper: float) -> dict[str, Any]
     verdict = "held" if largest <= lipschitz_upper * (1 + 1e-9) else "not held"
     return dict(verdict=verdict, effect=largest / lipschitz_upper, n=int(ratios.size),
                 measured={"largest ratio": largest, "median ratio": float(np.median(ratios)), "L (upper)": lipschitz_upper},
-                note=f"{verdict}: the largest observed ratio is {largest / lipschitz_upper:.0%} of the upper bound "
+                note=f"the largest observed ratio is {largest / lipschitz_upper:.0%} of the upper bound "
                      "on L (the product of the layers' spectral norms)")
 
 
@@ -217,7 +218,7 @@ def bound_informative(images: pd.DataFrame) -> dict[str, Any]:
     return dict(verdict=verdict, effect=share, n=int(predicted.size),
                 measured={"median right side / ‖x‖": float(np.median(predicted)),
                           "median observed error / ‖x‖": float(np.median(images["observed"]))},
-                note=f"{verdict}: the right side of Eq. 12 is below the error of predicting the mean for {share:.0%} "
+                note=f"the right side of Eq. 12 is below the error of predicting the mean for {share:.0%} "
                      "of the (image, m) pairs (held above half; effect: that share)")
 
 
@@ -232,5 +233,5 @@ def optimisation_gap(theorem: pd.DataFrame, *, tolerance: float = 0.01) -> dict[
     verdict = "held" if median <= tolerance else "not held"
     return dict(verdict=verdict, effect=median, n=int(relative.size),
                 measured={"90th percentile of ε / ‖x*‖": float(np.quantile(relative, 0.9))},
-                note=f"{verdict}: median ε / ‖x*‖ = {median:.2g} over the Theorem 1 draws (held up to "
+                note=f"median ε / ‖x*‖ = {median:.2g} over the Theorem 1 draws (held up to "
                      f"{tolerance:g}); ε is measured against the best residual found, a lower bound on the true gap")

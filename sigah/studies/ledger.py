@@ -231,14 +231,14 @@ def group_table(rows: Sequence[LedgerRow], group: str, *, book_dir: str | os.Pat
     Returns
     -------
     str
-        MyST Markdown: a table with the claim's id, the paper's words and place, the section that
-        tests it, the verdict (or why there is none) and the numbers behind it.
+        MyST Markdown: a table with the claim's id, the paper's words and their place, the section
+        that tests it, the verdict (or why there is none) and the numbers behind it.
     """
     if group not in GROUPS.values():
         raise ValueError(f"group must be one of {', '.join(GROUPS.values())}; got {group!r}")
     book_dir = Path(book_dir) if book_dir is not None else _find_root() / "book"
-    lines = ["| claim | the paper's words | where in the paper | tested in | verdict | numbers and notes |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| claim | the paper's words, and where | tested in | verdict | numbers and notes |",
+             "|---|---|---|---|---|"]
     for row in rows:
         claim = row.claim
         if claim.group != group:
@@ -246,7 +246,7 @@ def group_table(rows: Sequence[LedgerRow], group: str, *, book_dir: str | os.Pat
         notes = numbers_text(row.verdict) if row.verdict is not None else ""
         if claim.stand_in:
             notes = f"{notes}. {claim.stand_in}" if notes else claim.stand_in
-        lines.append(f"| {claim.id} | “{_cell(claim.quote)}” | {_cell(claim.place)} | "
+        lines.append(f"| {claim.id} | “{_cell(claim.quote)}” ({_cell(claim.place)}) | "
                      f"{_section_link(claim, book_dir)} | {_verdict_cell(row)} | {_cell(notes)} |")
     return "\n".join(lines) + "\n"
 

@@ -219,3 +219,13 @@ def test_the_build_runs_the_ledger_last_and_fails_on_a_missing_claim(tmp_path, m
     assert "this build found 1 held" in intro and "{doc}`Claims ledger <claims_ledger>`" in intro
     status = (tmp_path / "_build/stage/book/status.md").read_text()
     assert "Claims: Of the paper's 2 checkable claims" in status
+
+    # the chapter now records both claims; rebuilt alone, it takes the ledger along (never executed before)
+    (tmp_path / "book" / "01_demo.md").write_text(tiny_chapter + recording.replace(
+        'record_verdict("T01"', 'record_verdict("T02", "held")\nrecord_verdict("T01"'))
+    (tmp_path / "_build/stage/book/claims_ledger.ipynb").unlink()
+    log.clear()
+    build_book("ci", root=tmp_path, log=log.append, strict=False, chapters=["01_demo"])
+    assert [line.split(":")[0] for line in log if ": ok" in line] == ["[book] 01_demo", "[book] claims_ledger"]
+    intro = (tmp_path / "_build/stage/book/intro.md").read_text()
+    assert "this build found 2 held" in intro

@@ -431,7 +431,8 @@ def build_book(
     notebooks = [e for e in entries if e != STATUS_PAGE and (root / f"{e}.md").exists() and _is_notebook(root / f"{e}.md")]
     for entry in notebooks:  # before executing anything: a build that cannot finish stops at once
         name = Path(entry).name
-        reused = not execute or (chapters is not None and name not in chapters)
+        # the ledger runs again whenever a chapter does, so it needs no earlier execution
+        reused = not execute or (chapters is not None and name not in chapters and entry != LEDGER_PAGE)
         if reused and not (stage / f"{entry}.ipynb").exists():
             raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
 

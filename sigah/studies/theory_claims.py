@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah.stats import ALPHA
+
 __all__ = [
     "HOLDS_SHARE",
     "RECOVERY_ERROR",
@@ -126,14 +128,15 @@ def gaussian_composition(pooled_p: float, independent_range: Sequence[float],
                          chosen_range: Sequence[float]) -> dict[str, Any]:
     """T03, Eq. 6: ``UᵀA`` has i.i.d. N(0, 1/d) entries when U has orthonormal rows independent of A.
 
-    ``pooled_p`` is the chapter's Kolmogorov-Smirnov p-value of the entries against N(0, 1/d);
+    ``pooled_p`` is the chapter's Kolmogorov-Smirnov p-value of the entries against N(0, 1/d), read at
+    the level :data:`sigah.stats.ALPHA`;
     the ranges are the (min, max) of the row variances × d, for U independent of A and chosen from A.
     """
-    verdict = "held" if pooled_p >= 0.05 else "not held"
+    verdict = "held" if pooled_p >= ALPHA else "not held"  # the book's one significance level
     return dict(verdict=verdict, measured={
         "KS p against N(0, 1/d)": pooled_p, "row variance × d, U independent of A": list(independent_range),
         "row variance × d, U chosen from A": list(chosen_range)},
-        note=f"for orthonormal rows drawn independently of A (the chapter's KS test, 5 % level); rows "
+        note=f"for orthonormal rows drawn independently of A (the chapter's KS test, {ALPHA:.0%} level); rows "
              f"chosen from A give row variances × d of {chosen_range[0]:.2f} to {chosen_range[1]:.2f}, so a U "
              "learned through A has no such guarantee")
 

@@ -204,6 +204,7 @@ class BinaryAutoencoder(Hasher):
     """
 
     name = "ba"
+    stored_attributes = Hasher.stored_attributes + ("history_", "stop_reason_")
 
     def __init__(
         self,

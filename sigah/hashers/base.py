@@ -15,7 +15,10 @@ Subclasses implement three methods:
 ``_state() -> dict[str, np.ndarray]`` / ``_set_state(state)``
     the learned arrays, for :meth:`Hasher.save` and :meth:`Hasher.load`.
 
-and declare ``name`` (the registry key, used by the ``sigah`` command). The
+and declare ``name`` (the registry key, used by the ``sigah`` command) and, when ``_fit`` sets
+fitted attributes that ``_state`` does not hold (training histories, counts, timings), their names
+in ``stored_attributes``: the store of runs (:mod:`sigah.store`) keeps exactly those beside the
+model file, and refuses an entry that names any other. The
 hyper-parameters are the arguments of the subclass's ``__init__`` (read from its signature,
 as scikit-learn does), each stored untouched under its own name; they are validated in
 ``fit`` (through :func:`sigah.validation.check_scalar` / ``check_choice``), never rewritten,
@@ -111,6 +114,9 @@ class Hasher:
     """
 
     name: ClassVar[str] = "base"
+    #: fitted attributes outside the model file that the store of runs keeps and restores (an
+    #: allow-list: a stored entry naming any other attribute is refused); subclasses add their own
+    stored_attributes: ClassVar[tuple[str, ...]] = ("collapse_check_seconds_",)
     #: constructor arguments, derived from the signature of ``__init__`` (see :meth:`_get_param_names`)
     _param_names: ClassVar[tuple[str, ...]] = ("n_bits", "seed")
 

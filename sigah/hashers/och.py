@@ -177,6 +177,7 @@ class OrdinalConstraintHashing(Hasher):
     """
 
     name = "och"
+    stored_attributes = Hasher.stored_attributes + ("history_",)
 
     def __init__(
         self,

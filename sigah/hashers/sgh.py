@@ -209,6 +209,7 @@ class StochasticGenerativeHashing(Hasher):
     """
 
     name = "sgh"
+    stored_attributes = Hasher.stored_attributes + ("loss_history_", "reconstruction_history_")
 
     def __init__(
         self,

@@ -134,6 +134,7 @@ class SphericalHashing(Hasher):
     """
 
     name = "sph"
+    stored_attributes = Hasher.stored_attributes + ("converged_", "history_", "n_iter_")
 
     def __init__(
         self,

@@ -94,8 +94,11 @@ _FORMAT = 2
 ORPHAN_SECONDS = 600.0
 _MODEL_FILE = re.compile(r"model-[0-9a-f]{32}\.npz")
 _PACKAGE_DIR = Path(__file__).resolve().parent
-# Package modules that do not define any method's computation (registry, file writing, this store).
-_NOT_COMPUTATION = frozenset({"sigah", "sigah.hashers", "sigah.storage", "sigah.store", "sigah.machine"})
+# Package modules that do not define any method's computation (registry, file writing and reading,
+# progress display, version lookup, this store).
+_NOT_COMPUTATION = frozenset({
+    "sigah", "sigah.hashers", "sigah.storage", "sigah.store", "sigah.machine", "sigah.progress", "sigah.readers",
+})
 # Constructor arguments that change how a fit reports, not what it computes: left out of the key.
 _NOT_RESULT_PARAMS = frozenset({"progress", "verbose"})
 

@@ -43,6 +43,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sigah.codes import pack_bits
+from sigah.progress import report_fit
+from sigah.readers import check_npz_sizes
 from sigah.storage import atomic_save_npz
 from sigah.validation import check_matrix, check_scalar
 
@@ -168,12 +170,16 @@ class Hasher:
         self._validate_params()
         X = check_features(X)
         self.n_features_ = X.shape[1]
+        start = time.perf_counter()
         try:
             self._fit(X)
         except Exception:
             self.n_features_ = None  # a failed fit leaves the model unfitted
             raise
         self._warn_if_collapsed(X)
+        if getattr(self, "progress", False):  # off a terminal no bar was shown: say once what was done
+            report_fit(f"{type(self).__name__} ({self.n_bits} bits, seed {self.seed})", time.perf_counter() - start,
+                       detail=f"{X.shape[0]} × {X.shape[1]} training vectors")
         return self
 
     def encode(self, X: Any) -> np.ndarray:
@@ -245,6 +251,7 @@ class Hasher:
         if not path.exists():
             raise FileNotFoundError(f"model file not found: {path}")
         try:
+            check_npz_sizes(path)  # np.load would allocate whatever a crafted header claims
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(bytes(f["meta_json"]).decode())
                 state = {k[len("state__"):]: f[k] for k in f.files if k.startswith("state__")}

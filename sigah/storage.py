@@ -8,13 +8,15 @@ the process' umask narrows as it does for any other file (a private ``0600``, as
 
 Temporary names carry the writer's process id and host (:func:`temporary_name`), so that the
 leftovers of a writer killed with ``kill -9`` can be told from a write in progress and removed
-(:func:`remove_stale_temporaries`). Errors name the file being written, never its temporary name.
+(:func:`remove_stale_temporaries`); each write of a file removes its own stale leftovers first.
+Errors name the file being written, never its temporary name (:func:`error_about`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import glob
 import hashlib
 import os
 import re
@@ -28,8 +30,8 @@ from typing import IO
 import numpy as np
 
 __all__ = [
-    "STALE_SECONDS", "atomic_open", "atomic_save_npz", "atomic_save_npy", "atomic_write_text", "fsync_folder",
-    "is_stale_temporary", "remove_stale_temporaries", "temporary_name",
+    "STALE_SECONDS", "atomic_open", "atomic_save_npz", "atomic_save_npy", "atomic_write_text", "error_about",
+    "fsync_folder", "is_stale_temporary", "remove_stale_temporaries", "temporary_name",
 ]
 
 #: a temporary file this old is a leftover whoever wrote it (a write takes seconds, not hours)
@@ -102,6 +104,16 @@ def remove_stale_temporaries(folder: str | os.PathLike, *, max_age: float = STAL
     return removed
 
 
+def _remove_own_leftovers(path: Path) -> None:
+    """Remove the stale temporary files of earlier writes of ``path`` (a writer killed half-way)."""
+    with contextlib.suppress(OSError):
+        now = time.time()
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            if is_stale_temporary(leftover, now=now):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+
+
 def fsync_folder(folder: str | os.PathLike) -> None:
     """Flush a folder's entries to disk (a rename is durable only then); a no-op where unsupported."""
     try:
@@ -116,8 +128,8 @@ def fsync_folder(folder: str | os.PathLike) -> None:
         os.close(fd)
 
 
-def _naming(exc: OSError, path: Path) -> OSError:
-    """The same error about ``path`` instead of the temporary file."""
+def error_about(exc: OSError, path: str | os.PathLike) -> OSError:
+    """The same error (same class and errno) about ``path``: to report a temporary file's failure."""
     if exc.errno:
         return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
     return type(exc)(f"{path}: {exc}")
@@ -134,7 +146,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _naming(exc, path.parent) from None
+        raise error_about(exc, path.parent) from None
+    _remove_own_leftovers(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         tmp = temporary_name(path)
@@ -144,7 +157,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise _naming(exc, path) from None
+            raise error_about(exc, path) from None
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
             yield fh
@@ -155,7 +168,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.filename in (None, str(tmp)):
-            raise _naming(exc, path) from None
+            raise error_about(exc, path) from None
         raise
     fsync_folder(path.parent)
 

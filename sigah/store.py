@@ -75,7 +75,8 @@ import numpy as np
 
 from sigah import machine
 from sigah.storage import (
-    STALE_SECONDS, atomic_save_npz, atomic_write_text, is_stale_temporary, temporary_name,
+    STALE_SECONDS, atomic_save_npz, atomic_write_text, error_about, is_stale_temporary, remove_stale_temporaries,
+    temporary_name,
 )
 
 __all__ = [
@@ -143,8 +144,19 @@ def cache_root() -> Path:
 
 
 def default_store() -> RunStore:
-    """The shared store under :func:`cache_root` (``fits/`` sub-folder)."""
-    return RunStore(cache_root() / "fits")
+    """The shared store under :func:`cache_root` (``fits/`` sub-folder).
+
+    The first call of a process also removes stale temporary files from the other caches under the
+    root (``groundtruth/``, ``features/``): what writers killed half-way left there.
+    """
+    root = cache_root()
+    marker = os.path.abspath(root)
+    if marker not in _TIDIED:
+        _TIDIED.add(marker)
+        for folder in (root / "groundtruth", root / "features"):
+            with contextlib.suppress(OSError):
+                remove_stale_temporaries(folder)
+    return RunStore(root / "fits")
 
 
 def resolve_store(store: RunStore | _DefaultStore | str | os.PathLike | None) -> RunStore | None:
@@ -500,9 +512,11 @@ class RunStore:
             sha = _sha256_file(tmp)
             model_file = f"model-{sha[:32]}.npz"
             os.replace(tmp, folder / model_file)  # named by content: a concurrent writer never overwrites it
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise error_about(exc, folder / "model.npz") from None  # never name the temporary file
             raise
         _write_checked_json(folder / "entry.json", {
             "key": key,

@@ -80,7 +80,7 @@ from sigah.storage import (
 )
 
 __all__ = [
-    "DEFAULT", "ENV_CACHE", "ENV_LOG", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
+    "DEFAULT", "ENV_CACHE", "ENV_LOG", "ORPHAN_SECONDS", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
     "fit_cached", "fit_key", "load_or_fit", "method_source_files", "method_source_hash", "reset_counts", "resolve_store",
 ]
 
@@ -472,15 +472,18 @@ class RunStore:
         """
         removed: list[Path] = []
         now = time.time()
-        try:
-            prefixes = [p for p in self.folder.iterdir() if p.is_dir()] if self.folder.is_dir() else []
-            for prefix in prefixes:
-                removed += _remove_stale(prefix.iterdir(), now)
-                for folder in prefix.iterdir():
-                    if folder.is_dir() and not folder.is_symlink():
-                        removed += _tidy_entry(folder, now)
-        except OSError:
-            pass  # another process removing the same files, or an unreadable folder: not ours to fix
+        folders = [self.folder]  # the root, the key prefixes, the entries: breadth first
+        while folders:
+            folder = folders.pop()
+            try:
+                children = list(folder.iterdir())
+                if folder.parent.parent == self.folder:  # an entry folder
+                    removed += _tidy_entry(folder, now)
+                    continue
+                removed += _remove_stale(children, now)
+                folders += [child for child in children if child.is_dir() and not child.is_symlink()]
+            except OSError:
+                continue  # another process removing the same files, or an unreadable folder: not ours to fix
         return removed
 
     def _make_entry_dir(self, key: str) -> Path:
@@ -554,17 +557,10 @@ class RunStore:
         if (model.name != parts.get("method")
                 or _canonical_json(_result_params(model)) != _canonical_json(parts.get("params"))):
             return None  # a model of another method or other parameters than the key names
-        attributes = entry.get("attributes") or {}
-        allowed = set(type(model).stored_attributes)
-        refused = sorted(set(attributes) - allowed) if isinstance(attributes, dict) else ["(not a mapping)"]
-        if refused:
-            warnings.warn(
-                f"the store entry {key[:16]} of {model.name} sets attributes {refused} that "
-                f"{type(model).__name__} does not declare (it declares {sorted(allowed)}): the entry is "
-                f"refused and the fit is redone", RuntimeWarning, stacklevel=3)
+        if not _attributes_allowed(entry, type(model), key):
             return None
         try:
-            values = {name: _from_json(value) for name, value in attributes.items()}
+            values = {name: _from_json(value) for name, value in (entry.get("attributes") or {}).items()}
         except (ValueError, TypeError):
             return None
         for name, value in values.items():
@@ -594,11 +590,35 @@ class RunStore:
                             {"evaluation": evaluation, "record": dict(record)})
 
     def get_record(self, key: str, evaluation: str) -> dict[str, Any] | None:
-        """The stored record, or None."""
+        """The stored record, or None (also when the entry of its fit is refused: a forged entry's
+        records are not trusted either)."""
+        from sigah.hashers import get_hasher_class
+
+        entry = _read_checked_json(self.entry_dir(key) / "entry.json")
+        if entry is not None:
+            try:
+                method = get_hasher_class(str((entry.get("parts") or {}).get("method")))
+            except ValueError:
+                return None
+            if entry.get("key") != key or not _attributes_allowed(entry, method, key):
+                return None
         body = _read_checked_json(self.entry_dir(key) / f"record-{_short(evaluation)}.json")
         if body is None or body.get("evaluation") != evaluation:
             return None
         return dict(body["record"])
+
+
+def _attributes_allowed(entry: Mapping[str, Any], method: type, key: str) -> bool:
+    """Whether every attribute ``entry`` sets is one ``method`` declares; warns when not."""
+    attributes = entry.get("attributes") or {}
+    allowed = set(method.stored_attributes)
+    refused = sorted(set(attributes) - allowed) if isinstance(attributes, dict) else ["(not a mapping)"]
+    if refused:
+        warnings.warn(
+            f"the store entry {key[:16]} of {method.name} sets attributes {refused} that {method.__name__} "
+            f"does not declare (it declares {sorted(allowed)}): the entry is refused and the fit is redone",
+            RuntimeWarning, stacklevel=4)
+    return not refused
 
 
 def _remove_stale(paths: Any, now: float) -> list[Path]:

@@ -85,6 +85,21 @@ def test_resigned_entry_setting_an_undeclared_attribute_is_refused_and_refitted(
     assert attribute not in json.loads(_entry(store).read_text())["body"]["attributes"]  # the refit rewrote it
 
 
+def test_resigned_entry_is_refused_also_where_only_its_record_is_read(store, X):
+    from sigah.data import Dataset, make_protocol
+    from sigah.studies.experiments import run_grid
+
+    protocol = make_protocol(Dataset(name="toy", features=X, labels=None, queries=None, groundtruth=None,
+                                     source="test"), n_queries=30, seed=0)
+    first = run_grid(protocol, ["lsh"], [16], k=20, progress=False, store=store)
+    _resign(_entry(store), lambda body: body["attributes"].update(projection_=[[0.0]]))
+    with pytest.warns(RuntimeWarning, match="does not declare"):
+        again = run_grid(protocol, ["lsh"], [16], k=20, progress=False, store=store)
+    assert not again["from_store"].any()
+    assert again.drop(columns=["fit_seconds", "encode_seconds"]).equals(
+        first.drop(columns=["fit_seconds", "encode_seconds"]))
+
+
 def test_resigned_entry_pointing_at_another_model_file_is_refused(store, X):
     fit_cached(make_hasher("lsh", 16, seed=0), X, store=store)
     fit_cached(make_hasher("lsh", 16, seed=1), X, store=store)

@@ -54,6 +54,8 @@ def temporary_name(path: str | os.PathLike) -> Path:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would terminate the process there: leftovers go by their age only
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -109,7 +109,11 @@ def euclidean_ground_truth(
     if cached is not None:
         return cached
     indices = _exact_top_k(queries, database, k, int(block_size), int(chunk_rows), progress)
-    atomic_save_npz(path, {"indices": indices, "key": np.array(key)})
+    try:
+        atomic_save_npz(path, {"indices": indices, "key": np.array(key)})
+    except OSError as error:  # a cache that cannot be written costs time, never the result
+        warnings.warn(f"the ground-truth cache {cache_dir} cannot be written ({error}); the ground truth is "
+                      f"computed but not cached", RuntimeWarning, stacklevel=2)
     return indices
 
 

@@ -44,7 +44,9 @@ A process killed half-way (``kill -9``) leaves temporary files, and possibly a m
 ``entry.json`` names yet. The first store a process opens on a folder removes them
 (:meth:`RunStore.tidy`): temporary files whose writer has exited or that are over an hour old, and
 unnamed model files over ten minutes old. An entry folder found replaced by a file is moved aside
-and written afresh, with one warning.
+and written afresh, with one warning. A store that cannot be written at all (a read-only or full
+disk, a file where its folder goes) costs time, never a result: the fit is computed and returned,
+and one ``RuntimeWarning`` per store says that it was not stored.
 
 Location: the folder in the environment variable ``SIGAH_CACHE``; by default ``_build/store`` in a
 source checkout, else ``$XDG_CACHE_HOME/sigah`` (``~/.cache/sigah``). The exact ground-truth cache
@@ -60,6 +62,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -430,6 +433,8 @@ def _from_json(value: Any) -> Any:
 # -- the store ----------------------------------------------------------------------------------
 #: folders tidied by this process (:meth:`RunStore.tidy` runs once per folder and process)
 _TIDIED: set[str] = set()
+#: stores this process found it cannot write (warned about once)
+_UNWRITABLE: set[str] = set()
 
 
 class RunStore:
@@ -490,7 +495,7 @@ class RunStore:
         """The folder of ``key``, created; a file in the way of it (damage) is moved aside first."""
         folder = self.entry_dir(key)
         if os.path.lexists(self.folder) and not self.folder.is_dir():
-            raise ValueError(f"the store of runs {self.folder} is a file, expected a folder")
+            raise NotADirectoryError(errno.ENOTDIR, "the store of runs is a file, expected a folder", str(self.folder))
         for level in (folder.parent, folder):
             if os.path.lexists(level) and not level.is_dir():
                 aside = temporary_name(level)
@@ -505,9 +510,29 @@ class RunStore:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    @contextlib.contextmanager
+    def _writing(self) -> Any:
+        """Writes that fail (a read-only or full disk, a file in the way) cost time, never the result:
+        the computed fit, codes or record is still returned, and one warning per store says why."""
+        try:
+            yield
+        except OSError as exc:
+            marker = os.path.abspath(self.folder)
+            if marker not in _UNWRITABLE:
+                _UNWRITABLE.add(marker)
+                warnings.warn(f"the store of runs {self.folder} cannot be written ({exc}): results are computed "
+                              f"but not stored", RuntimeWarning, stacklevel=4)
+
     # model -------------------------------------------------------------------------------------
     def put_model(self, key: str, parts: Mapping[str, Any], hasher: Any, fit_seconds: float) -> None:
-        """Store a fitted ``hasher`` (and the fit's wall-clock time) under ``key``."""
+        """Store a fitted ``hasher`` (and the fit's wall-clock time) under ``key``.
+
+        A store that cannot be written warns once and stores nothing (see :meth:`_writing`).
+        """
+        with self._writing():
+            self._put_model(key, parts, hasher, fit_seconds)
+
+    def _put_model(self, key: str, parts: Mapping[str, Any], hasher: Any, fit_seconds: float) -> None:
         folder = self._make_entry_dir(key)
         tmp = temporary_name(folder / "model.npz")
         try:
@@ -571,10 +596,11 @@ class RunStore:
     def put_codes(self, key: str, split: str, query_codes: np.ndarray, database_codes: np.ndarray,
                   encode_seconds: float) -> None:
         """Store the codes of one split's queries and database under ``key``."""
-        _write_checked_npz(self._make_entry_dir(key) / f"codes-{_short(split)}.npz", {
-            "split": np.array(split), "query_codes": query_codes, "database_codes": database_codes,
-            "encode_seconds": np.array(float(encode_seconds)),
-        })
+        with self._writing():
+            _write_checked_npz(self._make_entry_dir(key) / f"codes-{_short(split)}.npz", {
+                "split": np.array(split), "query_codes": query_codes, "database_codes": database_codes,
+                "encode_seconds": np.array(float(encode_seconds)),
+            })
 
     def get_codes(self, key: str, split: str) -> tuple[np.ndarray, np.ndarray, float] | None:
         """``(query_codes, database_codes, encode_seconds)`` of ``split``, or None."""
@@ -586,8 +612,9 @@ class RunStore:
     # records -----------------------------------------------------------------------------------
     def put_record(self, key: str, evaluation: str, record: Mapping[str, Any]) -> None:
         """Store one evaluation record of the codes of ``key`` (``evaluation`` names split and ground truth)."""
-        _write_checked_json(self._make_entry_dir(key) / f"record-{_short(evaluation)}.json",
-                            {"evaluation": evaluation, "record": dict(record)})
+        with self._writing():
+            _write_checked_json(self._make_entry_dir(key) / f"record-{_short(evaluation)}.json",
+                                {"evaluation": evaluation, "record": dict(record)})
 
     def get_record(self, key: str, evaluation: str) -> dict[str, Any] | None:
         """The stored record, or None (also when the entry of its fit is refused: a forged entry's

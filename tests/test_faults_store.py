@@ -334,6 +334,22 @@ def test_unusable_sigah_cache_does_not_matter_with_no_store(tmp_path, base_file,
     assert blocker.read_text() == "precious"
 
 
+def test_a_store_and_cache_that_cannot_be_written_cost_time_not_the_result(tmp_path, base_file, monkeypatch, capsys):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in ("fits", "groundtruth"):  # files where the store's and the ground truth's folders go
+        (cache / name).write_text("precious")
+    monkeypatch.setenv("SIGAH_CACHE", str(cache))
+    with pytest.warns(RuntimeWarning) as caught:
+        assert main([*_EVALUATE, "--data", str(base_file), "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["method"] == "lsh" and 0 <= record["map"] <= 1
+    messages = [str(w.message) for w in caught]
+    assert any("store of runs" in m and "cannot be written" in m for m in messages)
+    assert any("ground-truth cache" in m and "cannot be written" in m for m in messages)
+    assert all((cache / name).read_text() == "precious" for name in ("fits", "groundtruth"))
+
+
 def _npz_claiming(path: Path, shape: tuple, *, compression: int, payload: bytes = b"\0" * 16,
                   name: str = "x", genuine: dict | None = None) -> Path:
     """A ``.npz`` whose member ``name`` has a .npy header claiming ``shape`` of float64 but holds ``payload``."""

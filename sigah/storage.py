@@ -145,10 +145,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     to disk. An :class:`OSError` names ``path``, not the temporary file.
     """
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise error_about(exc, path.parent) from None
+    path.parent.mkdir(parents=True, exist_ok=True)  # its error names the folder that could not be made
     _remove_own_leftovers(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:

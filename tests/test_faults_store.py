@@ -462,7 +462,7 @@ def test_a_write_removes_the_stale_leftovers_of_its_own_name(tmp_path):
 def test_a_sigah_fit_piped_to_a_log_writes_one_line_not_a_bar(base_file, tmp_path):
     command = ("import sys; from sigah.tools.cli import main; sys.exit(main())")
     run = _python(command, *_EVALUATE[:2], "sigah", *_EVALUATE[3:], "--data", str(base_file), "--no-store",
-                  "--param", "epochs=12", "--param", "min_steps=0", "--param", "batch_size=64",
+                  "--param", "epochs=4", "--param", "min_steps=0", "--param", "batch_size=64",
                   capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "\r" not in run.stderr and "\x1b[" not in run.stderr

@@ -663,8 +663,8 @@ def _tidy_entry(folder: Path, now: float) -> list[Path]:
     names = os.listdir(folder)
     removed = _remove_stale((folder / name for name in names), now)
     models = [name for name in names if name.startswith("model-") and name.endswith(".npz")]
-    if not models:
-        return removed
+    if not models or (len(models) == 1 and "entry.json" in names):
+        return removed  # the usual entry: its one model file is the one it names (checked when read)
     entry = _read_checked_json(folder / "entry.json") if "entry.json" in names else None
     named = entry.get("model_file") if entry else None
     for name in models:

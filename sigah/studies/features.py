@@ -306,7 +306,7 @@ def load_features(folder: PathLike, network: str) -> FeatureSet:
         details = (float(meta["test_accuracy"]), int(meta["n_parameters"]), float(meta["train_seconds"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{paths['meta']}: damaged feature metadata ({type(exc).__name__}: {exc})") from None
-    recorded = meta.get("sha256") or {}
+    recorded = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
     arrays = {}
     for part in _FILES:
         if part in recorded and _sha256(paths[part]) != recorded[part]:

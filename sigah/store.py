@@ -477,7 +477,7 @@ class RunStore:
         """
         removed: list[Path] = []
         now = time.time()
-        folders = [self.folder]  # the root, the key prefixes, the entries: breadth first
+        folders = [self.folder]  # the root, then its key prefixes, then their entry folders
         while folders:
             folder = folders.pop()
             try:

@@ -444,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
     p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")
     p.set_defaults(func=_cmd_book_check)
-    p = bsub.add_parser("claims", help="print the paper's claims and the verdicts the last build computed")
+    p = bsub.add_parser("claims", help="print the claims ledger of the last build")
     p.add_argument("--verdicts", default="_build/verdicts", help="the build's verdict records (default _build/verdicts)")
     p.set_defaults(func=_cmd_book_claims)
     p = bsub.add_parser("notebooks", help="export the chapters as plain .ipynb notebooks")

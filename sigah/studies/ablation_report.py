@@ -25,7 +25,8 @@ __all__ = [
     "effect_line", "verdict_lines", "paper_table4_gain", "discriminator_summary", "activation_table",
     "activation_summary", "margin_summary", "margin_history_sentence", "plot_sweep", "weight_lines",
     "depth_summary", "departure_lines", "verdict_counts", "schedule_confound", "decrease_verdict",
-    "weight_decrease_summary",
+    "weight_decrease_summary", "share_table", "clean_value_above", "acting_gamma_for", "change_clause",
+    "discriminator_share_summary", "zero_weight_lines",
 ]
 
 #: verdict words that say a difference is established, with the sign the difference must have
@@ -93,7 +94,7 @@ def ablation_protocols(
     n_queries: int,
     n_database: int | None,
     n_train: int | None,
-    k: int,
+    k: int | Mapping[str, int],
     seed: int,
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, list[str]]]:
     """The query/database/training split of each dataset, with its size preset fitted to it.
@@ -102,8 +103,11 @@ def ablation_protocols(
     ----------
     datasets : sequence of (name, queries_path)
         A shipped dataset's name or a file, and an optional query file (None: random queries).
-    n_queries, n_database, n_train, k, seed
+    n_queries, n_database, n_train, seed
         As in :func:`sigah.data.make_protocol` and :func:`sigah.studies.sizes.cap_sizes`.
+    k : int or mapping
+        True neighbours per query: one for all, or ``{dataset name as given: K}`` (every dataset
+        of ``datasets`` needs one).
 
     Returns
     -------
@@ -119,8 +123,11 @@ def ablation_protocols(
 
     protocols, ks, notes = {}, {}, {}
     for name, queries in datasets:
+        if isinstance(k, Mapping) and name not in k:
+            raise ValueError(f"k has no K for dataset {name!r}; it has {sorted(k)}")
+        k_here = int(k[name]) if isinstance(k, Mapping) else int(k)
         data = load_dataset(name, queries=queries) if queries else load_dataset(name)
-        sizes, lowered = cap_sizes(data, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)
+        sizes, lowered = cap_sizes(data, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k_here)
         protocol = make_protocol(data, n_queries=sizes["n_queries"], seed=seed, n_database=sizes["n_database"],
                                  n_train=sizes["n_train"])
         protocols[protocol.name], ks[protocol.name], notes[protocol.name] = protocol, sizes["k"], lowered
@@ -445,8 +452,12 @@ def plot_sweep(ax: Any, records: pd.DataFrame, x_of: Callable[[str], float] | Ma
         ax.errorbar(stats.index, stats["mean"], yerr=stats["std"].fillna(0), marker="os"[i % 2], capsize=3,
                     color=method_color("sigah"), linestyle="-:"[i % 2], label=name)
     ax.axvline(default, color="#777777", linestyle="--", linewidth=0.9, label=f"default {default:g}")
-    ax.set_xscale("log")
     values = sorted({get(v) for v in records["variant"]})
+    positive = [v for v in values if v > 0]
+    if positive and len(positive) < len(values):  # a zero weight: linear up to the smallest positive value
+        ax.set_xscale("symlog", linthresh=min(positive))
+    else:
+        ax.set_xscale("log")
     ax.set_xticks(values, [f"{v:g}" for v in values], minor=False)
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xlabel(xlabel)
@@ -455,6 +466,32 @@ def plot_sweep(ax: Any, records: pd.DataFrame, x_of: Callable[[str], float] | Ma
 
 
 # -- Fig. 8 -----------------------------------------------------------------------------------------------
+def zero_weight_lines(table: pd.DataFrame, labels: Mapping[str, str], *, margin: float | None = None) -> str:
+    """One bullet per (weight set to zero, dataset): the change of mAP against the defaults and its verdict.
+
+    The paper's §5.5 says that setting the weights to zero "can also achieve competitive results";
+    each row here is a model with one weight (or all of them) at zero against the defaults.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`~sigah.studies.ablation.compare_to_baseline` of the zero-weight variants against the
+        defaults (``dataset``, ``variant``, ``difference`` and the verdict columns).
+    labels : mapping
+        ``{variant: how it is named}``, e.g. ``{"gamma = 0": "γ = 0"}``; a missing one is named by its
+        label.
+    margin : float, optional
+        The equivalence margin the table was computed with, stated once.
+    """
+    lines = [f"* {labels.get(r['variant'], r['variant'])} on {r['dataset']}: {change_clause(r)}."
+             for _, r in table.iterrows()]
+    said = (f" A difference within ±{margin:.3f} mAP counts as equivalent (\"competitive\")." if margin
+            else " No equivalence margin is set, so no comparison can be called equivalent.")
+    return ("Against the defaults, mAP changes as follows when a weight is set to zero (the paper: \"setting "
+            "all the parameters to 0 can also achieve competitive results\")." + said + "\n\n"
+            + "\n".join(lines))
+
+
 def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], defaults: Mapping[str, float]) -> str:
     """One bullet per (loss weight, dataset): which values away from the default differ, and how much.
 
@@ -471,8 +508,12 @@ def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], 
             found = _directions(part)
             differ = [f"{v.split(' = ')[1]} is {f} ({signed(d)})"
                       for v, d, f in zip(part["variant"], part["difference"], found) if f]
+            same = [(v.split(" = ")[1], m) for v, verdict, m in zip(part["variant"], part["verdict"],
+                                                                   part.get("margin", [None] * len(part)))
+                    if verdict == "equivalent"]
             lines.append(f"* {labels[name]} on {dataset}: of {plural(len(part), 'value')} away from the default "
                          f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none is established as different")
+                         + (f"; equivalent within ±{same[0][1]:.3f}: {', '.join(v for v, _ in same)}" if same else "")
                          + f"; the largest change of the mean is {part['difference'].abs().max():.4f}.")
     return "\n".join(lines)
 
@@ -698,3 +739,139 @@ def baseline_schedules(params: Mapping[str, Mapping[str, Any]], methods: Iterabl
         full = int(make_hasher(method, 8).get_params()["n_iter"])
         out[method_label(method)] = (int(dict(params.get(method, {})).get("n_iter", full)), full)
     return out
+
+
+# -- how much the discriminator weighs (Table 4, Fig. 7 at two γ) ---------------------------------------
+def share_table(shares: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each loss term's weight and its share of the generator's loss and gradient norm, per dataset.
+
+    Parameters
+    ----------
+    shares : mapping
+        ``{dataset: sigah.sigah_model.diagnostics.loss_shares(...)}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per term: ``term``, then per dataset ``<dataset> weight``, ``<dataset> loss %`` and
+        ``<dataset> gradient %`` (percentages of the loss and of its gradient norm).
+    """
+    if not shares:
+        raise ValueError("share_table needs the shares of at least one dataset")
+    columns = {}
+    for dataset, table in shares.items():
+        columns[f"{dataset} weight"] = table["weight"]
+        columns[f"{dataset} loss %"] = 100 * table["loss_share"]
+        columns[f"{dataset} gradient %"] = 100 * table["gradient_share"]
+    return pd.DataFrame(columns).rename_axis("term").reset_index()
+
+
+def clean_value_above(value: float, steps: Sequence[float] = (1, 2, 5)) -> float:
+    """The smallest ``step × 10^e`` at or above ``value`` (``0.025`` → ``0.05`` with steps 1, 2, 5).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a positive finite number.
+    """
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"clean_value_above needs a positive finite value, got {value!r}")
+    exponent = int(np.floor(np.log10(value)))
+    for e in (exponent - 1, exponent, exponent + 1):
+        for step in sorted(steps):
+            candidate = float(f"{step * 10.0 ** e:.12g}")
+            if candidate >= value * (1 - 1e-12):
+                return candidate
+    raise AssertionError("unreachable: 10^(exponent + 1) ≥ value")  # pragma: no cover
+
+
+def acting_gamma_for(suggested: Mapping[str, float], chosen: float | None = None) -> float:
+    """The one γ of the "acting discriminator" runs: ``chosen``, or the largest suggestion rounded up.
+
+    Parameters
+    ----------
+    suggested : mapping
+        ``{dataset: γ at which the adversarial term would make the target share}``
+        (:func:`sigah.sigah_model.diagnostics.gamma_for_share` on each default model).
+    chosen : float, optional
+        A γ set by the reader (the chapter's ``acting_gamma``); None: computed.
+    """
+    if chosen is not None:
+        if not float(chosen) > 0:
+            raise ValueError(f"acting_gamma must be a positive number, got {chosen!r}")
+        return float(chosen)
+    if not suggested:
+        raise ValueError("acting_gamma_for needs a suggested γ for at least one dataset")
+    return clean_value_above(max(float(g) for g in suggested.values()))
+
+
+def change_clause(row: Mapping[str, Any], digits: int = 4) -> str:
+    """``"mAP changes by −0.0123 (−0.02 to −0.004 at 95 %, Holm-corrected): **lower**"``.
+
+    The verdict words of :mod:`sigah.stats`: higher, lower, equivalent within the margin, or
+    inconclusive with the smallest difference the design detects.
+    """
+    from sigah.stats import POWER, format_interval
+
+    text = f"mAP changes by {signed(row['difference'], digits)}"
+    verdict = str(row["verdict"])
+    if verdict not in ("higher", "lower", "equivalent", "inconclusive"):
+        return text + " (one seed: no interval, no verdict)"
+    method = {"holm": ", Holm-corrected", "bonferroni": ", Bonferroni-corrected"}.get(row.get("method"), "")
+    text += (f" ({format_interval(row['low'], row['high'], digits)} at "
+             f"{100 * row['confidence']:.4g}\u00a0%{method})")
+    if verdict == "equivalent":
+        return text + f": **equivalent within ±{row['margin']:.{digits}f}**"
+    if verdict == "inconclusive":
+        return (text + f": **inconclusive**, the design detects {row['mde']:.{digits}f} or more "
+                f"{100 * POWER:.0f}\u00a0% of the time")
+    return text + f": **{verdict}**"
+
+
+def discriminator_share_summary(default_shares: Mapping[str, pd.DataFrame],
+                                acting_shares: Mapping[str, pd.DataFrame], *, default_gamma: float,
+                                acting_gamma: float, suggested: Mapping[str, float],
+                                tables: Mapping[float, pd.DataFrame], bits: int,
+                                target: float = 0.05) -> str:
+    """What the discriminator weighs at each γ and what removing it does there, one bullet per dataset.
+
+    Parameters
+    ----------
+    default_shares, acting_shares : mapping
+        ``{dataset: loss_shares(...)}`` of a model trained at the default γ and at ``acting_gamma``.
+    default_gamma, acting_gamma : float
+    suggested : mapping
+        ``{dataset: gamma_for_share(default shares, target)}``.
+    tables : mapping
+        ``{γ: comparison of "without discriminator" against "with discriminator"}`` at both γ
+        (``dataset``, ``bits``, verdict columns).
+    bits : int
+        The code length the shares were measured at.
+    target : float
+        The share the acting γ aims at.
+    """
+    def share(table: pd.DataFrame) -> tuple[float, float]:
+        return (100 * float(table.loc["adversarial", "loss_share"]),
+                100 * float(table.loc["adversarial", "gradient_share"]))
+
+    def removal(gamma: float, dataset: str) -> str:
+        part = tables[gamma][tables[gamma]["dataset"] == dataset]
+        return "; ".join(f"at {r['bits']} bits {change_clause(r)}" for _, r in part.iterrows())
+
+    lines = []
+    for dataset in default_shares:
+        loss0, grad0 = share(default_shares[dataset])
+        line = (f"* **{dataset}**: at the default γ = {default_gamma:g} the adversarial term is "
+                f"{loss0:.2f}\u00a0% of the generator's loss and {grad0:.1f}\u00a0% of its gradient norm "
+                f"({bits} bits, seed model); removing the discriminator there: {removal(default_gamma, dataset)}. ")
+        if dataset in acting_shares:
+            loss1, grad1 = share(acting_shares[dataset])
+            reached = (f"at least the {100 * target:.0f}\u00a0% aimed at" if loss1 >= 100 * target
+                       else f"**below** the {100 * target:.0f}\u00a0% aimed at")
+            line += (f"At γ = {acting_gamma:g} (the default model's networks reach {100 * target:.0f}\u00a0% "
+                     f"at γ ≈ {suggested[dataset]:.3g}) a model trained there gives the term {loss1:.2f}\u00a0% "
+                     f"of the loss, {reached}, and {grad1:.1f}\u00a0% of the gradient norm; removing the "
+                     f"discriminator there: {removal(acting_gamma, dataset)}.")
+        lines.append(line.rstrip())
+    return "\n".join(lines)

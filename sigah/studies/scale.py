@@ -185,13 +185,19 @@ def _on_datasets(datasets: list[str], sizes: Callable[[str], list[str] | None]) 
 
 
 def _ablation_scale(params: Mapping[str, Any]) -> Scale:
-    """Chapters 09-10: SiGAH on ``dataset`` (and ``second_dataset``), sized by the shared parameters."""
-    datasets = [params.get("dataset", "mnist")] + ([params["second_dataset"]] if params.get("second_dataset") else [])
+    """Chapters 09-10: SiGAH on ``dataset`` (and ``second_dataset``), sized by the shared parameters.
+
+    ``k`` is the first dataset's K and ``second_k`` the second's (``k`` for both when absent).
+    """
+    first = params.get("dataset", "mnist")
+    datasets = [first] + ([params["second_dataset"]] if params.get("second_dataset") else [])
     if params.get("queries_path"):
         return Scale("not comparable", note="a query file of the reader's")
+    ks = {first: params.get("k")}
     return _on_datasets(datasets, lambda name: retrieval_differences(
         name, n_queries=params.get("n_queries"), n_database=params.get("n_database"), n_train=params.get("n_train"),
-        k=params.get("k"), sigah_params=dict(params.get("sigah_params") or {})))
+        k=ks.get(name, params.get("second_k", params.get("k"))),
+        sigah_params=dict(params.get("sigah_params") or {})))
 
 
 def _deep_features_scale(params: Mapping[str, Any]) -> Scale:

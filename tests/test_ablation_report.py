@@ -272,3 +272,92 @@ def test_weight_decrease_summary_tests_the_papers_fig8_sentence():
     text = report.weight_decrease_summary({"alpha": table}, {"alpha": runs}, {"alpha": "α"}, {"alpha": 0.01}, _ratio)
     assert "mAP decreases with a larger parameter value" in text
     assert "* α on MNIST, against α = 0.01: alpha = 0.1 \u22120.2000; mAP is lower at every larger value" in text
+
+
+def test_plot_sweep_gives_zero_a_place_on_a_symlog_axis():
+    import matplotlib.pyplot as plt
+
+    records = _margin_records({0.0: 0.5, 0.01: 0.45, 0.1: 0.4})
+    fig, ax = plt.subplots()
+    report.plot_sweep(ax, records, lambda v: float(v.split(" = ")[1]), "α", 0.01)
+    assert ax.get_xscale() == "symlog"
+    plt.close(fig)
+
+
+def test_clean_value_above_rounds_up_to_one_two_five():
+    assert report.clean_value_above(0.025) == 0.05
+    assert report.clean_value_above(0.03) == 0.05
+    assert report.clean_value_above(0.0011) == 0.002
+    assert report.clean_value_above(0.001) == 0.001  # already clean: kept
+    assert report.clean_value_above(7) == 10
+    for value in np.geomspace(1e-5, 1e3, 37):
+        clean = report.clean_value_above(value)
+        assert value <= clean * (1 + 1e-12) < 2.5 * value + 1e-15  # never more than 2.5 times above
+    with pytest.raises(ValueError, match="positive"):
+        report.clean_value_above(0)
+
+
+def test_acting_gamma_is_the_largest_suggestion_rounded_up_or_the_readers():
+    assert report.acting_gamma_for({"MNIST": 0.025, "SIFT10K": 0.03}) == 0.05
+    assert report.acting_gamma_for({"MNIST": 0.025}, 0.03) == 0.03
+    with pytest.raises(ValueError, match="acting_gamma"):
+        report.acting_gamma_for({"MNIST": 0.025}, -1.0)
+
+
+def _shares(adversarial_loss, adversarial_gradient):
+    terms = ["reconstruction", "sparsity", "graph", "adversarial", "decorrelation"]
+    loss = [1 - adversarial_loss - 0.2, 0.1, 0.05, adversarial_loss, 0.05]
+    return pd.DataFrame({"weight": [1, 0.01, 0.01, 0.001, 1], "value": 1.0, "weighted": loss,
+                         "loss_share": loss, "gradient_norm": 1.0,
+                         "gradient_share": [0.5, 0.1, 0.1, adversarial_gradient, 0.3]},
+                        index=pd.Index(terms, name="term"))
+
+
+def test_share_table_in_percent_per_dataset():
+    table = report.share_table({"MNIST": _shares(0.002, 0.012), "SIFT10K": _shares(0.0017, 0.011)})
+    row = table.set_index("term").loc["adversarial"]
+    assert row["MNIST loss %"] == pytest.approx(0.2) and row["SIFT10K gradient %"] == pytest.approx(1.1)
+    assert table["MNIST loss %"].sum() == pytest.approx(100)
+    with pytest.raises(ValueError, match="at least one"):
+        report.share_table({})
+
+
+def test_discriminator_share_summary_states_both_gammas_and_a_missed_target():
+    rng = np.random.default_rng(0)
+    base = 0.5 + 0.01 * rng.standard_normal(3)
+    inert = compare_to_baseline(_two_variants(base, base + np.array([0.001, -0.001, 0.0005]),
+                                              names=("with", "without")), "with",
+                                groups=("dataset", "bits"), margin=0.05)
+    acting = compare_to_baseline(_two_variants(base, base + 0.05 + 0.0001 * np.arange(3),
+                                               names=("with", "without")), "with", groups=("dataset", "bits"))
+    text = report.discriminator_share_summary(
+        {"MNIST": _shares(0.0021, 0.012)}, {"MNIST": _shares(0.03, 0.2)}, default_gamma=0.001,
+        acting_gamma=0.05, suggested={"MNIST": 0.025}, tables={0.001: inert, 0.05: acting}, bits=64)
+    assert "default γ = 0.001 the adversarial term is 0.21\u00a0% of the generator's loss" in text
+    assert "1.2\u00a0% of its gradient norm" in text
+    assert "**equivalent within ±0.0500**" in text  # inert at the default: said so, with the margin
+    assert "3.00\u00a0% of the loss, **below** the 5\u00a0% aimed at" in text
+    assert "**higher**" in text and "γ ≈ 0.025" in text
+
+
+def test_zero_weight_lines_name_each_verdict_and_the_margin():
+    rng = np.random.default_rng(1)
+    base = 0.5 + 0.01 * rng.standard_normal(4)
+    rows = [("MNIST", 64, "defaults", s, v) for s, v in enumerate(base)]
+    rows += [("MNIST", 64, "gamma = 0", s, v + 0.0001 * s) for s, v in enumerate(base)]
+    rows += [("MNIST", 64, "all = 0", s, v - 0.1 - 0.001 * s) for s, v in enumerate(base)]
+    table = compare_to_baseline(_records(rows), "defaults", groups=("dataset", "bits"), margin=0.01)
+    text = report.zero_weight_lines(table, {"gamma = 0": "γ = 0", "all = 0": "α = β = γ = 0"}, margin=0.01)
+    assert "* γ = 0 on MNIST: mAP changes by" in text and "**equivalent within ±0.0100**" in text
+    assert "* α = β = γ = 0 on MNIST: mAP changes by \u22120.1" in text and "**lower**" in text
+    assert "within ±0.010 mAP counts as equivalent" in text
+    assert "No equivalence margin" in report.zero_weight_lines(table, {}, margin=None)
+
+
+def test_ablation_protocols_take_one_k_per_dataset():
+    protocols, ks, _ = report.ablation_protocols([("siftsmall", None)], n_queries=10, n_database=500,
+                                                 n_train=200, k={"siftsmall": 50}, seed=0)
+    assert list(ks.values()) == [50]
+    with pytest.raises(ValueError, match="no K for dataset 'siftsmall'"):
+        report.ablation_protocols([("siftsmall", None)], n_queries=10, n_database=500, n_train=200,
+                                  k={"mnist": 50}, seed=0)

@@ -361,3 +361,43 @@ def test_ablation_protocols_take_one_k_per_dataset():
     with pytest.raises(ValueError, match="no K for dataset 'siftsmall'"):
         report.ablation_protocols([("siftsmall", None)], n_queries=10, n_database=500, n_train=200,
                                   k={"mnist": 50}, seed=0)
+
+
+def _pair_table(variant, differences, base):
+    rows = [("MNIST", 64, "defaults", s, v) for s, v in enumerate(base)]
+    rows += [("MNIST", 64, variant, s, v + d) for s, (v, d) in enumerate(zip(base, differences))]
+    return compare_to_baseline(_records(rows), "defaults", groups=("dataset", "bits"))
+
+
+def test_schedule_pairs_pick_one_decided_and_one_undecided_comparison():
+    base = 0.5 + 0.01 * np.random.default_rng(2).standard_normal(4)
+    decided = _pair_table("off", [-0.1, -0.101, -0.099, -0.1], base)
+    undecided = _pair_table("zero", [0.01, -0.01, 0.02, -0.02], base)
+    candidates = {"A undecided": (undecided, "zero", {"alpha": 0.0}),
+                  "B decided": (decided, "off", {"use_discriminator": False}),
+                  "C decided": (decided, "off", {"gamma": 0.0})}
+    pairs = report.schedule_pairs(candidates, "MNIST", 64)
+    assert list(pairs) == ["B decided", "A undecided"]
+    assert pairs["B decided"]["settings"] == {"use_discriminator": False}
+    only_decided = report.schedule_pairs({k: candidates[k] for k in ("B decided", "C decided")}, "MNIST", 64)
+    assert len(only_decided) == 2  # none undecided: the two closest to a decision
+    with pytest.raises(ValueError, match="no comparison 'missing'"):
+        report.schedule_pairs({"x": (decided, "missing", {})}, "MNIST", 64)
+
+
+def test_schedule_table_and_summary_say_when_a_verdict_changes():
+    base = 0.5 + 0.01 * np.random.default_rng(3).standard_normal(4)
+    pairs = report.schedule_pairs({"off": (_pair_table("off", [-0.1, -0.101, -0.099, -0.1], base), "off", {}),
+                                   "zero": (_pair_table("zero", [0.01, -0.01, 0.02, -0.02], base), "zero", {})},
+                                  "MNIST", 64)
+    rows = [("MNIST", 64, "defaults", s, v) for s, v in enumerate(base)]
+    rows += [("MNIST", 64, "off", s, v + d) for s, (v, d) in enumerate(zip(base, [0.01, -0.01, 0.0, 0.005]))]
+    rows += [("MNIST", 64, "zero", s, v - 0.05 - 0.001 * s) for s, v in enumerate(base)]
+    longer = compare_to_baseline(_records(rows), "defaults", groups=("dataset", "bits"))
+    table = report.schedule_table(pairs, longer, (16, 64))
+    assert table["verdict changes"].tolist() == ["yes", "yes"]
+    assert table["verdict, 16 steps"].tolist() == ["lower", "inconclusive"]
+    assert table["verdict, 64 steps"].tolist() == ["inconclusive", "lower"]
+    text = report.schedule_summary(table, longer, (16, 64), "MNIST")
+    assert text.startswith("On MNIST, from 16 to 64 optimiser steps, the verdict changes for 2 of 2 comparisons")
+    assert "* zero: mAP changes by \u22120.05" in text

@@ -26,7 +26,7 @@ __all__ = [
     "activation_summary", "margin_summary", "margin_history_sentence", "plot_sweep", "weight_lines",
     "depth_summary", "departure_lines", "verdict_counts", "schedule_confound", "decrease_verdict",
     "weight_decrease_summary", "share_table", "clean_value_above", "acting_gamma_for", "change_clause",
-    "discriminator_share_summary", "zero_weight_lines",
+    "discriminator_share_summary", "zero_weight_lines", "schedule_pairs", "schedule_table", "schedule_summary",
 ]
 
 #: verdict words that say a difference is established, with the sign the difference must have
@@ -875,3 +875,78 @@ def discriminator_share_summary(default_shares: Mapping[str, pd.DataFrame],
                      f"discriminator there: {removal(acting_gamma, dataset)}.")
         lines.append(line.rstrip())
     return "\n".join(lines)
+
+
+# -- does a verdict depend on the schedule? --------------------------------------------------------------
+def schedule_pairs(candidates: Mapping[str, tuple[pd.DataFrame, str, Mapping[str, Any]]], dataset: str,
+                   bits: int) -> dict[str, dict[str, Any]]:
+    """Two ablation pairs to rerun on a longer schedule: one the run decides, one it does not.
+
+    The first candidate (in the given order) whose comparison on ``dataset`` at ``bits`` is
+    established higher or lower, and the first that is not; when the run decides none (or all), the
+    two with the smallest corrected p-values.
+
+    Parameters
+    ----------
+    candidates : mapping
+        ``{name: (comparison table, variant label in it, the variant's settings)}``; every table
+        compares with the defaults.
+    dataset : str
+    bits : int
+
+    Returns
+    -------
+    dict
+        ``{name: {"settings": ..., "row": the comparison row of the reduced run}}``, at most two.
+    """
+    rows = {}
+    for name, (table, variant, settings) in candidates.items():
+        part = table[(table["dataset"] == dataset) & (table["bits"] == bits) & (table["variant"] == variant)]
+        if part.empty:
+            raise ValueError(f"no comparison {variant!r} on {dataset} at {bits} bits for {name!r}")
+        rows[name] = {"settings": dict(settings), "row": part.iloc[0]}
+    decided = [n for n, v in rows.items() if direction(v["row"])]
+    undecided = [n for n, v in rows.items() if not direction(v["row"])]
+    if decided and undecided:
+        chosen = [decided[0], undecided[0]]
+    else:
+        chosen = sorted(rows, key=lambda n: float(rows[n]["row"]["p_adjusted"]))[:2]
+    return {n: rows[n] for n in chosen}
+
+
+def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame, steps: tuple[int, int]) -> pd.DataFrame:
+    """Each pair's difference and verdict on both schedules, and whether the verdict changes.
+
+    Parameters
+    ----------
+    pairs : mapping
+        :func:`schedule_pairs`.
+    longer : pandas.DataFrame
+        The same pairs on the longer schedule (:func:`~sigah.studies.ablation.compare_to_baseline`,
+        ``variant`` = the pair's name).
+    steps : (int, int)
+        Optimiser steps of the chapter's schedule and of the longer one.
+    """
+    out = []
+    for name, pair in pairs.items():
+        row = pair["row"]
+        long_row = longer[longer["variant"] == name]
+        if long_row.empty:
+            raise ValueError(f"the longer schedule has no comparison {name!r}")
+        long_row = long_row.iloc[0]
+        out.append({"comparison": name, f"Δ mAP, {steps[0]:,} steps": float(row["difference"]),
+                    f"verdict, {steps[0]:,} steps": str(row["verdict"]),
+                    f"Δ mAP, {steps[1]:,} steps": float(long_row["difference"]),
+                    f"verdict, {steps[1]:,} steps": str(long_row["verdict"]),
+                    "verdict changes": "yes" if str(row["verdict"]) != str(long_row["verdict"]) else "no"})
+    return pd.DataFrame(out)
+
+
+def schedule_summary(table: pd.DataFrame, longer: pd.DataFrame, steps: tuple[int, int], dataset: str) -> str:
+    """How many verdicts change with the schedule, and each comparison on the longer one in words."""
+    changed = table[table["verdict changes"] == "yes"]["comparison"].tolist()
+    head = (f"On {dataset}, from {steps[0]:,} to {steps[1]:,} optimiser steps, the verdict changes for "
+            f"{len(changed)} of {plural(len(table), 'comparison')}"
+            + (f" ({join_words(changed)})" if changed else "") + ". On the longer schedule:")
+    lines = [f"* {r['variant']}: {change_clause(r)}." for _, r in longer.iterrows()]
+    return head + "\n\n" + "\n".join(lines)

@@ -96,6 +96,12 @@ def test_paper_table4_gain_and_its_flat_cells():
     assert "the discriminator helps retrieval, as the paper reports" in text
     flat = [f"{d} {b} bits" for (d, b), g in gain.items() if g == 0]
     assert flat and all(cell in text for cell in flat)  # the paper's own cells without a gain are named
+    inert = compare_to_baseline(_two_variants([0.5, 0.51, 0.52], [0.501, 0.509, 0.5205],
+                                              names=("with", "without")), "with", groups=("dataset", "bits"),
+                                margin=0.05)
+    text = report.discriminator_summary(inert, gain)
+    assert "is equivalent within ±0.0500 in 1 and is undecided in 0" in text
+    assert "the paper's gain is not reproduced" in text
 
 
 def test_activation_table_and_summary_name_the_papers_inconsistencies():

@@ -252,16 +252,24 @@ def discriminator_summary(table: pd.DataFrame, paper_gain: pd.Series) -> str:
     found = _directions(table)
     helps = int((found == "lower").sum())  # removing the discriminator lowers mAP
     hurts = int((found == "higher").sum())
+    same = int((table["verdict"] == "equivalent").sum())
     n = len(table)
     flat = [f"{d} {b} bits" for (d, b), g in paper_gain.items() if round(float(g), 6) == 0]
     text = (f"The paper's discriminator adds {value_range(paper_gain)} mAP (mean {signed(paper_gain.mean())}) over "
             f"its {plural(len(paper_gain), '(dataset, code length) cell')} and lowers it in "
             f"{int((paper_gain < 0).sum())}. Ours changes mAP by {value_range(ours)} over {plural(n, 'cell')}: "
-            f"removing it lowers mAP in {helps}, raises it in {hurts} and is undecided in {n - helps - hurts}")
+            f"removing it lowers mAP in {helps}, raises it in {hurts}")
+    if same:
+        margin = float(table.loc[table["verdict"] == "equivalent", "margin"].iloc[0])
+        text += f", is equivalent within ±{margin:.4f} in {same}"
+    text += f" and is undecided in {n - helps - hurts - same}"
     if helps == n:
         text += ", so on these data and seeds the discriminator helps retrieval, as the paper reports."
     elif hurts:
         text += ", so on these data and seeds the discriminator does not help retrieval everywhere."
+    elif same == n:
+        text += (", so on these data and seeds the discriminator, at this weight, changes retrieval by less "
+                 "than the margin: the paper's gain is not reproduced.")
     else:
         text += (f", so on these data and seeds we {'cannot confirm' if helps == 0 else 'only partly confirm'} "
                  "that the discriminator helps retrieval.")
@@ -864,7 +872,7 @@ def discriminator_share_summary(default_shares: Mapping[str, pd.DataFrame],
         loss0, grad0 = share(default_shares[dataset])
         line = (f"* **{dataset}**: at the default γ = {default_gamma:g} the adversarial term is "
                 f"{loss0:.2f}\u00a0% of the generator's loss and {grad0:.1f}\u00a0% of its gradient norm "
-                f"({bits} bits, seed model); removing the discriminator there: {removal(default_gamma, dataset)}. ")
+                f"({bits} bits, first seed); removing the discriminator there: {removal(default_gamma, dataset)}. ")
         if dataset in acting_shares:
             loss1, grad1 = share(acting_shares[dataset])
             reached = (f"at least the {100 * target:.0f}\u00a0% aimed at" if loss1 >= 100 * target

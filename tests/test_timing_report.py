@@ -75,7 +75,7 @@ def test_search_sentence_compares_engines_and_sizes():
     search = pd.DataFrame({"n_database": [10, 10, 100, 100], "engine": ["faiss", "numpy"] * 2,
                            "queries_per_second": [1000.0, 500.0, 100.0, 200.0]})
     pivot, table = report.search_table(search, 10, 64)
-    assert "queries per second, k = 10" in table.to_html()
+    assert "queries per second, k = 10" in table.to_html() and ">100<" in table.to_html()
     text = report.search_sentence(pivot)
     assert "faiss is 2.0× slower" in text and "falls by 10.0×" in text
     single = report.search_sentence(pivot.loc[[100]])

@@ -223,7 +223,7 @@ def search_table(search: pd.DataFrame, k: int, n_bits: int) -> tuple[pd.DataFram
     """Queries per second by database size and engine: the frame and its HTML table."""
     pivot = search.pivot_table(index="n_database", columns="engine", values="queries_per_second")
     caption = f"queries per second, k = {k}, {n_bits}-bit random codes"
-    return pivot, html_table(pivot, "{:,.0f}", caption=caption, hide_index=False)
+    return pivot, html_table(pivot, "{:,.0f}", caption=caption, hide_index=False).format_index("{:,}")
 
 
 def search_sentence(pivot: pd.DataFrame) -> Prose:

@@ -1,0 +1,111 @@
+"""Chapter *Retrieval quality*: its tables never wrap, its sentences quote all three metrics and
+follow the numbers, and SiGAH's rows are named for the model they are."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigah.studies import retrieval_report as report
+from sigah.studies.book_defaults import SIGAH_ROW, departures_note, row_label
+from sigah.studies.experiments import summarize
+from sigah.studies.retrieval import Study, compare_with_paper
+from sigah.studies.wording import NBSP
+
+SCORES = {  # method: (Pre@100, PR-area mAP, ranking mAP) at 32 bits; 64 bits adds 0.1
+    "lsh": (0.30, 0.20, 0.25), "itq": (0.50, 0.40, 0.45), "sgh": (0.45, 0.35, 0.40),
+    "sgh[neuron=stochastic]": (0.48, 0.30, 0.50), "sigah": (0.49, 0.45, 0.42),
+}
+
+
+def make_study(seeds=2, paper=("MNIST", 2), spread=0.01, notes=()):
+    rows = []
+    for method, (pre, pr, rank) in SCORES.items():
+        for bits, shift in ((32, 0.0), (64, 0.1)):
+            for s in range(seeds):
+                noise = spread * (s - (seeds - 1) / 2)
+                rows.append({"method": method, "bits": bits, "seed": s, "precision_at_100": pre + shift + noise,
+                             "map_pr_area": pr + shift + noise, "map": rank + shift + noise})
+    records = pd.DataFrame(rows)
+    table = compare_with_paper(summarize(records, metrics=["precision_at_100", "map_pr_area", "map"]), paper)
+    protocol = SimpleNamespace(description="MNIST: 200 queries, 2,000 database", dim=784, n_database=2000)
+    return Study(protocol, np.zeros((200, 100), dtype=np.int64), records, {}, paper, table, list(notes))
+
+
+def test_sigah_rows_are_named_book_defaults_with_a_note_of_the_departures():
+    assert row_label("SiGAH") == SIGAH_ROW == "SiGAH (book defaults)"
+    assert row_label("ITQ") == "ITQ"
+    note = departures_note()
+    assert note.startswith(f"*{SIGAH_ROW}* departs from the paper's Eq. 20 as printed in 2 ways")
+    assert "stochastic binary codes" in note and "λ_bd = 1" in note
+    assert "in one way" in departures_note(generator_input="relaxed")
+    assert "Eq. 20 as printed" in departures_note(generator_input="relaxed", decorrelation=0.0)
+    assert "departs" not in departures_note(generator_input="relaxed", decorrelation=0.0)
+
+
+def test_results_table_keeps_mean_and_spread_on_one_line_and_renames_sigah():
+    html = report.results_table(make_study().table).to_html()
+    assert f"0.4900{NBSP}±{NBSP}0.0071" in html
+    assert SIGAH_ROW in html and "white-space: nowrap" in html
+    single = report.results_table(make_study(seeds=1).table).to_html()
+    assert "±" not in single  # one seed: no spread to show
+
+
+def test_headline_agrees_with_the_counts():
+    assert "1 seed per cell" in report.study_headline(make_study(seeds=1))
+    text = report.study_headline(make_study(notes=["k lowered to 100"]))
+    assert "2 seeds per cell, 20 fitted models; beside the paper's Table 2 (MNIST)" in text
+    assert text.endswith("- Size preset lowered: k lowered to 100")
+    assert "without paper columns" in report.study_headline(make_study(paper=None))
+
+
+def test_verdicts_name_the_leader_of_every_metric_and_count_cells_with_the_right_noun():
+    text = report.verdicts(make_study(), [32])
+    assert "- Pre@100, 32 bits: **ITQ** leads with 0.5000 (+0.0100 over SiGAH (book defaults))" in text
+    assert "- mAP (PR area), 32 bits: **SiGAH (book defaults)** leads" in text
+    assert "- ranking mAP, 32 bits: **SGH (neuron=stochastic)** leads" in text
+    assert " of 20 cells with a paper number" in text
+    assert "No paper column" in report.verdicts(make_study(paper=None), [32])
+
+
+def test_sgh_sentence_quotes_all_three_metrics():
+    text = report.sgh_sentence(make_study().table, [32, 64])
+    assert text.count("\n") == 1
+    assert "the stochastic neuron gives Pre@100 0.4800, PR-area mAP 0.3000 and ranking mAP 0.5000" in text
+    assert "is above the better SGH row on Pre@100 and PR-area mAP." in text
+    table = make_study().table
+    assert "not run with both neurons" in report.sgh_sentence(table[table["method"] != "sgh"], [32])
+
+
+def test_bar_verdicts_quote_all_three_metrics():
+    text = report.bar_verdicts([make_study()], [32])
+    assert "PR-area mAP 0.4500 is at or above ITQ's 0.4000" in text
+    assert "ranking mAP 0.4200 is below ITQ's 0.4500" in text
+    assert "Pre@100 0.4900 is within 0.02 of or above ITQ's 0.5000" in text
+    assert "SGH's Pre@100 0.4500 is at least ITQ's minus 0.05 (chance: 0.0500)" in text
+
+
+def test_three_methods_table_has_one_row_per_study_method_and_bits():
+    html = report.three_methods([make_study(), make_study(seeds=1)]).to_html()
+    assert html.count(SIGAH_ROW) == 4 and html.count(">ITQ<") == 4
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_differences_from_paper_is_a_table_or_a_sentence(flag):
+    study = make_study(spread=0.0 if flag else 10.0)
+    shown = report.differences_from_paper(study)
+    if flag:
+        assert "white-space: nowrap" in shown.to_html()
+    else:
+        assert "No cell differs" in shown
+    assert "No paper column" in report.differences_from_paper(make_study(paper=None))
+
+
+def test_recall_leaders_name_the_best_method_per_k_and_bits():
+    curves = pd.DataFrame({"method": ["itq", "sigah", "itq", "sigah"], "bits": [32] * 4, "K": [1, 1, 10, 10],
+                           "N": [100] * 4, "recall": [0.5, 0.6, 0.4, 0.3]})
+    text = report.recall_leaders(curves, make_study(), [32])
+    assert "R-1 at N = 100, 32 bits: SiGAH (book defaults) (0.600)" in text
+    assert "R-10 at N = 100, 32 bits: ITQ (0.400)" in text
+    assert "No recall curve" in report.recall_leaders(curves, make_study(), [64])

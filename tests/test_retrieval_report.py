@@ -60,13 +60,51 @@ def test_headline_agrees_with_the_counts():
     assert "without paper columns" in report.study_headline(make_study(paper=None))
 
 
-def test_verdicts_name_the_leader_of_every_metric_and_count_cells_with_the_right_noun():
-    text = report.verdicts(make_study(), [32])
-    assert "- Pre@100, 32 bits: **ITQ** leads with 0.5000 (+0.0100 over SiGAH (book defaults))" in text
+def test_verdicts_name_a_leader_only_beyond_the_interval():
+    # small spread, 4 seeds: every gap of 0.01 or more is beyond the interval
+    text = report.verdicts(make_study(seeds=4, spread=0.0005), [32])
+    assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 4 other rows" in text
     assert "- mAP (PR area), 32 bits: **SiGAH (book defaults)** leads" in text
     assert "- ranking mAP, 32 bits: **SGH (neuron=stochastic)** leads" in text
-    assert " of 20 cells with a paper number" in text
+    assert "SiGAH (book defaults) ranks 2 of 5 by mean; in the paper" in text
+
+
+def test_verdicts_say_tied_when_the_lead_is_within_the_interval():
+    study = make_study(seeds=3, spread=0.0)
+    noisy = study.records.copy()
+    rng = np.random.default_rng(0)
+    noisy[["precision_at_100", "map_pr_area", "map"]] += rng.normal(0, 0.05, (len(noisy), 3))
+    study.records = noisy
+    text = report.verdicts(study, [32])
+    assert "no leader" in text and "are tied at the top" in text
+    assert "leads (" not in text.split("in the paper")[0]
+
+
+def test_verdicts_with_one_seed_give_no_interval():
+    text = report.verdicts(make_study(seeds=1), [32])
+    assert "highest mean **ITQ** (0.5000; one seed, so no interval)" in text
+    assert report.column_leaders(make_study(seeds=1), 32, "Pre@100") is None
     assert "No paper column" in report.verdicts(make_study(paper=None), [32])
+
+
+def test_against_paper_sets_every_cell_beside_our_interval():
+    study = make_study(seeds=3, spread=0.01)
+    html = report.against_paper(study).to_html()
+    assert html.count("our interval") >= 20 and "(99.75 %)" in html  # Bonferroni over 20 cells
+    assert "outside our interval (" in html or "inside our interval" in html
+    single = report.against_paper(make_study(seeds=1)).to_html()
+    assert "one seed: none" in single and "no interval" in single
+    assert "No paper column" in report.against_paper(make_study(paper=None))
+
+
+def test_against_paper_agrees_with_the_interval_it_prints():
+    study = make_study(seeds=3, spread=0.01)
+    scores = report.seed_scores(study, "itq", 32, "Pre@100")
+    assert scores.tolist() == pytest.approx([0.49, 0.50, 0.51])
+    from sigah import stats
+    inside = stats.compare_to_published(scores, 0.5, family_size=20)
+    outside = stats.compare_to_published(scores, 0.9, family_size=20)
+    assert inside.verdict == "inside our interval" and outside.verdict == "outside our interval"
 
 
 def test_sgh_sentence_quotes_all_three_metrics():
@@ -89,17 +127,6 @@ def test_bar_verdicts_quote_all_three_metrics():
 def test_three_methods_table_has_one_row_per_study_method_and_bits():
     html = report.three_methods([make_study(), make_study(seeds=1)]).to_html()
     assert html.count(SIGAH_ROW) == 4 and html.count(">ITQ<") == 4
-
-
-@pytest.mark.parametrize("flag", [True, False])
-def test_differences_from_paper_is_a_table_or_a_sentence(flag):
-    study = make_study(spread=0.0 if flag else 10.0)
-    shown = report.differences_from_paper(study)
-    if flag:
-        assert "white-space: nowrap" in shown.to_html()
-    else:
-        assert "No cell differs" in shown
-    assert "No paper column" in report.differences_from_paper(make_study(paper=None))
 
 
 def test_recall_leaders_name_the_best_method_per_k_and_bits():

@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah import stats
 from sigah.studies.book_defaults import row_label
-from sigah.studies.retrieval import METRICS, Study, beyond_two_sigma, column_verdicts, recall_curves
-from sigah.studies.wording import Prose, count_of, headline, html_table, join_words, plural, pm
+from sigah.studies.retrieval import METRICS, Study, column_verdicts, recall_curves
+from sigah.studies.wording import Prose, headline, html_table, join_words, plural, pm
 
 __all__ = [
-    "data_name", "study_headline", "results_table", "verdicts", "differences_from_paper", "sgh_sentence",
+    "data_name", "study_headline", "results_table", "seed_scores", "column_leaders", "verdicts",
+    "against_paper", "sgh_sentence",
     "plot_recall", "recall_leaders", "three_methods", "bar_verdicts",
 ]
 
@@ -71,45 +73,101 @@ def results_table(table: pd.DataFrame) -> Any:
     return html_table(out, formats)
 
 
-def verdicts(study: Study, bits: Iterable[int], *, focus: str = "sigah") -> Prose:
-    """Per metric and code length: the leader, its lead, SiGAH's rank, and the paper's leader.
+#: record column of each metric's display name
+_COLUMN = {name: column for column, name in METRICS.items()}
 
-    Ends with the count of cells whose difference from the paper exceeds two of our standard
-    deviations (or says that there is no paper column).
+
+def seed_scores(study: Study, method: str, bits: int, metric: str) -> np.ndarray:
+    """One score per seed (in seed order) of a row of the study.
+
+    Parameters
+    ----------
+    study : Study
+    method : str
+        Row name (``"sigah"``, ``"sgh[neuron=stochastic]"``).
+    bits : int
+    metric : str
+        A display name of :data:`sigah.studies.retrieval.METRICS`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_seeds,)
     """
+    at = study.records[(study.records["method"] == method) & (study.records["bits"] == int(bits))]
+    return at.sort_values("seed")[_COLUMN[metric]].to_numpy(dtype=np.float64)
+
+
+def column_leaders(study: Study, bits: int, metric: str) -> stats.Leaders | None:
+    """:func:`sigah.stats.find_leader` over the rows at ``bits`` (paired over seeds), or None with
+    fewer than two seeds or two rows."""
+    table = study.table[study.table["bits"] == int(bits)]
+    scores = {row_label(r["label"]): seed_scores(study, r["method"], bits, metric) for r in table.to_dict("records")}
+    if len(scores) < 2 or min(len(v) for v in scores.values()) < 2:
+        return None
+    return stats.find_leader(scores)
+
+
+def _leader_phrase(leaders: stats.Leaders | None, ranked: pd.DataFrame, metric: str) -> str:
+    if leaders is None:
+        best = row_label(ranked["label"].iloc[0])
+        return f"highest mean **{best}** ({ranked[metric].iloc[0]:.4f}; one seed, so no interval)"
+    if leaders.leader is not None:
+        others = len(leaders.means) - 1
+        return (f"**{leaders.leader}** leads ({leaders.means[leaders.leader]:.4f}), ahead of each of the "
+                f"{plural(others, 'other row')} beyond the interval (Holm over {plural(others, 'comparison')})")
+    tied = list(leaders.tied)
+    values = join_words([f"{leaders.means[n]:.4f}" for n in tied])
+    return (f"no leader: {join_words([f'**{n}**' for n in tied])} are tied at the top ({values}; "
+            "their differences lie within the interval)")
+
+
+def verdicts(study: Study, bits: Iterable[int], *, focus: str = "sigah") -> Prose:
+    """Per metric and code length: the leader (only when its lead over every other row is beyond
+    the interval, :func:`sigah.stats.find_leader`), SiGAH's rank by mean, and the paper's leader."""
     bits = [int(b) for b in bits]
     lines = [f"**Verdicts on {data_name(study)}.**"]
     for r in column_verdicts(study.table, bits, focus=focus).to_dict("records"):
-        leader, runner = row_label(r["leader"]), row_label(r["runner-up"])
-        line = f"- {r['metric']}, {r['bits']} bits: **{leader}** leads with {r['value']:.4f}"
-        if runner:
-            line += f" ({r['lead']:+.4f} over {runner})"
-        line += f"; SiGAH ranks {r['SiGAH rank']}"
+        at = study.table[study.table["bits"] == r["bits"]].sort_values(r["metric"], ascending=False)
+        phrase = _leader_phrase(column_leaders(study, r["bits"], r["metric"]), at, r["metric"])
+        line = f"- {r['metric']}, {r['bits']} bits: {phrase}; SiGAH (book defaults) ranks {r['SiGAH rank']} by mean"
         if isinstance(r.get("paper leader"), str):
             line += f"; in the paper {r['paper leader']} leads and SiGAH ranks {r['SiGAH paper rank']}"
         lines.append(line + ".")
     if study.paper is None:
-        lines.append("- No paper column for this data, so no difference from the paper is computed.")
-    else:
-        flagged = beyond_two_sigma(study.table)
-        compared = int(study.table.filter(like=" Δ").notna().sum().sum())
-        lines.append(f"- {count_of(len(flagged), compared, 'cell')} with a paper number "
-                     f"{'differs' if len(flagged) == 1 else 'differ'} from it by more than two of our "
-                     "standard deviations (eq. {eq}`eq-two-sigma`).")
+        lines.append("- No paper column for this data, so no comparison with the paper is made.")
     return Prose("\n".join(lines))
 
 
-def differences_from_paper(study: Study) -> Any:
-    """The cells beyond two standard deviations of the paper's number, largest first, as a table
-    (or a sentence when there are none, or no paper column)."""
+def against_paper(study: Study) -> Any:
+    """Every cell with a paper number: our mean and interval beside it, and whether it lies inside.
+
+    The intervals are over seeds (:func:`sigah.stats.compare_to_published`), at the Bonferroni level
+    over all the cells shown, so that the whole table holds at 95 %. Sorted by how far the paper's
+    number lies outside our interval.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or Prose
+        The table, or a sentence when the study has no paper column.
+    """
     if study.paper is None:
         return Prose("*No paper column for this data.*")
-    flagged = beyond_two_sigma(study.table)
-    if flagged.empty:
-        return Prose("*No cell differs from the paper by more than two standard deviations.*")
-    flagged = flagged.assign(method=[row_label(m) for m in flagged["method"]])
-    return html_table(flagged, {"ours": "{:.4f}", "paper": "{:.4f}", "Δ": "{:+.4f}", "σ": "{:.4f}",
-                                "Δ/σ": "{:+.1f}"})
+    cells = [(r, name) for r in study.table.to_dict("records") for name in METRICS.values()
+             if np.isfinite(r.get(f"{name} (paper)", np.nan))]
+    rows = []
+    for r, name in cells:
+        scores, paper = seed_scores(study, r["method"], r["bits"], name), r[f"{name} (paper)"]
+        row = {"method": row_label(r["label"]), "bits": r["bits"], "metric": name, "ours": scores.mean(),
+               "paper": paper}
+        if len(scores) < 2:
+            rows.append(row | {"our interval": "one seed: none", "verdict": "no interval", "distance": 0.0})
+            continue
+        c = stats.compare_to_published(scores, paper, family_size=len(cells))
+        side = "" if c.distance == 0 else (" (above by " if c.distance > 0 else " (below by ") + f"{abs(c.distance):.4f})"
+        rows.append(row | {"our interval": f"{c.low:.4f} to {c.high:.4f} ({100 * c.confidence:.2f} %)",
+                           "verdict": c.verdict + side, "distance": abs(c.distance)})
+    frame = pd.DataFrame(rows).sort_values("distance", ascending=False, kind="stable").drop(columns="distance")
+    return html_table(frame.reset_index(drop=True), {"ours": "{:.4f}", "paper": "{:.4f}"})
 
 
 def _three(row: pd.Series) -> str:

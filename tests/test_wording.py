@@ -10,6 +10,7 @@ from sigah.studies.wording import NBSP, Prose, count_of, headline, html_table, j
 @pytest.mark.parametrize(("n", "noun", "expected"), [
     (1, "seed", "1 seed"), (2, "seed", "2 seeds"), (0, "cell", "0 cells"), (1, "query", "1 query"),
     (1000, "query", "1,000 queries"), (3, "day", "3 days"), (2, "box", "2 boxes"), (2, "fit time", "2 fit times"),
+    (2, "epoch", "2 epochs"), (3, "training epoch", "3 training epochs"), (2, "batch", "2 batches"),
 ])
 def test_plural_agrees_with_the_count(n, noun, expected):
     assert plural(n, noun) == expected

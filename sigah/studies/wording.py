@@ -20,6 +20,10 @@ __all__ = ["Prose", "plural", "count_of", "join_words", "pm", "value_range", "ht
 NBSP = "\u00a0"
 
 
+#: nouns the spelling rules below would get wrong ("ch" said as "k")
+_IRREGULAR = {"epoch": "epochs", "matrix": "matrices", "index": "indices"}
+
+
 class Prose(str):
     """A string shown as Markdown when it is the value of a notebook cell."""
 
@@ -44,6 +48,8 @@ def plural(n: int, noun: str, plural_form: str | None = None) -> str:
         word = noun
     elif plural_form is not None:
         word = plural_form
+    elif noun.split()[-1] in _IRREGULAR:
+        word = noun[: -len(noun.split()[-1])] + _IRREGULAR[noun.split()[-1]]
     elif noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
         word = noun[:-1] + "ies"
     elif noun.endswith(("s", "x", "ch", "sh")):

@@ -63,7 +63,7 @@ def test_headline_agrees_with_the_counts():
 def test_verdicts_name_a_leader_only_beyond_the_interval():
     # small spread, 4 seeds: every gap of 0.01 or more is beyond the interval
     text = report.verdicts(make_study(seeds=4, spread=0.0005), [32])
-    assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 4 other rows" in text
+    assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 4 other rows beyond the interval (paired over 4 seeds, Holm over 4)" in text
     assert "- mAP (PR area), 32 bits: **SiGAH (book defaults)** leads" in text
     assert "- ranking mAP, 32 bits: **SGH (neuron=stochastic)** leads" in text
     assert "SiGAH (book defaults) ranks 2 of 5 by mean; in the paper" in text
@@ -76,7 +76,8 @@ def test_verdicts_say_tied_when_the_lead_is_within_the_interval():
     noisy[["precision_at_100", "map_pr_area", "map"]] += rng.normal(0, 0.05, (len(noisy), 3))
     study.records = noisy
     text = report.verdicts(study, [32])
-    assert "no leader" in text and "are tied at the top" in text
+    assert "no leader: the highest mean" in text and "is not separated from" in text
+    assert "paired over 3 seeds, Holm over 4)" in text
     assert "leads (" not in text.split("in the paper")[0]
 
 

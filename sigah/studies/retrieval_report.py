@@ -111,14 +111,16 @@ def _leader_phrase(leaders: stats.Leaders | None, ranked: pd.DataFrame, metric: 
     if leaders is None:
         best = row_label(ranked["label"].iloc[0])
         return f"highest mean **{best}** ({ranked[metric].iloc[0]:.4f}; one seed, so no interval)"
+    others = len(leaders.means) - 1
+    family = leaders.comparisons.comparisons[0]
+    design = f"paired over {stats.design_phrase(family.n_seeds, family.n_queries)}, Holm over {others}"
     if leaders.leader is not None:
-        others = len(leaders.means) - 1
         return (f"**{leaders.leader}** leads ({leaders.means[leaders.leader]:.4f}), ahead of each of the "
-                f"{plural(others, 'other row')} beyond the interval (Holm over {plural(others, 'comparison')})")
-    tied = list(leaders.tied)
-    values = join_words([f"{leaders.means[n]:.4f}" for n in tied])
-    return (f"no leader: {join_words([f'**{n}**' for n in tied])} are tied at the top ({values}; "
-            "their differences lie within the interval)")
+                f"{plural(others, 'other row')} beyond the interval ({design})")
+    best, rest = leaders.tied[0], list(leaders.tied[1:])
+    which = "any other row" if len(rest) == others else join_words(rest)
+    return (f"no leader: the highest mean, **{best}**'s ({leaders.means[best]:.4f}), is not separated from "
+            f"{which} by the interval ({design})")
 
 
 def verdicts(study: Study, bits: Iterable[int], *, focus: str = "sigah") -> Prose:

@@ -3,8 +3,8 @@
 The chapter *Retrieval quality* sets every method of the paper's Tables 1 and 2 on one protocol:
 :func:`grid_with_models` runs the grid (one record per method, code length and seed) and keeps the
 fitted hashers, :func:`compare_with_paper` puts the paper's numbers and the difference per cell
-beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`beyond_two_sigma`
-turn the table into statements computed from it, and :func:`recall_curves` gives the paper's
+beside our mean ± standard deviation over seeds, :func:`column_verdicts` ranks each column (the
+statistics behind the chapter's verdicts are :mod:`sigah.stats`'s), and :func:`recall_curves` gives the paper's
 Fig. 3 (recall of the ``K`` true neighbours against the number of items retrieved).
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 __all__ = [
     "comparison_table",
     "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
-    "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
+    "compare_with_paper", "column_verdicts", "recall_curves", "Study", "run_study",
 ]
 
 #: the paper's datasets of Tables 1 (descriptors) and 2 (MNIST), by lower-case name
@@ -225,30 +225,6 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
                     f"{paper_names.index(focus) + 1} of {len(paper_names)}" if focus in paper_names else "—")
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def beyond_two_sigma(table: pd.DataFrame) -> pd.DataFrame:
-    """Cells whose difference from the paper exceeds two standard deviations over our seeds.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``method``, ``bits``, ``metric``, ``ours``, ``paper``, ``Δ``, ``σ``, ``Δ/σ``, sorted by ``|Δ/σ|``;
-        empty when the table has no paper columns. With a single seed (σ = 0) every non-zero
-        difference counts.
-    """
-    rows = []
-    for name in METRICS.values():
-        if f"{name} Δ" not in table:
-            continue
-        for r in table.to_dict("records"):
-            delta, sigma = r[f"{name} Δ"], r[f"{name} ±"]
-            if np.isfinite(delta) and abs(delta) > 2 * sigma:
-                rows.append({"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name],
-                             "paper": r[f"{name} (paper)"], "Δ": delta, "σ": sigma,
-                             "Δ/σ": delta / sigma if sigma > 0 else np.inf * np.sign(delta)})
-    out = pd.DataFrame(rows, columns=["method", "bits", "metric", "ours", "paper", "Δ", "σ", "Δ/σ"])
-    return out.reindex(out["Δ/σ"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
 def recall_curves(

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sigah.studies import retrieval_report as report
-from sigah.studies.book_defaults import SIGAH_ROW, departures_note, row_label
+from sigah.studies.book_defaults import PRINTED_ROW, SIGAH_ROW, departures_note, row_label
 from sigah.studies.experiments import summarize
 from sigah.studies.retrieval import Study, compare_with_paper
 from sigah.studies.wording import NBSP
@@ -16,6 +16,7 @@ from sigah.studies.wording import NBSP
 SCORES = {  # method: (Pre@100, PR-area mAP, ranking mAP) at 32 bits; 64 bits adds 0.1
     "lsh": (0.30, 0.20, 0.25), "itq": (0.50, 0.40, 0.45), "sgh": (0.45, 0.35, 0.40),
     "sgh[neuron=stochastic]": (0.48, 0.30, 0.50), "sigah": (0.49, 0.45, 0.42),
+    "sigah[generator_input=relaxed, decorrelation=0.0]": (0.35, 0.30, 0.28),
 }
 
 
@@ -36,6 +37,7 @@ def make_study(seeds=2, paper=("MNIST", 2), spread=0.01, notes=()):
 def test_sigah_rows_are_named_book_defaults_with_a_note_of_the_departures():
     assert row_label("SiGAH") == SIGAH_ROW == "SiGAH (book defaults)"
     assert row_label("ITQ") == "ITQ"
+    assert row_label("SiGAH (generator_input=relaxed, decorrelation=0.0)") == PRINTED_ROW
     note = departures_note()
     assert note.startswith(f"*{SIGAH_ROW}* departs from the paper's Eq. 20 as printed in 2 ways")
     assert "stochastic binary codes" in note and "λ_bd = 1" in note
@@ -47,7 +49,7 @@ def test_sigah_rows_are_named_book_defaults_with_a_note_of_the_departures():
 def test_results_table_keeps_mean_and_spread_on_one_line_and_renames_sigah():
     html = report.results_table(make_study().table).to_html()
     assert f"0.4900{NBSP}±{NBSP}0.0071" in html
-    assert SIGAH_ROW in html and "white-space: nowrap" in html
+    assert SIGAH_ROW in html and PRINTED_ROW in html and "white-space: nowrap" in html
     single = report.results_table(make_study(seeds=1).table).to_html()
     assert "±" not in single  # one seed: no spread to show
 
@@ -55,7 +57,7 @@ def test_results_table_keeps_mean_and_spread_on_one_line_and_renames_sigah():
 def test_headline_agrees_with_the_counts():
     assert "1 seed per cell" in report.study_headline(make_study(seeds=1))
     text = report.study_headline(make_study(notes=["k lowered to 100"]))
-    assert "2 seeds per cell, 20 fitted models; beside the paper's Table 2 (MNIST)" in text
+    assert "2 seeds per cell, 24 fitted models; beside the paper's Table 2 (MNIST)" in text
     assert text.endswith("- Size preset lowered: k lowered to 100")
     assert "without paper columns" in report.study_headline(make_study(paper=None))
 
@@ -63,10 +65,10 @@ def test_headline_agrees_with_the_counts():
 def test_verdicts_name_a_leader_only_beyond_the_interval():
     # small spread, 4 seeds: every gap of 0.01 or more is beyond the interval
     text = report.verdicts(make_study(seeds=4, spread=0.0005), [32])
-    assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 4 other rows beyond the interval (paired over 4 seeds, Holm over 4)" in text
+    assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 5 other rows beyond the interval (paired over 4 seeds, Holm over 5)" in text
     assert "- mAP (PR area), 32 bits: **SiGAH (book defaults)** leads" in text
     assert "- ranking mAP, 32 bits: **SGH (neuron=stochastic)** leads" in text
-    assert "SiGAH (book defaults) ranks 2 of 5 by mean; in the paper" in text
+    assert "SiGAH (book defaults) ranks 2 of 6 by mean; in the paper" in text
 
 
 def test_verdicts_say_tied_when_the_lead_is_within_the_interval():
@@ -77,7 +79,7 @@ def test_verdicts_say_tied_when_the_lead_is_within_the_interval():
     study.records = noisy
     text = report.verdicts(study, [32])
     assert "no leader: the highest mean" in text and "is not separated from" in text
-    assert "paired over 3 seeds, Holm over 4)" in text
+    assert "paired over 3 seeds, Holm over 5)" in text
     assert "leads (" not in text.split("in the paper")[0]
 
 
@@ -91,7 +93,7 @@ def test_verdicts_with_one_seed_give_no_interval():
 def test_against_paper_sets_every_cell_beside_our_interval():
     study = make_study(seeds=3, spread=0.01)
     html = report.against_paper(study).to_html()
-    assert html.count("our interval") >= 20 and "(99.75 %)" in html  # Bonferroni over 20 cells
+    assert html.count("our interval") >= 20 and "(99.79 %)" in html  # Bonferroni over 24 cells
     assert "outside our interval (" in html or "inside our interval" in html
     single = report.against_paper(make_study(seeds=1)).to_html()
     assert "one seed: none" in single and "no interval" in single
@@ -127,7 +129,7 @@ def test_bar_verdicts_quote_all_three_metrics():
 
 def test_three_methods_table_has_one_row_per_study_method_and_bits():
     html = report.three_methods([make_study(), make_study(seeds=1)]).to_html()
-    assert html.count(SIGAH_ROW) == 4 and html.count(">ITQ<") == 4
+    assert html.count(SIGAH_ROW) == 4 and html.count(">ITQ<") == 4 and html.count(PRINTED_ROW) == 4
 
 
 def test_recall_leaders_name_the_best_method_per_k_and_bits():

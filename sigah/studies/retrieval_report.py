@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sigah import stats
-from sigah.studies.book_defaults import row_label
-from sigah.studies.retrieval import METRICS, Study, column_verdicts, recall_curves
+from sigah.studies.book_defaults import PRINTED_EQ20, row_label
+from sigah.studies.retrieval import METRICS, Study, column_verdicts, recall_curves, variant_name
 from sigah.studies.wording import Prose, headline, html_table, join_words, plural, pm
 
 __all__ = [
@@ -29,6 +29,15 @@ __all__ = [
 ]
 
 _STOCHASTIC_SGH = "sgh[neuron=stochastic]"
+_PRINTED_SIGAH = variant_name("sigah", PRINTED_EQ20)
+
+
+def _display(method: str) -> str:
+    """A row name (``"sgh[neuron=stochastic]"``) as the tables show it (``"SGH (neuron=stochastic)"``)."""
+    from sigah.studies.plotting import method_label
+
+    base = method.split("[", 1)[0]
+    return row_label(method_label(base) + method[len(base):].replace("[", " (").replace("]", ")"))
 
 
 def data_name(study: Study) -> str:
@@ -207,7 +216,7 @@ def plot_recall(study: Study, bits: Sequence[int], seed: int) -> pd.DataFrame:
     """
     import matplotlib.pyplot as plt
 
-    from sigah.studies.plotting import method_color, method_label
+    from sigah.studies.plotting import method_color
 
     curves = recall_curves(study.models, study.protocol, study.groundtruth, seed=seed)
     ks = sorted(curves["K"].unique())
@@ -220,8 +229,8 @@ def plot_recall(study: Study, bits: Sequence[int], seed: int) -> pd.DataFrame:
             shown = curves[(curves["K"] == k) & curves["bits"].isin([b, own_bits])]
             for (method, _), group in shown.groupby(["method", "bits"], sort=False):
                 base, variant = method.split("[")[0], "[" in method
-                label = row_label(method_label(base)) + (" (stoch.)" if variant else "")
-                ax.plot(group["N"], group["recall"], "--" if variant else "-", color=method_color(base), label=label)
+                ax.plot(group["N"], group["recall"], "--" if variant else "-", color=method_color(base),
+                        label=_display(method))
             ax.set(xscale="log", title=f"R-{k:,}, {b} bits (QoLSH: d bits)", xlabel="N retrieved" if row else "")
         axes[row, 0].set_ylabel("recall")
     axes[0, -1].legend(loc="lower right", fontsize=7)
@@ -232,15 +241,13 @@ def plot_recall(study: Study, bits: Sequence[int], seed: int) -> pd.DataFrame:
 
 def recall_leaders(curves: pd.DataFrame, study: Study, bits: Iterable[int]) -> Prose:
     """Which method has the highest recall at N = 100 (or the database size) per K and code length."""
-    from sigah.studies.plotting import method_label
 
     cut = curves["N"].where(curves["N"] >= min(100, study.protocol.n_database)).min()
     at = curves[(curves["N"] == cut) & curves["bits"].isin([int(b) for b in bits])]
     lines = []
     for (k, b), group in at.groupby(["K", "bits"]):
         best = group.sort_values("recall", ascending=False).iloc[0]
-        name = row_label(method_label(best["method"].split("[")[0]))
-        name += " (stochastic neuron)" if "[" in best["method"] else ""
+        name = _display(best["method"])
         lines.append(f"R-{k:,} at N = {int(best['N'])}, {b} bits: {name} ({best['recall']:.3f})")
     if not lines:
         return Prose("*No recall curve at these code lengths.*")
@@ -248,11 +255,11 @@ def recall_leaders(curves: pd.DataFrame, study: Study, bits: Iterable[int]) -> P
 
 
 def three_methods(studies: Iterable[Study]) -> Any:
-    """SiGAH, ITQ and SGH on every study: mean ± std of the three metrics, one row per study,
-    method and code length."""
+    """SiGAH (both rows, when run), ITQ and SGH on every study: mean ± std of the three metrics, one
+    row per study, method and code length."""
     rows = []
     for study in studies:
-        at = study.table[study.table["method"].isin(["sigah", "itq", "sgh"])]
+        at = study.table[study.table["method"].isin(["sigah", "itq", "sgh", _PRINTED_SIGAH])]
         for r in at.to_dict("records"):
             cells = {n: pm(r[n], r[f"{n} ±"] if r["seeds"] > 1 else np.nan) for n in METRICS.values()}
             rows.append({"data": data_name(study), "method": row_label(r["label"]), "bits": r["bits"]} | cells)

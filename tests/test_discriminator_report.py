@@ -28,6 +28,7 @@ def test_ebgan_sentence_names_equilibrium_and_the_rest():
     assert text.startswith("Over 2 runs per margin (12 s in all)")
     assert "closest to the data (median energy distance 0.0505) with μ = 0.1" in text
     assert "within 10 % of μ, EBGAN's equilibrium value, for μ = 0.1;" in text
+    assert "the final real and synthetic energies are 0.05 and 0.06 at μ = 0.1." in text
     assert "For μ = 10, L_D ends at 0.50μ" in text and "not at equilibrium" in text
     one = report.ebgan_sentence(ebgan_runs(repeats=1)[lambda f: f["margin"] == 0.1], 1.0)
     assert one.startswith("Over 1 run per margin") and "farthest" not in one
@@ -74,3 +75,10 @@ def test_gamma_with_one_seed_gives_no_verdict():
     text = report.gamma_sentence(gamma_results(seeds=1), 5.0)
     assert text.startswith("With one seed per γ there is no interval, so no verdict")
     assert "γ = 0.1 minus γ = 0: −0.020" in text and "The 3 fits took 5 s." in text
+
+
+def test_run_line_agrees_with_its_counts():
+    one = report.run_line("MNIST", bits=32, epochs=1, gammas=[0.0, 0.1], default_gamma=0.001, n_seeds=1, k=100)
+    assert "1 epoch, γ = 0 and 0.1 (package default γ = 0.001), 1 seed each" in one
+    assert "3 seeds each" in report.run_line("MNIST", bits=32, epochs=5, gammas=[0.0], default_gamma=0.001,
+                                             n_seeds=3, k=100)

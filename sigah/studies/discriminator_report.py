@@ -8,7 +8,7 @@ per γ, each γ compared with γ = 0 by :mod:`sigah.stats` (paired over seeds, H
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from sigah import stats
 from sigah.studies.wording import Prose, html_table, join_words, plural, pm
 
 __all__ = [
-    "EBGAN_COLUMNS", "energy_table", "margin_sentence", "ebgan_medians", "ebgan_sentence", "large_margin_sentence",
+    "EBGAN_COLUMNS", "run_line", "energy_table", "margin_sentence", "ebgan_medians", "ebgan_sentence", "large_margin_sentence",
     "gamma_summary", "gamma_comparisons", "gamma_sentence",
 ]
 
@@ -26,6 +26,15 @@ __all__ = [
 EBGAN_COLUMNS = ["energy distance", "final D(real)", "final D(synthetic)", "final L_D / μ"]
 #: the SiGAH scores compared across γ
 GAMMA_METRICS = ["mAP (PR area)", "Pre@100"]
+
+
+def run_line(description: str, *, bits: int, epochs: int, gammas: Iterable[float], default_gamma: float,
+             n_seeds: int, k: int) -> Prose:
+    """The MNIST study's design in one bold-led sentence."""
+    values = join_words([f"{g:g}" for g in gammas])
+    return Prose(f"**This run:** {description}; SiGAH {bits} bits, {plural(epochs, 'epoch')}, γ = {values} "
+                 f"(package default γ = {default_gamma:g}), {plural(n_seeds, 'seed')} each; ground truth = the "
+                 f"{k:,} nearest database points.")
 
 
 def energy_table(models: Mapping[str, Any], real: np.ndarray, fake: np.ndarray) -> Any:
@@ -81,11 +90,11 @@ def ebgan_sentence(runs: pd.DataFrame, seconds: float) -> Prose:
              else ". ")
     at_eq = [mu for mu in med.index if abs(med.loc[mu, "final L_D / μ"] - 1) <= 0.1]
     if at_eq:
-        levels = "; ".join(f"μ = {mu:g}: {med.loc[mu, 'final D(real)']:.3g} and "
-                           f"{med.loc[mu, 'final D(synthetic)']:.3g}" for mu in at_eq)
+        levels = "; ".join(f"{med.loc[mu, 'final D(real)']:.3g} and {med.loc[mu, 'final D(synthetic)']:.3g} "
+                           f"at μ = {mu:g}" for mu in at_eq)
         text += (f"The discriminator loss ends within 10 % of μ, EBGAN's equilibrium value, for μ = "
-                 f"{join_words([f'{mu:g}' for mu in at_eq])}; there the real and synthetic energies end at "
-                 f"({levels}). ")
+                 f"{join_words([f'{mu:g}' for mu in at_eq])}; there the final real and synthetic energies are "
+                 f"{levels}. ")
     for mu in (m for m in med.index if m not in at_eq):
         cause = ("the auto-encoder cannot bring the real energies below so small a margin, so the equilibrium is "
                  "out of reach" if med.loc[mu, "final D(real)"] > mu else "not at equilibrium after this many steps")

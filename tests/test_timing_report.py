@@ -24,6 +24,8 @@ def test_table3_marks_exactly_the_times_read_from_the_store():
     assert f"2.00{NBSP}*" not in html and "2.00" in html
     assert "read from the store" in html and "white-space: nowrap" in html
     assert html.index("LSH") < html.index("ITQ")
+    sigah = records([False] * 4).assign(method=["sigah", "sigah", "lsh", "lsh"])
+    assert "SiGAH (book defaults)" in report.table3(sigah, ["sigah", "lsh"]).to_html()
 
 
 @pytest.mark.parametrize(("stored", "expected"), [

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah.studies.book_defaults import row_label
 from sigah.studies.wording import NBSP, Prose, count_of, html_table, join_words, plural
 
 __all__ = [
@@ -31,7 +32,7 @@ def _labelled(frame: pd.DataFrame, methods: Iterable[str]) -> pd.DataFrame:
     from sigah.studies.plotting import method_label
 
     frame = frame.reindex([m for m in methods if m in frame.index])
-    frame.index = [method_label(m) for m in frame.index]
+    frame.index = [row_label(method_label(m)) for m in frame.index]
     return frame
 
 
@@ -127,7 +128,8 @@ def fit_time_ratios(records: pd.DataFrame, paper: pd.DataFrame, methods: Iterabl
     mine = pd.DataFrame({f"ours ({data_name}), {b} bits": ours[b] / ours.loc["itq", b] for b in ours.columns}
                         if "itq" in ours.index else {})
     mine.index = [method_label(m) for m in mine.index]
-    return mine.join(theirs, how="outer").reindex([method_label(m) for m in methods])
+    both = mine.join(theirs, how="outer").reindex([method_label(m) for m in methods])
+    return both.rename(index=row_label)
 
 
 def ratio_sentence(ratios: pd.DataFrame) -> Prose:

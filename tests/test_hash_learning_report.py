@@ -79,6 +79,7 @@ def test_one_seed_gives_no_verdict():
     assert report.rival_comparisons(records, [32]) is None
     text = report.rivals_sentence(records, [32])
     assert text.startswith("With one seed per method there is no interval, so no verdict")
+    assert "- 32 bits: SiGAH − ITQ: Pre@100 +0.05" in text and "; SiGAH − SGH: Pre@100 +0.10" in text
     assert "one seed: no interval" in report.paper_cells(records, table, [32]).to_html()
 
 
@@ -93,3 +94,10 @@ def test_paper_cells_and_margins():
     margin = sig["mAP (paper)"] - itq["mAP (paper)"]
     assert f"PR-area mAP {'+' if margin > 0 else '−'}{abs(margin):.4f} at 32 bits" in text
     assert "Pre@100 0.0000 at 32 bits" in text  # equal in the paper: no sign on zero
+
+
+def test_history_table_shows_first_and_last_epoch():
+    history = pd.DataFrame({"epoch": [1, 2, 3], "seconds": [1.0, 2.0, 3.0], "generator_loss": [3.0, 2.0, 1.0]})
+    html = report.history_table(history).to_html()
+    assert "epoch 1" in html and "epoch 3" in html and "epoch 2" not in html and "3.0000" in html
+    assert "epoch 1" in report.history_table(history.iloc[:1]).to_html()

@@ -20,7 +20,7 @@ from sigah.studies.book_defaults import SIGAH_ROW, row_label
 from sigah.studies.wording import Prose, html_table, join_words, plural, pm
 
 __all__ = [
-    "METRICS", "similarity_sentence", "training_sentence", "balance_sentence", "taylor_sentence", "results_table",
+    "METRICS", "history_table", "similarity_sentence", "training_sentence", "balance_sentence", "taylor_sentence", "results_table",
     "rival_comparisons", "rivals_sentence", "paper_cells", "paper_sentence",
 ]
 
@@ -88,6 +88,23 @@ def taylor_sentence(u: np.ndarray) -> Prose:
         "$\\tanh' > 0.42$.")
 
 
+#: the per-epoch quantities shown beside each other, first and last epoch
+HISTORY_COLUMNS = ["seconds", "generator_loss", "reconstruction", "sparsity", "graph", "adversarial",
+                   "decorrelation", "discriminator_loss", "energy_real", "energy_fake", "quantization_error"]
+
+
+def history_table(history: pd.DataFrame) -> Any:
+    """The training history's first and last epoch side by side, one row per quantity (the curves
+    show every epoch)."""
+    shown = [c for c in HISTORY_COLUMNS if c in history.columns]
+    first, last = history.iloc[0], history.iloc[-1]
+    frame = pd.DataFrame({"quantity": shown, f"epoch {int(first['epoch'])}": first[shown].to_numpy(float),
+                          f"epoch {int(last['epoch'])}": last[shown].to_numpy(float)})
+    if len(history) == 1:
+        frame = frame.iloc[:, :2]
+    return html_table(frame, "{:.4f}")
+
+
 def results_table(table: pd.DataFrame, fit_seconds: pd.Series) -> Any:
     """:func:`sigah.studies.paper.beside_paper` with the mean fit time, mean ± std in cells that do not wrap.
 
@@ -142,11 +159,16 @@ def rivals_sentence(records: pd.DataFrame, bits: Iterable[int]) -> Prose:
     if family is None:
         from sigah.studies.plotting import method_label
 
-        diffs = [f"{metric} at {b} bits, SiGAH − {method_label(rival)} "
-                 f"{stats.format_signed(_scores(records, 'sigah', b, column).mean() - _scores(records, rival, b, column).mean(), 4)}"
-                 for b in bits for rival in _RIVALS for metric, (column, _) in METRICS.items()]
+        def diff(b: int, rival: str, column: str) -> str:
+            d = _scores(records, "sigah", b, column).mean() - _scores(records, rival, b, column).mean()
+            return stats.format_signed(d, 4)
+
+        lines = [f"- {b} bits: " + "; ".join(
+                 f"SiGAH − {method_label(rival)}: " + ", ".join(f"{metric} {diff(b, rival, column)}"
+                                                              for metric, (column, _) in METRICS.items())
+                 for rival in _RIVALS) for b in bits]
         return Prose("With one seed per method there is no interval, so no verdict; the differences of the "
-                     f"single runs are: {join_words(diffs)}.")
+                     "single runs:\n\n" + "\n".join(lines))
     counts = {v: family.count(v) for v in ("higher", "lower", "inconclusive")}
     parts = [f"higher in {counts['higher']}", f"lower in {counts['lower']}",
              f"inconclusive in {counts['inconclusive']}"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from sigah.tools.check import BookCheckError, check_book, check_links, chromium_paths, html_pages
+from sigah.tools.check import BookCheckError, check_book, check_links, chromium_paths, html_pages, is_redirect
 from sigah.tools.cli import main
 
 matplotlib.use("Agg")
@@ -163,6 +163,18 @@ def test_a_wide_equation_or_prose_table_is_a_note_not_a_failure(tmp_path, chromi
     assert any("long-equation" in line for line in notes), lines
     assert any("pst-scrollable-table-container" in line for line in notes), lines
     assert not any("narrow-output" in line for line in lines), lines
+
+
+def test_a_redirect_page_is_not_opened(tmp_path, chromium):
+    """Jupyter Book's root index.html only forwards to the first chapter; opening it raced the
+    forward and failed the whole check."""
+    html = make_book(tmp_path)
+    (html / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/chapter.html" />\n',
+                                     encoding="utf-8")
+    assert is_redirect(html / "index.html") and not is_redirect(html / "book" / "chapter.html")
+    lines = []
+    assert check_book(html, screenshots=None, log=lines.append) == []
+    assert "[check] index.html: a redirect, not opened" in lines
 
 
 def test_links_are_checked_without_a_browser(tmp_path):

@@ -80,14 +80,14 @@ def test_one_seed_gives_no_verdict():
     text = report.rivals_sentence(records, [32])
     assert text.startswith("With one seed per method there is no interval, so no verdict")
     assert "- 32 bits: SiGAH − ITQ: Pre@100 +0.05" in text and "; SiGAH − SGH: Pre@100 +0.10" in text
-    assert "one seed: no interval" in report.paper_cells(records, table, [32]).to_html()
+    assert "no interval (1 seed)" in report.paper_cells(records, table, [32]).to_html()
 
 
 def test_paper_cells_and_margins():
     records, table, _ = grid(seeds=3)
     html = report.paper_cells(records, table, [32, 64]).to_html()
-    assert "(99.58 %)" in html  # Bonferroni over 12 cells: 1 - 0.05/12
-    assert "outside our interval (" in html
+    assert "our 99.58 % interval" in html  # Bonferroni over 12 cells: 1 - 0.05/12
+    assert "above by" in html or "below by" in html
     text = report.paper_sentence(table, [32])
     itq = table[(table["method"] == "itq") & (table["bits"] == 32)].iloc[0]
     sig = table[(table["method"] == "sigah") & (table["bits"] == 32)].iloc[0]

@@ -93,10 +93,10 @@ def test_verdicts_with_one_seed_give_no_interval():
 def test_against_paper_sets_every_cell_beside_our_interval():
     study = make_study(seeds=3, spread=0.01)
     html = report.against_paper(study).to_html()
-    assert html.count("our interval") >= 20 and "(99.79 %)" in html  # Bonferroni over 24 cells
-    assert "outside our interval (" in html or "inside our interval" in html
+    assert "our 99.79 % interval" in html  # Bonferroni over 24 cells
+    assert html.count(">inside<") + html.count("above by") + html.count("below by") == 24
     single = report.against_paper(make_study(seeds=1)).to_html()
-    assert "one seed: none" in single and "no interval" in single
+    assert single.count("no interval (1 seed)") == 24
     assert "No paper column" in report.against_paper(make_study(paper=None))
 
 
@@ -139,3 +139,13 @@ def test_recall_leaders_name_the_best_method_per_k_and_bits():
     assert "R-1 at N = 100, 32 bits: SiGAH (book defaults) (0.600)" in text
     assert "R-10 at N = 100, 32 bits: ITQ (0.400)" in text
     assert "No recall curve" in report.recall_leaders(curves, make_study(), [64])
+
+
+def test_published_cell_says_where_the_paper_lies():
+    scores = np.array([0.49, 0.50, 0.51])
+    inside = report.published_cell(scores, 0.5, 1)
+    assert inside["paper's number"] == "inside" and inside["level"] == pytest.approx(95.0)
+    above = report.published_cell(scores, 0.9, 1)
+    low, high = (float(x) for x in above["our interval"].split("\u2013"))
+    assert above["paper's number"] == f"above by {0.9 - high:.4f}" and low < 0.5 < high
+    assert report.published_cell(scores[:1], 0.9, 1)["our interval"] == "—"

@@ -53,6 +53,9 @@ def test_ratios_divide_by_itq_on_both_sides():
     assert ratios.loc["LSH", "ours (MNIST), 32 bits"] == pytest.approx(3.0 / 1.0)
     assert ratios.loc["LSH", "paper GIST1M, 64 bits"] == pytest.approx(0.3)
     assert "LSH: 2.5× ITQ here, a median 0.2× ITQ" in report.ratio_sentence(ratios)
+    html = report.ratio_table(ratios).to_html()
+    assert "paper GIST1M" in html and "64 bits" in html and "paper GIST1M, 64 bits" not in html
+    assert "fit time ÷ ITQ's fit time" in html
     assert "no ratios" in report.ratio_sentence(ratios.drop(columns=[c for c in ratios if c.startswith("ours")]))
 
 
@@ -91,3 +94,8 @@ def test_schedule_note_counts_the_steps_of_both_schedules():
     assert "- SGH: short 10 and 10; full 100 and 100" in text
     assert "- SiGAH: short 10 and 10,000; full 20 and 20,000" in text
     assert text.endswith("- sizes lowered")
+
+
+def test_hardware_table_lets_long_entries_wrap():
+    html = report.hardware_table({"CPU": "AMD EPYC", "BLAS": "openblas 0.3; " * 5}).to_html()
+    assert "AMD EPYC" in html and "min-width: 8em" in html

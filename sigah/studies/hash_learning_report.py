@@ -188,26 +188,19 @@ def rivals_sentence(records: pd.DataFrame, bits: Iterable[int]) -> Prose:
 def paper_cells(records: pd.DataFrame, table: pd.DataFrame, bits: Iterable[int],
                 methods: Iterable[str] = ("sigah", "itq", "sgh")) -> Any:
     """Every (method, code length, metric) with a number in the paper: our mean, its interval over
-    seeds (Bonferroni over the cells shown) and whether the paper's number lies inside it."""
+    seeds (Bonferroni over the cells shown) and where the paper's number lies."""
     from sigah.studies.plotting import method_label
+    from sigah.studies.retrieval_report import published_cell, published_table
 
     cells = [(m, int(b), metric, column, paper) for m in methods for b in bits
              for metric, (column, paper) in METRICS.items() if paper is not None]
-    rows = []
-    for m, b, metric, column, paper in cells:
-        published = table[(table["method"] == m) & (table["bits"] == b)][paper].iloc[0]
-        scores = _scores(records, m, b, column)
-        row = {"method": row_label(method_label(m)), "bits": b, "metric": metric, "ours": scores.mean(),
-               "paper": published}
-        if len(scores) < 2 or not np.isfinite(published):
-            rows.append(row | {"our interval": "—", "verdict": "one seed: no interval" if len(scores) < 2
-                               else "no paper number"})
-            continue
-        c = stats.compare_to_published(scores, published, family_size=len(cells))
-        side = "" if c.distance == 0 else f" ({'above' if c.distance > 0 else 'below'} by {abs(c.distance):.4f})"
-        rows.append(row | {"our interval": f"{c.low:.4f} to {c.high:.4f} ({100 * c.confidence:.2f} %)",
-                           "verdict": c.verdict + side})
-    return html_table(pd.DataFrame(rows), {"ours": "{:.4f}", "paper": "{:.4f}"})
+    cells = [(m, b, metric, column, table[(table["method"] == m) & (table["bits"] == b)][paper].iloc[0])
+             for m, b, metric, column, paper in cells]
+    cells = [cell for cell in cells if np.isfinite(cell[-1])]
+    rows = [{"method": row_label(method_label(m)), "bits": b, "metric": metric}
+            | published_cell(_scores(records, m, b, column), published, len(cells))
+            for m, b, metric, column, published in cells]
+    return published_table(rows)
 
 
 def paper_sentence(table: pd.DataFrame, bits: Iterable[int]) -> Prose:

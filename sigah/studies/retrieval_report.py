@@ -24,7 +24,7 @@ from sigah.studies.wording import Prose, headline, html_table, join_words, plura
 
 __all__ = [
     "data_name", "study_headline", "results_table", "seed_scores", "column_leaders", "verdicts",
-    "against_paper", "sgh_sentence",
+    "published_cell", "published_table", "against_paper", "sgh_sentence",
     "plot_recall", "recall_leaders", "three_methods", "bar_verdicts",
 ]
 
@@ -57,7 +57,7 @@ def study_headline(study: Study) -> Prose:
 
 
 def results_table(table: pd.DataFrame) -> Any:
-    """Mean ± std per metric (one seed: the mean), the paper's number and the difference, per row.
+    """Mean ± std per metric (one seed: the mean) and the paper's number, per row.
 
     Parameters
     ----------
@@ -68,7 +68,8 @@ def results_table(table: pd.DataFrame) -> Any:
     -------
     pandas.io.formats.style.Styler
         Sorted by bits then method; SiGAH's row named :data:`sigah.studies.book_defaults.SIGAH_ROW`;
-        cells that never wrap; "—" where the paper has no number.
+        cells that never wrap; "—" where the paper has no number. (How far the paper's number lies
+        from our interval is :func:`against_paper`'s.)
     """
     out = pd.DataFrame({"method": [row_label(x) for x in table["label"]], "bits": table["bits"].to_numpy()})
     for name in METRICS.values():
@@ -76,10 +77,8 @@ def results_table(table: pd.DataFrame) -> Any:
                                                                          table["seeds"])]
         if f"{name} (paper)" in table:
             out[f"{name} paper"] = table[f"{name} (paper)"].to_numpy()
-            out[f"{name} Δ"] = table[f"{name} Δ"].to_numpy()
     out = out.sort_values(["bits", "method"], kind="stable").reset_index(drop=True)
-    formats = {c: "{:+.4f}" if c.endswith("Δ") else "{:.4f}" for c in out.columns if "paper" in c or "Δ" in c}
-    return html_table(out, formats)
+    return html_table(out, {c: "{:.4f}" for c in out.columns if c.endswith("paper")})
 
 
 #: record column of each metric's display name
@@ -149,6 +148,40 @@ def verdicts(study: Study, bits: Iterable[int], *, focus: str = "sigah") -> Pros
     return Prose("\n".join(lines))
 
 
+def published_cell(scores: np.ndarray, published: float, family_size: int) -> dict[str, Any]:
+    """Our mean, its interval over seeds (Bonferroni over ``family_size`` cells) and where the
+    paper's number lies, as the cells of a compact table row.
+
+    Returns
+    -------
+    dict
+        ``ours``, ``our interval`` (``"0.5972–0.6150"``, or ``"—"`` with one seed), ``paper`` and
+        ``paper's number`` (``"inside"``, ``"above by 0.0190"``, ``"below by …"``, ``"no interval
+        (1 seed)"``), and ``level`` (the interval's confidence in percent, NaN with one seed).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    row = {"ours": float(scores.mean()), "our interval": "—", "paper": float(published),
+           "paper's number": "no interval (1 seed)", "level": np.nan}
+    if len(scores) < 2:
+        return row
+    c = stats.compare_to_published(scores, published, family_size=family_size)
+    where = "inside" if c.distance == 0 else f"{'above' if c.distance > 0 else 'below'} by {abs(c.distance):.4f}"
+    return row | {"our interval": f"{c.low:.4f}\u2013{c.high:.4f}", "paper's number": where,
+                  "level": 100 * c.confidence}
+
+
+def published_table(rows: list[dict[str, Any]]) -> Any:
+    """Rows of :func:`published_cell` (with their labels) as an HTML table, farthest from our
+    interval first, the confidence level in the interval's header."""
+    frame = pd.DataFrame(rows)
+    levels = frame.pop("level").dropna().unique()
+    if len(levels) == 1:
+        frame = frame.rename(columns={"our interval": f"our {levels[0]:.2f} % interval"})
+    distance = [float(w.split(" by ")[1]) if " by " in w else 0.0 for w in frame["paper's number"]]
+    frame = frame.iloc[np.argsort(-np.asarray(distance), kind="stable")].reset_index(drop=True)
+    return html_table(frame, {"ours": "{:.4f}", "paper": "{:.4f}"})
+
+
 def against_paper(study: Study) -> Any:
     """Every cell with a paper number: our mean and interval beside it, and whether it lies inside.
 
@@ -165,20 +198,10 @@ def against_paper(study: Study) -> Any:
         return Prose("*No paper column for this data.*")
     cells = [(r, name) for r in study.table.to_dict("records") for name in METRICS.values()
              if np.isfinite(r.get(f"{name} (paper)", np.nan))]
-    rows = []
-    for r, name in cells:
-        scores, paper = seed_scores(study, r["method"], r["bits"], name), r[f"{name} (paper)"]
-        row = {"method": row_label(r["label"]), "bits": r["bits"], "metric": name, "ours": scores.mean(),
-               "paper": paper}
-        if len(scores) < 2:
-            rows.append(row | {"our interval": "one seed: none", "verdict": "no interval", "distance": 0.0})
-            continue
-        c = stats.compare_to_published(scores, paper, family_size=len(cells))
-        side = "" if c.distance == 0 else (" (above by " if c.distance > 0 else " (below by ") + f"{abs(c.distance):.4f})"
-        rows.append(row | {"our interval": f"{c.low:.4f} to {c.high:.4f} ({100 * c.confidence:.2f} %)",
-                           "verdict": c.verdict + side, "distance": abs(c.distance)})
-    frame = pd.DataFrame(rows).sort_values("distance", ascending=False, kind="stable").drop(columns="distance")
-    return html_table(frame.reset_index(drop=True), {"ours": "{:.4f}", "paper": "{:.4f}"})
+    rows = [{"method": row_label(r["label"]), "bits": r["bits"], "metric": name}
+            | published_cell(seed_scores(study, r["method"], r["bits"], name), r[f"{name} (paper)"], len(cells))
+            for r, name in cells]
+    return published_table(rows)
 
 
 def _three(row: pd.Series) -> str:

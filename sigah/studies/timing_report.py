@@ -20,7 +20,7 @@ from sigah.studies.book_defaults import row_label
 from sigah.studies.wording import NBSP, Prose, count_of, html_table, join_words, plural
 
 __all__ = [
-    "STORE_MARK", "table3", "time_sources", "fit_time_ratios", "ratio_sentence", "schedule_note",
+    "STORE_MARK", "hardware_table", "table3", "time_sources", "fit_time_ratios", "ratio_table", "ratio_sentence", "schedule_note",
     "slopes_table", "beside_paper_1m", "growth_sentence", "och_sentence", "search_table", "search_sentence",
 ]
 
@@ -34,6 +34,12 @@ def _labelled(frame: pd.DataFrame, methods: Iterable[str]) -> pd.DataFrame:
     frame = frame.reindex([m for m in methods if m in frame.index])
     frame.index = [row_label(method_label(m)) for m in frame.index]
     return frame
+
+
+def hardware_table(hardware: Mapping[str, str]) -> Any:
+    """:func:`sigah.studies.timing.hardware_summary` as a two-column table (long entries wrap)."""
+    frame = pd.DataFrame({"": list(hardware), "this run": list(hardware.values())})
+    return html_table(frame, caption="Hardware and libraries of this run", wrap=["this run"])
 
 
 def table3(records: pd.DataFrame, methods: Iterable[str]) -> Any:
@@ -130,6 +136,13 @@ def fit_time_ratios(records: pd.DataFrame, paper: pd.DataFrame, methods: Iterabl
     mine.index = [method_label(m) for m in mine.index]
     both = mine.join(theirs, how="outer").reindex([method_label(m) for m in methods])
     return both.rename(index=row_label)
+
+
+def ratio_table(ratios: pd.DataFrame) -> Any:
+    """:func:`fit_time_ratios` with a two-row header (source, then code length), so that it fits."""
+    shown = ratios.copy()
+    shown.columns = pd.MultiIndex.from_tuples([tuple(c.rsplit(", ", 1)) for c in ratios.columns])
+    return html_table(shown, "{:,.1f}", caption="fit time ÷ ITQ's fit time", hide_index=False)
 
 
 def ratio_sentence(ratios: pd.DataFrame) -> Prose:

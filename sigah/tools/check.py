@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["BookCheckError", "PageProblem", "check_book", "check_links", "chromium_paths", "html_pages"]
+__all__ = ["BookCheckError", "PageProblem", "check_book", "check_links", "chromium_paths", "html_pages", "is_redirect"]
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -292,6 +292,16 @@ def _screenshot(driver, path: Path, max_height: int = 16000) -> None:
     os.replace(tmp, path)
 
 
+_REDIRECT = re.compile(r"""<meta[^>]+http-equiv=["']?refresh""", re.IGNORECASE)
+
+
+def is_redirect(page: Path) -> bool:
+    """A page that only forwards the reader elsewhere (Jupyter Book's root ``index.html``): a
+    ``<meta http-equiv="refresh">`` and no body of its own."""
+    text = page.read_text(encoding="utf-8", errors="replace")
+    return bool(_REDIRECT.search(text)) and "<body" not in text.lower()
+
+
 def _check_page(driver, page: Path, name: str, screenshot: Path | None) -> tuple[list[PageProblem], list[PageProblem]]:
     driver.get(page.as_uri())
     problems = []
@@ -347,6 +357,9 @@ def check_book(
     with _chromium() as driver:
         for page in pages:
             name = page.relative_to(html_dir).as_posix()
+            if is_redirect(page):  # its target is checked as a page of its own
+                log(f"[check] {name}: a redirect, not opened")
+                continue
             start = time.perf_counter()
             shot = shots / (re.sub(r"[/\\]", "__", name[: -len(".html")]) + ".png") if shots else None
             found, notes = _check_page(driver, page, name, shot)

@@ -138,8 +138,9 @@ def html_table(
              {"selector": "td", "props": "white-space: nowrap;"}]
     style = style.set_table_styles(rules, overwrite=False)
     wrap = [c for c in wrap if c in frame.columns]
-    if wrap:
-        style = style.set_properties(subset=wrap, **{"white-space": "normal", "min-width": "8em"})
+    if wrap:  # per-column rules ("#T td.col1") outrank the table's "#T td"
+        props = "white-space: normal; min-width: 8em;"
+        style = style.set_table_styles({c: [{"selector": "td", "props": props}] for c in wrap}, overwrite=False)
     if caption:
         style = style.set_caption(caption)
     return style.hide(axis="index") if hide_index else style

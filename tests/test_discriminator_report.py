@@ -68,13 +68,19 @@ def test_gamma_comparisons_are_paired_holm_corrected_and_worded():
     text = report.gamma_sentence(results, 42.0)
     assert "γ = 0.1's mAP (PR area) is lower than γ = 0's by −0.020" in text
     assert "Holm-corrected over 4 comparisons" in text
-    assert text.endswith("The 9 fits took 42 s.")
+    assert text.endswith("The 9 fits took 42 s in this run.")
+    stored = results.assign(**{"from store": [True] * 3 + [False] * 6})
+    assert report.gamma_sentence(stored, 42.0).endswith(
+        "took 42 s in this run (3 of them read from the store of runs, fitted by an earlier run).")
+    every = results.assign(**{"from store": True})
+    assert "(all read from the store of runs" in report.gamma_sentence(every, 1.0)
+    assert "from store" not in report.gamma_summary(stored).to_html()
 
 
 def test_gamma_with_one_seed_gives_no_verdict():
     text = report.gamma_sentence(gamma_results(seeds=1), 5.0)
     assert text.startswith("With one seed per γ there is no interval, so no verdict")
-    assert "γ = 0.1 minus γ = 0: −0.020" in text and "The 3 fits took 5 s." in text
+    assert "γ = 0.1 minus γ = 0: −0.020" in text and "The 3 fits took 5 s in this run." in text
 
 
 def test_run_line_agrees_with_its_counts():

@@ -127,7 +127,7 @@ def large_margin_sentence(runs: pd.DataFrame) -> Prose:
 
 def gamma_summary(results: pd.DataFrame) -> Any:
     """Mean ± std over seeds of every column of the γ study, one row per γ (cells that do not wrap)."""
-    values = results.drop(columns="seed").groupby("γ")
+    values = results.drop(columns=[c for c in ("seed", "from store") if c in results]).groupby("γ")
     means, stds, counts = values.mean(), values.std(), values.size()
     out = pd.DataFrame({"γ": [f"{g:g}" for g in means.index]})
     for column in means.columns:
@@ -155,7 +155,12 @@ def gamma_sentence(results: pd.DataFrame, seconds: float, baseline: float = 0.0)
     """One sentence per comparison of :func:`gamma_comparisons`, and what the study cost."""
     n_fits = len(results)
     family = gamma_comparisons(results, baseline)
-    cost = f" The {plural(n_fits, 'fit')} took {seconds:.0f} s."
+    stored = int(results["from store"].sum()) if "from store" in results else 0
+    cost = f" The {plural(n_fits, 'fit')} took {seconds:.0f} s in this run"
+    if stored:
+        cost += (f" ({'all' if stored == n_fits else f'{stored:,} of them'} read from the store of runs, "
+                 "fitted by an earlier run)")
+    cost += "."
     if family is None:
         diffs = []
         for g in sorted(set(results["γ"]) - {baseline}):

@@ -119,12 +119,25 @@ def test_sgh_sentence_quotes_all_three_metrics():
     assert "not run with both neurons" in report.sgh_sentence(table[table["method"] != "sgh"], [32])
 
 
-def test_bar_verdicts_quote_all_three_metrics():
-    text = report.bar_verdicts([make_study()], [32])
-    assert "PR-area mAP 0.4500 is at or above ITQ's 0.4000" in text
-    assert "ranking mAP 0.4200 is below ITQ's 0.4500" in text
-    assert "Pre@100 0.4900 is within 0.02 of or above ITQ's 0.5000" in text
-    assert "SGH's Pre@100 0.4500 is at least ITQ's minus 0.05 (chance: 0.0500)" in text
+def test_bar_verdicts_quote_all_three_metrics_with_their_verdicts():
+    text = report.bar_verdicts([make_study(seeds=4, spread=0.0005)], [32])
+    assert "Holm-corrected together; Pre@100 counts as matching ITQ's when the interval lies within ±0.02" in text
+    assert "Pre@100 0.4900 against 0.5000 (lower)" in text  # a clear difference, however small
+    close = make_study(seeds=4, spread=0.0005)
+    sigah = (close.records["method"] == "sigah") & (close.records["bits"] == 32)
+    itq = close.records[(close.records["method"] == "itq") & (close.records["bits"] == 32)]
+    close.records.loc[sigah, "precision_at_100"] = itq["precision_at_100"].to_numpy() + [0.001, -0.001, 0.002, -0.002]
+    assert "(equivalent within ±0.0200)" in report.bar_verdicts([close], [32])
+    assert "mAP (PR area) 0.4500 against 0.4000 (higher)" in text
+    assert "ranking mAP 0.4200 against 0.4500 (lower)" in text
+    assert "SGH's Pre@100 0.4500 (ITQ 0.5000, chance 0.0500)" in text
+    study = make_study(seeds=3, spread=0.0)
+    rng = np.random.default_rng(1)
+    study.records[["precision_at_100", "map_pr_area", "map"]] += rng.normal(0, 0.1, (len(study.records), 3))
+    noisy = report.bar_verdicts([study], [32])
+    assert "inconclusive (the design detects" in noisy
+    single = report.bar_verdicts([make_study(seeds=1)], [32])
+    assert single.startswith("With one seed per row there is no interval") and "(higher)" not in single
 
 
 def test_three_methods_table_has_one_row_per_study_method_and_bits():
@@ -146,6 +159,6 @@ def test_published_cell_says_where_the_paper_lies():
     inside = report.published_cell(scores, 0.5, 1)
     assert inside["paper's number"] == "inside" and inside["level"] == pytest.approx(95.0)
     above = report.published_cell(scores, 0.9, 1)
-    low, high = (float(x) for x in above["our interval"].split("\u2013"))
+    low, high = (float(x.replace("\u2212", "-")) for x in above["our interval"].split("\u00a0to\u00a0"))
     assert above["paper's number"] == f"above by {0.9 - high:.4f}" and low < 0.5 < high
     assert report.published_cell(scores[:1], 0.9, 1)["our interval"] == "—"

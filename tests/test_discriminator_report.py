@@ -88,3 +88,22 @@ def test_run_line_agrees_with_its_counts():
     assert "1 epoch, γ = 0 and 0.1 (package default γ = 0.001), 1 seed each" in one
     assert "3 seeds each" in report.run_line("MNIST", bits=32, epochs=5, gammas=[0.0], default_gamma=0.001,
                                              n_seeds=3, k=100)
+
+
+def shares(adversarial_share):
+    frame = pd.DataFrame({"weight": [1.0, 0.001], "value": [1.0, 0.5], "loss_share": [1 - adversarial_share,
+                          adversarial_share], "gradient_share": [0.99, adversarial_share / 2]},
+                         index=pd.Index(["reconstruction", "adversarial"], name="term"))
+    frame["weighted"] = frame["weight"] * frame["value"]
+    return frame
+
+
+def test_share_sentence_says_whether_the_discriminator_can_move_the_codes():
+    text = report.share_sentence(shares(0.0005), 0.001, 0.1)
+    assert text.startswith("At γ = 0.001 the adversarial term is 0.05 % of the generator's loss and 0.025 %")
+    assert "5 % of the loss at γ ≈ 0.1, 100 times the weight used here" in text
+    assert "below 1 %: at this weight the discriminator can hardly move the codes" in text
+    assert "takes part in training" in report.share_sentence(shares(0.2), 0.1, 0.02)
+    assert "times the weight" not in report.share_sentence(shares(0.0), 0.0, None)
+    html = report.shares_table(shares(0.2)).to_html()
+    assert "20 %" in html and "share of the gradient norm" in html

@@ -19,7 +19,7 @@ from sigah.studies.wording import Prose, html_table, join_words, plural, pm
 
 __all__ = [
     "EBGAN_COLUMNS", "run_line", "energy_table", "margin_sentence", "ebgan_medians", "ebgan_sentence", "large_margin_sentence",
-    "gamma_summary", "gamma_comparisons", "gamma_sentence",
+    "gamma_summary", "gamma_comparisons", "gamma_sentence", "shares_table", "share_sentence",
 ]
 
 #: the per-run quantities of the EBGAN study, summarised per margin by their median
@@ -175,3 +175,40 @@ def gamma_sentence(results: pd.DataFrame, seconds: float, baseline: float = 0.0)
         lines.append("- " + stats.comparison_sentence(c, subject=gamma.split(" − ")[0],
                                                       reference=f"γ = {baseline:g}", metric=column, digits=4))
     return Prose("\n".join(lines) + "\n\n" + cost.strip())
+
+
+def shares_table(shares: pd.DataFrame) -> Any:
+    """:func:`sigah.sigah_model.diagnostics.loss_shares` as a table, shares in percent."""
+    out = pd.DataFrame({"term": shares.index, "weight": shares["weight"].to_numpy(),
+                        "unweighted value": shares["value"].to_numpy(),
+                        "share of the loss": 100 * shares["loss_share"].to_numpy(),
+                        "share of the gradient norm": 100 * shares["gradient_share"].to_numpy()})
+    return html_table(out, {"weight": "{:g}", "unweighted value": "{:.4g}", "share of the loss": "{:.3g} %",
+                            "share of the gradient norm": "{:.3g} %"})
+
+
+def share_sentence(shares: pd.DataFrame, gamma: float, gamma_at_target: float | None, target: float = 0.05) -> Prose:
+    """What the adversarial term weighs at ``gamma``, and where its share would reach ``target``.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        :func:`sigah.sigah_model.diagnostics.loss_shares` of a model trained at ``gamma``.
+    gamma : float
+    gamma_at_target : float or None
+        :func:`sigah.sigah_model.diagnostics.gamma_for_share` (None: no adversarial term).
+    target : float
+    """
+    loss, grad = (100 * float(shares.loc["adversarial", c]) for c in ("loss_share", "gradient_share"))
+    text = (f"At γ = {gamma:g} the adversarial term is {loss:.3g} % of the generator's loss and "
+            f"{grad:.3g} % of the norm of its gradient (means over mini-batches of the training set, the "
+            "trained networks held fixed). ")
+    if gamma_at_target is not None:
+        text += (f"With these networks it would make {100 * target:g} % of the loss at γ ≈ "
+                 f"{gamma_at_target:.3g}, {gamma_at_target / gamma:,.0f} times the weight used here "
+                 "(a model trained at that γ has other networks, so its share must be measured again). "
+                 if gamma > 0 else f"With these networks it would make {100 * target:g} % of the loss at "
+                 f"γ ≈ {gamma_at_target:.3g}. ")
+    verdict = ("below 1 %: at this weight the discriminator can hardly move the codes"
+               if max(loss, grad) < 1 else "at least 1 %: at this weight the discriminator takes part in training")
+    return Prose(text + f"The larger of the two shares is {verdict}.")

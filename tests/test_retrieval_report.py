@@ -67,7 +67,7 @@ def test_verdicts_name_a_leader_only_beyond_the_interval():
     text = report.verdicts(make_study(seeds=4, spread=0.0005), [32])
     assert "- Pre@100, 32 bits: **ITQ** leads (0.5000), ahead of each of the 5 other rows beyond the interval (paired over 4 seeds, Holm over 5)" in text
     assert "- mAP (PR area), 32 bits: **SiGAH (book defaults)** leads" in text
-    assert "- ranking mAP, 32 bits: **SGH (neuron=stochastic)** leads" in text
+    assert "- ranking mAP, 32 bits: **SGH (stochastic neuron)** leads" in text
     assert "SiGAH (book defaults) ranks 2 of 6 by mean; in the paper" in text
 
 

@@ -61,7 +61,7 @@ def test_html_table_cells_do_not_wrap_and_numbers_are_formatted():
     frame = pd.DataFrame({"method": ["ITQ", "LSH"], "mAP": [0.41234, np.nan], "cell": [pm(0.4, 0.01), "x"]})
     html = html_table(frame, "{:.2f}", caption="a caption").to_html()
     assert "white-space: nowrap" in html and "white-space: normal" in html  # cells stay, headers may wrap
-    assert "min-width: 8em" in html_table(frame, wrap=["cell"]).to_html() and "min-width" not in html
+    assert "min-width: 6em" in html_table(frame, wrap=["cell"]).to_html() and "min-width" not in html
     assert "0.41" in html and "0.41234" not in html
     assert "—" in html and "a caption" in html
     assert f"0.4000{NBSP}±{NBSP}0.0100" in html

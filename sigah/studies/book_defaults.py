@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sigah.studies.wording import Prose
 
-__all__ = ["SIGAH_ROW", "PRINTED_ROW", "PRINTED_EQ20", "row_label", "departures_note"]
+__all__ = ["SIGAH_ROW", "PRINTED_ROW", "STOCHASTIC_SGH_ROW", "PRINTED_EQ20", "row_label", "departures_note"]
 
 #: the row name of SiGAH at the book's defaults, beside the paper's SiGAH
 SIGAH_ROW = "SiGAH (book defaults)"
@@ -19,13 +19,16 @@ SIGAH_ROW = "SiGAH (book defaults)"
 PRINTED_ROW = "SiGAH (Eq. 20 as printed)"
 #: the settings that remove both departures: the relaxation fed to the generator, no λ_bd penalty
 PRINTED_EQ20 = {"generator_input": "relaxed", "decorrelation": 0.0}
+#: the row name of SGH with the SGH paper's doubly stochastic neuron
+STOCHASTIC_SGH_ROW = "SGH (stochastic neuron)"
 _PRINTED_LABEL = "SiGAH (" + ", ".join(f"{k}={v}" for k, v in PRINTED_EQ20.items()) + ")"
 
 
 def row_label(label: str) -> str:
     """A table row's display name: SiGAH's becomes :data:`SIGAH_ROW`, SiGAH run with
-    :data:`PRINTED_EQ20` becomes :data:`PRINTED_ROW`; others are unchanged."""
-    return {"SiGAH": SIGAH_ROW, _PRINTED_LABEL: PRINTED_ROW}.get(label, label)
+    :data:`PRINTED_EQ20` becomes :data:`PRINTED_ROW`, SGH with the stochastic neuron
+    :data:`STOCHASTIC_SGH_ROW`; others are unchanged."""
+    return {"SiGAH": SIGAH_ROW, _PRINTED_LABEL: PRINTED_ROW, "SGH (neuron=stochastic)": STOCHASTIC_SGH_ROW}.get(label, label)
 
 
 def departures_note(*, generator_input: str | None = None, decorrelation: float | None = None) -> Prose:

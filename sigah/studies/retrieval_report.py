@@ -33,7 +33,7 @@ _PRINTED_SIGAH = variant_name("sigah", PRINTED_EQ20)
 
 
 def _display(method: str) -> str:
-    """A row name (``"sgh[neuron=stochastic]"``) as the tables show it (``"SGH (neuron=stochastic)"``)."""
+    """A row name (``"sgh[neuron=stochastic]"``) as the tables show it (``"SGH (stochastic neuron)"``)."""
     from sigah.studies.plotting import method_label
 
     base = method.split("[", 1)[0]
@@ -78,7 +78,7 @@ def results_table(table: pd.DataFrame) -> Any:
         if f"{name} (paper)" in table:
             out[f"{name} paper"] = table[f"{name} (paper)"].to_numpy()
     out = out.sort_values(["bits", "method"], kind="stable").reset_index(drop=True)
-    return html_table(out, {c: "{:.4f}" for c in out.columns if c.endswith("paper")})
+    return html_table(out, {c: "{:.4f}" for c in out.columns if c.endswith("paper")}, wrap=["method"])
 
 
 #: record column of each metric's display name

@@ -133,13 +133,14 @@ def html_table(
         style = style.format(formats, na_rep=na_rep, subset=numeric)
     elif formats:
         style = style.format(dict(formats), na_rep=na_rep)
-    rules = [{"selector": "", "props": "font-size: 0.85em;"},
+    rules = [{"selector": "", "props": "font-size: 0.8em;"},
+             {"selector": "th, td", "props": "padding: 0.1em 0.45em;"},
              {"selector": "th", "props": "white-space: normal;"},
              {"selector": "td", "props": "white-space: nowrap;"}]
     style = style.set_table_styles(rules, overwrite=False)
     wrap = [c for c in wrap if c in frame.columns]
     if wrap:  # per-column rules ("#T td.col1") outrank the table's "#T td"
-        props = "white-space: normal; min-width: 8em;"
+        props = "white-space: normal; min-width: 6em;"
         style = style.set_table_styles({c: [{"selector": "td", "props": props}] for c in wrap}, overwrite=False)
     if caption:
         style = style.set_caption(caption)

@@ -101,3 +101,14 @@ def test_history_table_shows_first_and_last_epoch():
     html = report.history_table(history).to_html()
     assert "epoch 1" in html and "epoch 3" in html and "epoch 2" not in html and "3.0000" in html
     assert "epoch 1" in report.history_table(history.iloc[:1]).to_html()
+
+
+def test_per_query_scores_enter_the_comparisons():
+    records, _, _ = grid(seeds=2, noise=0.0005)
+    rng = np.random.default_rng(5)
+    scores = {(r["method"], r["bits"], r["seed"]): {c: r[c] + rng.normal(0, 0.01, 40)
+                                                   for c in ("precision_at_100", "map_pr_area", "map")}
+              for r in records.to_dict("records")}
+    family = report.rival_comparisons(records, [32], scores)
+    assert {c.n_queries for c in family.comparisons} == {40}
+    assert "2 seeds\u00a0×\u00a040 queries" in report.rivals_sentence(records, [32], scores)

@@ -162,3 +162,20 @@ def test_published_cell_says_where_the_paper_lies():
     low, high = (float(x.replace("\u2212", "-")) for x in above["our interval"].split("\u00a0to\u00a0"))
     assert above["paper's number"] == f"above by {0.9 - high:.4f}" and low < 0.5 < high
     assert report.published_cell(scores[:1], 0.9, 1)["our interval"] == "—"
+
+
+def test_per_query_scores_put_the_queries_into_the_intervals():
+    study = make_study(seeds=2, spread=0.01)
+    rng = np.random.default_rng(2)
+    for r in study.records.to_dict("records"):
+        study.scores[(r["method"], r["bits"], r["seed"])] = {
+            column: r[column] + rng.normal(0, 0.05, 50) for column in ("precision_at_100", "map_pr_area", "map")}
+    grid = report.seed_scores(study, "itq", 32, "Pre@100")
+    assert grid.shape == (2, 50)
+    assert "paired over 2 seeds\u00a0×\u00a050 queries" in report.verdicts(study, [32])
+    one = make_study(seeds=1)
+    for r in one.records.to_dict("records"):
+        one.scores[(r["method"], r["bits"], r["seed"])] = {
+            column: r[column] + rng.normal(0, 0.05, 50) for column in ("precision_at_100", "map_pr_area", "map")}
+    cell = report.published_cell(report.seed_scores(one, "itq", 32, "Pre@100"), 0.5, 1)
+    assert cell["our interval"] == "—"  # one seed: its queries say nothing about another model

@@ -129,13 +129,20 @@ def results_table(table: pd.DataFrame, fit_seconds: pd.Series) -> Any:
     return html_table(out, formats)
 
 
-def _scores(records: pd.DataFrame, method: str, bits: int, column: str) -> np.ndarray:
+def _scores(records: pd.DataFrame, method: str, bits: int, column: str, scores: Any = None) -> np.ndarray:
+    """Seeds × queries from per-query ``scores`` when given (run_grid(per_query=True)), else per seed."""
     at = records[(records["method"] == method) & (records["bits"] == int(bits))]
+    seeds = sorted(int(s) for s in at["seed"].unique())
+    if scores and all((method, int(bits), s) in scores for s in seeds):
+        from sigah.studies.experiments import score_grid
+
+        return score_grid(scores, method, int(bits), column, seeds)
     return at.sort_values("seed")[column].to_numpy(dtype=np.float64)
 
 
-def rival_comparisons(records: pd.DataFrame, bits: Iterable[int]) -> stats.Family | None:
-    """SiGAH minus ITQ and minus SGH, per code length and metric, paired over seeds, Holm-corrected.
+def rival_comparisons(records: pd.DataFrame, bits: Iterable[int], scores: Any = None) -> stats.Family | None:
+    """SiGAH minus ITQ and minus SGH, per code length and metric, paired over seeds (and queries,
+    with the per-query ``scores`` of run_grid(per_query=True)), Holm-corrected.
 
     Returns
     -------
@@ -147,15 +154,15 @@ def rival_comparisons(records: pd.DataFrame, bits: Iterable[int]) -> stats.Famil
     if records.groupby(["method", "bits"]).size().min() < 2:
         return None
     pairs = {f"{metric}, {b} bits, SiGAH − {method_label(rival)}":
-             (_scores(records, "sigah", b, column), _scores(records, rival, b, column))
+             (_scores(records, "sigah", b, column, scores), _scores(records, rival, b, column, scores))
              for b in bits for rival in _RIVALS for metric, (column, _) in METRICS.items()}
     return stats.compare_family(pairs)
 
 
-def rivals_sentence(records: pd.DataFrame, bits: Iterable[int]) -> Prose:
+def rivals_sentence(records: pd.DataFrame, bits: Iterable[int], scores: Any = None) -> Prose:
     """The verdicts of :func:`rival_comparisons` counted, or the differences of means with one seed."""
     bits = [int(b) for b in bits]
-    family = rival_comparisons(records, bits)
+    family = rival_comparisons(records, bits, scores)
     if family is None:
         from sigah.studies.plotting import method_label
 
@@ -186,7 +193,7 @@ def rivals_sentence(records: pd.DataFrame, bits: Iterable[int]) -> Prose:
 
 
 def paper_cells(records: pd.DataFrame, table: pd.DataFrame, bits: Iterable[int],
-                methods: Iterable[str] = ("sigah", "itq", "sgh")) -> Any:
+                methods: Iterable[str] = ("sigah", "itq", "sgh"), scores: Any = None) -> Any:
     """Every (method, code length, metric) with a number in the paper: our mean, its interval over
     seeds (Bonferroni over the cells shown) and where the paper's number lies."""
     from sigah.studies.plotting import method_label
@@ -198,7 +205,7 @@ def paper_cells(records: pd.DataFrame, table: pd.DataFrame, bits: Iterable[int],
              for m, b, metric, column, paper in cells]
     cells = [cell for cell in cells if np.isfinite(cell[-1])]
     rows = [{"method": row_label(method_label(m)), "bits": b, "metric": metric}
-            | published_cell(_scores(records, m, b, column), published, len(cells))
+            | published_cell(_scores(records, m, b, column, scores), published, len(cells))
             for m, b, metric, column, published in cells]
     return published_table(rows)
 

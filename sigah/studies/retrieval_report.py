@@ -86,7 +86,8 @@ _COLUMN = {name: column for column, name in METRICS.items()}
 
 
 def seed_scores(study: Study, method: str, bits: int, metric: str) -> np.ndarray:
-    """One score per seed (in seed order) of a row of the study.
+    """A row's scores for :mod:`sigah.stats`: per seed and query when the study kept per-query
+    scores (:attr:`Study.scores`), else one per seed.
 
     Parameters
     ----------
@@ -99,10 +100,22 @@ def seed_scores(study: Study, method: str, bits: int, metric: str) -> np.ndarray
 
     Returns
     -------
-    numpy.ndarray, shape (n_seeds,)
+    numpy.ndarray, shape (n_seeds, n_queries) or (n_seeds,)
+        Seeds in increasing order.
     """
+    from sigah.studies.experiments import score_grid
+
     at = study.records[(study.records["method"] == method) & (study.records["bits"] == int(bits))]
+    seeds = sorted(at["seed"].unique())
+    if study.scores and all((method, int(bits), int(s)) in study.scores for s in seeds):
+        return score_grid(study.scores, method, int(bits), _COLUMN[metric], seeds)
     return at.sort_values("seed")[_COLUMN[metric]].to_numpy(dtype=np.float64)
+
+
+def _testable(scores: np.ndarray) -> bool:
+    """Enough values for an interval that speaks of another seed: two seeds at least (one seed's
+    queries alone would say nothing about another model)."""
+    return scores.shape[0] >= 2
 
 
 def column_leaders(study: Study, bits: int, metric: str) -> stats.Leaders | None:
@@ -110,7 +123,9 @@ def column_leaders(study: Study, bits: int, metric: str) -> stats.Leaders | None
     fewer than two seeds or two rows."""
     table = study.table[study.table["bits"] == int(bits)]
     scores = {row_label(r["label"]): seed_scores(study, r["method"], bits, metric) for r in table.to_dict("records")}
-    if len(scores) < 2 or min(len(v) for v in scores.values()) < 2:
+    if len(scores) < 2 or not all(_testable(v) for v in scores.values()):
+        return None
+    if len({v.shape for v in scores.values()}) > 1:  # rows on other seeds cannot be paired
         return None
     return stats.find_leader(scores)
 
@@ -149,8 +164,8 @@ def verdicts(study: Study, bits: Iterable[int], *, focus: str = "sigah") -> Pros
 
 
 def published_cell(scores: np.ndarray, published: float, family_size: int) -> dict[str, Any]:
-    """Our mean, its interval over seeds (Bonferroni over ``family_size`` cells) and where the
-    paper's number lies, as the cells of a compact table row.
+    """Our mean, its interval (over seeds, and queries when ``scores`` is a seeds × queries grid;
+    Bonferroni over ``family_size`` cells) and where the paper's number lies, as a table row's cells.
 
     Returns
     -------
@@ -162,7 +177,7 @@ def published_cell(scores: np.ndarray, published: float, family_size: int) -> di
     scores = np.asarray(scores, dtype=np.float64)
     row = {"ours": float(scores.mean()), "our interval": "—", "paper": float(published),
            "paper's number": "no interval (1 seed)", "level": np.nan}
-    if len(scores) < 2:
+    if not _testable(scores):
         return row
     c = stats.compare_to_published(scores, published, family_size=family_size)
     where = "inside" if c.distance == 0 else f"{'above' if c.distance > 0 else 'below'} by {abs(c.distance):.4f}"
@@ -186,8 +201,9 @@ def published_table(rows: list[dict[str, Any]]) -> Any:
 def against_paper(study: Study) -> Any:
     """Every cell with a paper number: our mean and interval beside it, and whether it lies inside.
 
-    The intervals are over seeds (:func:`sigah.stats.compare_to_published`), at the Bonferroni level
-    over all the cells shown, so that the whole table holds at 95 %. Sorted by how far the paper's
+    The intervals cover the seeds and, with per-query scores, the query sample
+    (:func:`sigah.stats.compare_to_published`), at the Bonferroni level over all the cells shown, so
+    that the whole table holds at 95 %. Sorted by how far the paper's
     number lies outside our interval.
 
     Returns
@@ -303,7 +319,7 @@ def itq_comparisons(studies: Iterable[Study], bits: Iterable[int]) -> stats.Fami
         for b in bits:
             for name in METRICS.values():
                 a, i = seed_scores(study, "sigah", b, name), seed_scores(study, "itq", b, name)
-                if len(a) < 2 or len(a) != len(i):
+                if not _testable(a) or a.shape != i.shape:
                     return None
                 pairs[f"{data_name(study)}, {b} bits, {name}"] = (a, i)
                 margins.append(PRECISION_MARGIN if name == "Pre@100" else None)

@@ -1,5 +1,6 @@
 """Chapter *Training time*: every fit time is marked by its source, and the sentences follow the numbers."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,3 +100,19 @@ def test_schedule_note_counts_the_steps_of_both_schedules():
 def test_hardware_table_lets_long_entries_wrap():
     html = report.hardware_table({"CPU": "AMD EPYC", "BLAS": "openblas 0.3; " * 5}).to_html()
     assert "AMD EPYC" in html and "min-width: 6em" in html
+
+
+def test_stored_fits_name_the_cpu_their_entry_records(tmp_path):
+    from sigah.hashers import make_hasher
+    from sigah.machine import cpu_model
+    from sigah.store import RunStore, load_or_fit
+
+    store = RunStore(tmp_path / "store")
+    train = np.random.default_rng(0).standard_normal((200, 16)).astype(np.float32)
+    load_or_fit(make_hasher("itq", 8, seed=0), train, store=store)  # stores the fit and its CPU
+    rows = pd.DataFrame({"method": ["itq", "itq", "lsh"], "bits": [8, 8, 8], "seed": [0, 0, 0],
+                         "from_store": [True, False, True]})
+    out = report.with_stored_cpus(rows, train, {}, store=store)
+    assert out["cpu"].iloc[0] == cpu_model() and out["cpu"].iloc[1:].isna().all()  # LSH was never stored
+    assert f"on {cpu_model()}, as the store records" in report.time_sources(out.assign(
+        fit_seconds=1.0, vectors_per_second=1.0))

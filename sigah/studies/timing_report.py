@@ -20,7 +20,7 @@ from sigah.studies.book_defaults import row_label
 from sigah.studies.wording import NBSP, Prose, count_of, html_table, join_words, plural
 
 __all__ = [
-    "STORE_MARK", "hardware_table", "table3", "time_sources", "fit_time_ratios", "ratio_table", "ratio_sentence", "schedule_note",
+    "STORE_MARK", "with_stored_cpus", "hardware_table", "table3", "time_sources", "fit_time_ratios", "ratio_table", "ratio_sentence", "schedule_note",
     "slopes_table", "beside_paper_1m", "growth_sentence", "och_sentence", "search_table", "search_sentence",
 ]
 
@@ -34,6 +34,39 @@ def _labelled(frame: pd.DataFrame, methods: Iterable[str]) -> pd.DataFrame:
     frame = frame.reindex([m for m in methods if m in frame.index])
     frame.index = [row_label(method_label(m)) for m in frame.index]
     return frame
+
+
+def with_stored_cpus(records: pd.DataFrame, train: np.ndarray, params: Mapping[str, Mapping[str, Any]],
+                     store: Any = None) -> pd.DataFrame:
+    """``records`` with a ``cpu`` column: for each fit read from the store of runs, the CPU its entry
+    records (None where the entry does not say, or for fits measured in this run).
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Grid records (``method``, ``bits``, ``seed``, ``from_store``); a variant row is looked up as
+        its method.
+    train : numpy.ndarray
+        The training set the fits saw (their store key depends on it).
+    params : mapping
+        ``{method: {argument: value}}`` the grid ran with.
+    store : RunStore, optional
+        Default: the shared store.
+    """
+    from sigah.hashers import make_hasher
+    from sigah.store import DEFAULT, data_fingerprint, fit_key, resolve_store
+
+    store = resolve_store(DEFAULT if store is None else store)
+    fingerprint = data_fingerprint(train) if store is not None else ""
+    cpus = []
+    for r in records.to_dict("records"):
+        if store is None or not r["from_store"]:
+            cpus.append(None)
+            continue
+        method = str(r["method"]).split("[", 1)[0]
+        hasher = make_hasher(method, int(r["bits"]), seed=int(r["seed"]), **dict(params.get(method, {})))
+        cpus.append(store.entry_cpu(fit_key(hasher, fingerprint)[0]))
+    return records.assign(cpu=cpus)
 
 
 def hardware_table(hardware: Mapping[str, str]) -> Any:

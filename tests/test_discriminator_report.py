@@ -66,7 +66,7 @@ def test_gamma_comparisons_are_paired_holm_corrected_and_worded():
     assert len(family) == 4 and {c.method for c in family.comparisons} == {"holm"}
     assert family["mAP (PR area), γ = 0.1 − γ = 0"].verdict == "lower"
     text = report.gamma_sentence(results, 42.0)
-    assert "γ = 0.1's mAP (PR area) is lower than γ = 0's by −0.020" in text
+    assert "γ = 0.1's mAP (PR area) is lower than γ = 0's by 0.020" in text
     assert "Holm-corrected over 4 comparisons" in text
     assert text.endswith("The 9 fits took 42 s in this run.")
     stored = results.assign(**{"from store": [True] * 3 + [False] * 6})

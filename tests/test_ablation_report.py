@@ -169,6 +169,10 @@ def test_depth_and_departure_and_weight_sentences():
     flat = compare_to_baseline(weights.assign(map_pr_area=0.5 + 0.01 * weights["seed"]), "alpha = 0.01",
                                groups=("dataset", "bits"))
     assert "none is established as different" in report.weight_lines({"alpha": flat}, {"alpha": "α"}, {"alpha": 0.01})
+    close = compare_to_baseline(weights.assign(map_pr_area=0.5 + 0.001 * weights["seed"]), "alpha = 0.01",
+                                groups=("dataset", "bits"), margin=0.05)
+    text = report.weight_lines({"alpha": close}, {"alpha": "α"}, {"alpha": 0.01})
+    assert "; 0.1 is equivalent within ±0.050;" in text
 
 
 def test_plot_sweep_draws_one_line_per_dataset():

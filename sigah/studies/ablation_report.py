@@ -523,7 +523,8 @@ def weight_lines(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], 
                     if verdict == "equivalent"]
             lines.append(f"* {labels[name]} on {dataset}: of {plural(len(part), 'value')} away from the default "
                          f"{defaults[name]:g}, " + (", ".join(differ) if differ else "none is established as different")
-                         + (f"; equivalent within ±{same[0][1]:.3f}: {', '.join(v for v, _ in same)}" if same else "")
+                         + (f"; {join_words([v for v, _ in same])} {'is' if len(same) == 1 else 'are'} "
+                            f"equivalent within ±{same[0][1]:.3f}" if same else "")
                          + f"; the largest change of the mean is {part['difference'].abs().max():.4f}.")
     return "\n".join(lines)
 

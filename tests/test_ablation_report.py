@@ -388,7 +388,10 @@ def test_schedule_pairs_pick_one_decided_and_one_undecided_comparison():
                   "C decided": (decided, "off", {"gamma": 0.0})}
     pairs = report.schedule_pairs(candidates, "MNIST", 64)
     assert list(pairs) == ["B decided", "A undecided"]
-    assert pairs["B decided"]["settings"] == {"use_discriminator": False}
+    assert pairs["B decided"]["settings"] == {"use_discriminator": False} and pairs["B decided"]["baseline"] == {}
+    own = report.schedule_pairs({"D at γ": (decided, "off", {"use_discriminator": False}, {"gamma": 0.1})},
+                                "MNIST", 64)
+    assert own["D at γ"]["baseline"] == {"gamma": 0.1}
     only_decided = report.schedule_pairs({k: candidates[k] for k in ("B decided", "C decided")}, "MNIST", 64)
     assert len(only_decided) == 2  # none undecided: the two closest to a decision
     with pytest.raises(ValueError, match="no comparison 'missing'"):
@@ -405,6 +408,8 @@ def test_schedule_table_and_summary_say_when_a_verdict_changes():
     rows += [("MNIST", 64, "zero", s, v - 0.05 - 0.001 * s) for s, v in enumerate(base)]
     longer = compare_to_baseline(_records(rows), "defaults", groups=("dataset", "bits"))
     table = report.schedule_table(pairs, longer, (16, 64))
+    by_pair = report.schedule_table(pairs, longer.assign(pair=longer["variant"], variant="variant"), (16, 64))
+    pd.testing.assert_frame_equal(by_pair, table)  # a pair column names the pairs when there is one
     assert table["verdict changes"].tolist() == ["yes", "yes"]
     assert table["verdict, 16 steps"].tolist() == ["lower", "inconclusive"]
     assert table["verdict, 64 steps"].tolist() == ["inconclusive", "lower"]

@@ -889,8 +889,7 @@ def discriminator_share_summary(default_shares: Mapping[str, pd.DataFrame],
 
 
 # -- does a verdict depend on the schedule? --------------------------------------------------------------
-def schedule_pairs(candidates: Mapping[str, tuple[pd.DataFrame, str, Mapping[str, Any]]], dataset: str,
-                   bits: int) -> dict[str, dict[str, Any]]:
+def schedule_pairs(candidates: Mapping[str, tuple], dataset: str, bits: int) -> dict[str, dict[str, Any]]:
     """Two ablation pairs to rerun on a longer schedule: one the run decides, one it does not.
 
     The first candidate (in the given order) whose comparison on ``dataset`` at ``bits`` is
@@ -900,22 +899,24 @@ def schedule_pairs(candidates: Mapping[str, tuple[pd.DataFrame, str, Mapping[str
     Parameters
     ----------
     candidates : mapping
-        ``{name: (comparison table, variant label in it, the variant's settings)}``; every table
-        compares with the defaults.
+        ``{name: (comparison table, variant label in it, the variant's settings[, the baseline's
+        settings])}``; without the fourth item the baseline is the defaults (``{}``).
     dataset : str
     bits : int
 
     Returns
     -------
     dict
-        ``{name: {"settings": ..., "row": the comparison row of the reduced run}}``, at most two.
+        ``{name: {"settings": ..., "baseline": ..., "row": the comparison row of the reduced run}}``,
+        at most two.
     """
     rows = {}
-    for name, (table, variant, settings) in candidates.items():
+    for name, (table, variant, settings, *baseline) in candidates.items():
         part = table[(table["dataset"] == dataset) & (table["bits"] == bits) & (table["variant"] == variant)]
         if part.empty:
             raise ValueError(f"no comparison {variant!r} on {dataset} at {bits} bits for {name!r}")
-        rows[name] = {"settings": dict(settings), "row": part.iloc[0]}
+        rows[name] = {"settings": dict(settings), "baseline": dict(baseline[0]) if baseline else {},
+                      "row": part.iloc[0]}
     decided = [n for n, v in rows.items() if direction(v["row"])]
     undecided = [n for n, v in rows.items() if not direction(v["row"])]
     if decided and undecided:
@@ -933,15 +934,15 @@ def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame,
     pairs : mapping
         :func:`schedule_pairs`.
     longer : pandas.DataFrame
-        The same pairs on the longer schedule (:func:`~sigah.studies.ablation.compare_to_baseline`,
-        ``variant`` = the pair's name).
+        The same pairs on the longer schedule (:func:`~sigah.studies.ablation.compare_to_baseline`),
+        named by a ``pair`` column when it has one, else by ``variant``.
     steps : (int, int)
         Optimiser steps of the chapter's schedule and of the longer one.
     """
     out = []
     for name, pair in pairs.items():
         row = pair["row"]
-        long_row = longer[longer["variant"] == name]
+        long_row = longer[longer["pair" if "pair" in longer else "variant"] == name]
         if long_row.empty:
             raise ValueError(f"the longer schedule has no comparison {name!r}")
         long_row = long_row.iloc[0]
@@ -959,5 +960,6 @@ def schedule_summary(table: pd.DataFrame, longer: pd.DataFrame, steps: tuple[int
     head = (f"On {dataset}, from {steps[0]:,} to {steps[1]:,} optimiser steps, the verdict changes for "
             f"{len(changed)} of {plural(len(table), 'comparison')}"
             + (f" ({join_words(changed)})" if changed else "") + ". On the longer schedule:")
-    lines = [f"* {r['variant']}: {change_clause(r)}." for _, r in longer.iterrows()]
+    key = "pair" if "pair" in longer else "variant"
+    lines = [f"* {r[key]}: {change_clause(r)}." for _, r in longer.iterrows()]
     return head + "\n\n" + "\n".join(lines)

@@ -83,7 +83,11 @@ def test_verdict_counts_add_up():
     table = compare_to_baseline(records, "base", groups=("dataset", "bits"))
     counts = report.verdict_counts({"switch": table})
     row = counts.iloc[0]
-    assert (row["comparisons"], row["lower"], row["higher"], row["undecided"]) == (2, 1, 0, 1)
+    assert (row["comparisons"], row["lower"], row["higher"], row["equivalent"], row["undecided"]) == (2, 1, 0, 0, 1)
+    close = compare_to_baseline(records, "base", groups=("dataset", "bits"), margin=0.5)
+    row = report.verdict_counts({"switch": close}).iloc[0]
+    assert row[["higher", "lower", "equivalent", "undecided"]].sum() == row["comparisons"]
+    assert row["equivalent"] >= 1  # the 32-bit difference (+0.005, 2 seeds) lies inside ±0.5
 
 
 def test_paper_table4_gain_and_its_flat_cells():

@@ -201,7 +201,7 @@ def verdict_lines(table: pd.DataFrame, *, label: Callable[[Mapping[str, Any]], s
 
 
 def verdict_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """How many comparisons of each experiment and dataset are higher, lower or undecided.
+    """How many comparisons of each experiment and dataset are higher, lower, equivalent or undecided.
 
     Parameters
     ----------
@@ -211,7 +211,8 @@ def verdict_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``experiment``, ``dataset``, ``comparisons``, ``higher``, ``lower``, ``undecided``.
+        ``experiment``, ``dataset``, ``comparisons``, ``higher``, ``lower``, ``equivalent`` (within
+        the margin of its table) and ``undecided`` (the rest: inconclusive, or no interval).
     """
     rows = []
     for experiment, table in tables.items():
@@ -219,9 +220,12 @@ def verdict_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         for dataset, part in found.groupby("dataset", sort=False):
             higher = int((part["found"] == "higher").sum())
             lower = int((part["found"] == "lower").sum())
+            same = int((part["verdict"] == "equivalent").sum())
             rows.append({"experiment": experiment, "dataset": dataset, "comparisons": len(part),
-                         "higher": higher, "lower": lower, "undecided": len(part) - higher - lower})
-    return pd.DataFrame(rows, columns=["experiment", "dataset", "comparisons", "higher", "lower", "undecided"])
+                         "higher": higher, "lower": lower, "equivalent": same,
+                         "undecided": len(part) - higher - lower - same})
+    return pd.DataFrame(rows, columns=["experiment", "dataset", "comparisons", "higher", "lower", "equivalent",
+                                       "undecided"])
 
 
 def _count_phrase(found: pd.Series) -> str:

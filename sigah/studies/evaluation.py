@@ -1,0 +1,223 @@
+"""The sentences and tables of chapter *Binary codes and their evaluation*, computed from its run.
+
+Each function takes what the chapter computed (a protocol, ground truth, scores, the table of our
+numbers beside the paper's) and returns one Markdown paragraph (:class:`IPython.display.Markdown`,
+shown by the notebook as the cell's output) or one display table, so that the chapter's visible
+cells keep to the experiment and one folded cell per result states it. Chapter *The baselines*
+opens with the same run headline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from sigah.studies.paper import comparability_note, paper_value
+from sigah.studies.plotting import styled
+
+__all__ = [
+    "NBSP", "plural", "mean_pm", "value_range", "run_headline", "ground_truth_sentence",
+    "tie_order_sentence", "has_paper_columns", "paper_table", "definition_gaps", "definition_verdict",
+    "itq_lsh_sentence",
+]
+
+#: non-breaking space: "0.42 ± 0.01" stays on one line of a table cell
+NBSP = "\u00a0"
+
+#: our column and the paper's, for every pair of ``beside_paper`` columns shown as mean ± std
+_PM_COLUMNS = {"Pre@100": "Pre@100 ±", "mAP (PR area)": "mAP (PR area) ±"}
+_PAPER_COLUMNS = ["Pre@100 (paper)", "mAP (paper)"]
+
+
+def plural(n: int, noun: str, plural_form: str | None = None) -> str:
+    """``"1 seed"``, ``"3 seeds"``, ``"1,000 queries"`` (``plural_form`` for irregular nouns).
+
+    Raises
+    ------
+    ValueError
+        ``n`` is not a non-negative integer.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"a count must be a non-negative integer, got {n!r}")
+    if n == 1:
+        return f"1 {noun}"
+    if plural_form is None:
+        plural_form = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{int(n):,} {plural_form}"
+
+
+def mean_pm(mean: float, std: float, digits: int = 4) -> str:
+    """``"0.5120 ± 0.0040"`` with non-breaking spaces, or the mean alone when ``std`` is NaN (one seed)."""
+    if not np.isfinite(std):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f}{NBSP}±{NBSP}{std:.{digits}f}"
+
+
+def value_range(low: float, high: float, digits: int = 4) -> str:
+    """``"from 0.1000 to 0.2000"``, or ``"0.1000 in every case"`` when both ends print alike."""
+    a, b = f"{low:.{digits}f}", f"{high:.{digits}f}"
+    return f"{a} in every case" if a == b else f"from {a} to {b}"
+
+
+def run_headline(protocol: Any, k: int, notes: Iterable[str] = ()) -> Markdown:
+    """**This run:** the protocol and the ground truth, one bullet per size the data could not supply.
+
+    Parameters
+    ----------
+    protocol : sigah.data.Protocol
+        Needs ``description``.
+    k : int
+        True neighbours per query.
+    notes : iterable of str
+        The notes of :func:`sigah.studies.sizes.cap_sizes`.
+    """
+    lines = [f"**This run:** {protocol.description}; ground truth = the {k:,} nearest database points."]
+    lines += [f"- Size preset lowered: {note}" for note in notes]
+    return Markdown("\n".join(lines))
+
+
+def ground_truth_sentence(groundtruth: np.ndarray, seconds: float) -> Markdown:
+    """Why K = 1,000 is the reading of the paper's protocol, and how long the ground truth took.
+
+    Parameters
+    ----------
+    groundtruth : numpy.ndarray, shape (n_queries, K)
+    seconds : float
+        Time to compute (or read) it.
+    """
+    itq_pre = paper_value("itq", 64, "precision_at_100")
+    return Markdown(
+        f'Its recall curves go up to "R-1K", and its Table 2 gives 64-bit ITQ a Pre@100 of '
+        f"{itq_pre:.4f}: with $K = 100$ that would mean ITQ's top 100 held {itq_pre:.0%} of the exact "
+        f"100 nearest neighbours. With $K = 1{{,}}000$ it is the share of the top 100 among the 1,000 "
+        "nearest, which our own ITQ is set beside at the end of this chapter. Ground truth of "
+        f"{plural(groundtruth.shape[0], 'query', 'queries')} × {groundtruth.shape[1]:,} neighbours "
+        f"computed in {seconds:.1f} s (cached on disk after the first run).")
+
+
+def tie_order_sentence(shuffled: Sequence[float], expected: float, stable: float) -> Markdown:
+    """The stable-order mAP and the exact expectation beside the mAP of random tie orders.
+
+    Parameters
+    ----------
+    shuffled : sequence of float
+        The stable-order mAP after each random permutation of the database (at least one).
+    expected : float
+        The exact expectation under random ties.
+    stable : float
+        The stable-order mAP of the database as it is ordered.
+    """
+    shuffled = np.asarray(shuffled, dtype=float)
+    if shuffled.size == 0:
+        raise ValueError("shuffled must hold the mAP of at least one random tie order, got none")
+    inside = shuffled.min() <= expected <= shuffled.max()
+    if shuffled.size == 1:
+        draws = f"One random tie order: **{shuffled[0]:.4f}**."
+        where = f"{abs(shuffled[0] - expected):.4f} from it"
+    else:
+        spread = shuffled.max() - shuffled.min()
+        draws = (f"{shuffled.size} random tie orders: mean {shuffled.mean():.4f}, "
+                 f"{value_range(shuffled.min(), shuffled.max())} (spread {spread:.4f}).")
+        where = (f"{'inside' if inside else 'outside'} the range of the random orders, "
+                 f"{abs(shuffled.mean() - expected):.4f} from their mean")
+    return Markdown(f"Stable order (database index): **{stable:.4f}**. {draws} Exact expectation "
+                    f"{{eq}}`eq-expected-ap`: **{expected:.4f}**, {where}.")
+
+
+def has_paper_columns(protocol: Any) -> bool:
+    """Whether the run is on MNIST, the only dataset of the paper's Table 2."""
+    return str(protocol.name).lower() == "mnist"
+
+
+def paper_table(comparison: pd.DataFrame, protocol: Any) -> Any:
+    """The table of :func:`sigah.studies.paper.beside_paper` for display: mean ± std in one cell.
+
+    The ``±`` columns are folded into their means with non-breaking spaces, so that no cell wraps;
+    the paper's columns are left out on data other than MNIST, where the paper has no numbers.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    table = comparison.copy()
+    for column, spread in _PM_COLUMNS.items():
+        if spread in table:
+            table[column] = [mean_pm(m, s) for m, s in zip(table[column], table[spread])]
+            table = table.drop(columns=spread)
+    if not has_paper_columns(protocol):
+        table = table.drop(columns=[c for c in _PAPER_COLUMNS if c in table])
+    return styled(table)
+
+
+#: our columns that could be what the paper calls "mAP", by the name the chapter gives them
+DEFINITIONS = {
+    "PR area over radii (eq-pr-area)": "mAP (PR area)",
+    "ranking mAP, expected under ties (eq-expected-ap)": "ranking mAP",
+    "ranking mAP, stable order": "stable mAP",
+}
+
+
+def definition_gaps(comparison: pd.DataFrame) -> pd.Series:
+    """Mean absolute gap between each of our mAP definitions and the paper's "mAP".
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by the names of :data:`DEFINITIONS`; empty when no row has a paper number.
+    """
+    scored = comparison.dropna(subset=["mAP (paper)"])
+    if scored.empty:
+        return pd.Series(dtype=float)
+    return pd.Series({name: (scored[col] - scored["mAP (paper)"]).abs().mean()
+                      for name, col in DEFINITIONS.items()})
+
+
+def definition_verdict(comparison: pd.DataFrame, protocol: Any) -> Markdown:
+    """Which of the three mAP definitions lies closest to the paper's, with the ITQ figures.
+
+    On data other than MNIST the paper has no numbers and the sentence says so.
+    """
+    gaps = definition_gaps(comparison) if has_paper_columns(protocol) else pd.Series(dtype=float)
+    if gaps.empty:
+        name = protocol.description.split(":")[0]
+        return Markdown(f"This run is on {name}, not MNIST: the paper has no numbers for it in Table 2, "
+                        "so the definitions cannot be told apart here.")
+    scored = comparison.dropna(subset=["mAP (paper)"])
+    closest = gaps.idxmin()
+    agrees = "agrees with" if DEFINITIONS[closest] == "mAP (PR area)" else "does not agree with"
+    pre_gap = (scored["Pre@100"] - scored["Pre@100 (paper)"]).abs().mean()
+    lines = [comparability_note(protocol), ""]
+    lines += [f"- {name}: mean absolute gap **{gap:.3f}**" for name, gap in gaps.items()]
+    text = (f"Closest to the paper's \"mAP\": **{closest}**, so this run {agrees} the book's choice of "
+            f"the PR area. Our Pre@100 differs from the paper's by {pre_gap:.3f} on average.")
+    itq = scored[scored.method == "itq"]
+    if len(itq):
+        text += " For ITQ, " + "; ".join(
+            f"{r.bits} bits: ranking mAP {r['ranking mAP']:.3f}, PR area {r['mAP (PR area)']:.3f}, "
+            f"paper {r['mAP (paper)']:.3f}" for _, r in itq.iterrows()) + "."
+    return Markdown("\n".join([*lines, "", text]))
+
+
+def itq_lsh_sentence(comparison: pd.DataFrame, bits: Sequence[int]) -> Markdown:
+    """ITQ's lead over LSH at each code length, on Pre@100 and PR-area mAP (empty without both)."""
+    methods = set(comparison.method)
+    if not {"lsh", "itq"} <= methods:
+        return Markdown("")
+    rows = comparison.set_index(["method", "bits"])
+    leads = {b: tuple(rows.loc[("itq", b), m] - rows.loc[("lsh", b), m] for m in ("Pre@100", "mAP (PR area)"))
+             for b in bits}
+    ahead = [b for b, pair in leads.items() if min(pair) > 0]
+    where = ("every code length" if len(ahead) == len(leads)
+             else f"{', '.join(map(str, ahead))} bits only" if ahead else "no code length")
+    per_bits = "; ".join(f"{b} bits: ITQ − LSH = {p:+.4f} Pre@100, {m:+.4f} mAP" for b, (p, m) in leads.items())
+    text = f"ITQ leads LSH on both Pre@100 and PR-area mAP at {where} in this run ({per_bits})."
+    if len(leads) > 1:
+        short, long = min(leads), max(leads)
+        narrows = leads[long][0] < leads[short][0]
+        text += (f" The Pre@100 gap {'narrows' if narrows else 'does not narrow'} from {short} to "
+                 f"{long} bits.")
+    return Markdown(text)

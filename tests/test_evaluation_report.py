@@ -1,0 +1,117 @@
+"""The computed sentences and tables of chapter *Binary codes and their evaluation*."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigah.studies import evaluation as report
+from sigah.studies.paper import paper_value
+
+MNIST = SimpleNamespace(name="mnist", description="MNIST: 1,000 random queries, seed 0",
+                        n_queries=1000, n_database=69000, n_train=69000)
+OWN = SimpleNamespace(name="base.fvecs", description="base.fvecs: 100 random queries, seed 0",
+                      n_queries=100, n_database=900, n_train=900)
+
+
+def comparison(itq_offset=0.0, lsh_offset=0.0, bits=(32, 64), seeds=3):
+    """A table shaped like ``beside_paper``'s, with our numbers at the paper's plus an offset."""
+    rows = []
+    for method, offset in (("lsh", lsh_offset), ("itq", itq_offset)):
+        for b in bits:
+            pre, mAP = paper_value(method, b, "precision_at_100"), paper_value(method, b, "map")
+            rows.append({"method": method, "bits": b, "seeds": seeds, "Pre@100": pre + offset,
+                         "Pre@100 ±": 0.001 if seeds > 1 else np.nan, "Pre@100 (paper)": pre,
+                         "mAP (PR area)": mAP + offset, "mAP (PR area) ±": 0.002 if seeds > 1 else np.nan,
+                         "mAP (paper)": mAP, "ranking mAP": mAP + 0.1, "stable mAP": mAP + 0.2})
+    return pd.DataFrame(rows)
+
+
+def test_plural_agrees_with_the_count():
+    assert report.plural(1, "seed") == "1 seed"
+    assert report.plural(3, "seed") == "3 seeds"
+    assert report.plural(0, "cell") == "0 cells"
+    assert report.plural(1000, "query") == "1,000 queries"
+    assert report.plural(2, "index", "indices") == "2 indices"
+    with pytest.raises(ValueError, match="non-negative integer"):
+        report.plural(-1, "seed")
+    with pytest.raises(ValueError, match="non-negative integer"):
+        report.plural(1.5, "seed")
+
+
+def test_mean_pm_keeps_one_line_and_drops_a_missing_spread():
+    text = report.mean_pm(0.51234, 0.00412)
+    assert text == "0.5123\u00a0±\u00a00.0041"
+    assert " " not in text
+    assert report.mean_pm(0.5, float("nan")) == "0.5000"
+
+
+def test_value_range_of_equal_ends_is_one_value():
+    assert report.value_range(0.1, 0.2) == "from 0.1000 to 0.2000"
+    assert report.value_range(-0.00221, -0.00219) == "-0.0022 in every case"
+
+
+def test_run_headline_lists_each_lowered_size():
+    text = report.run_headline(MNIST, 1000, ["k lowered to 500"]).data
+    assert text.startswith("**This run:** MNIST: 1,000 random queries")
+    assert "the 1,000 nearest database points" in text
+    assert text.splitlines()[1] == "- Size preset lowered: k lowered to 500"
+    assert len(report.run_headline(MNIST, 1000).data.splitlines()) == 1
+
+
+def test_ground_truth_sentence_names_the_size_and_the_paper_number():
+    text = report.ground_truth_sentence(np.zeros((1, 1000), int), 2.0).data
+    assert "1 query × 1,000 neighbours" in text
+    assert f"{paper_value('itq', 64, 'precision_at_100'):.4f}" in text
+    assert "2 queries" in report.ground_truth_sentence(np.zeros((2, 5), int), 0.1).data
+
+
+def test_tie_order_sentence_inside_outside_and_single_draw():
+    inside = report.tie_order_sentence([0.40, 0.42], 0.41, 0.43).data
+    assert "inside the range" in inside and "from 0.4000 to 0.4200" in inside
+    outside = report.tie_order_sentence([0.40, 0.42], 0.45, 0.43).data
+    assert "outside the range" in outside
+    equal = report.tie_order_sentence([0.40, 0.40], 0.40, 0.40).data
+    assert "0.4000 in every case" in equal and "from 0.4000 to 0.4000" not in equal
+    single = report.tie_order_sentence([0.40], 0.41, 0.43).data
+    assert "One random tie order" in single and "1 random tie orders" not in single
+    with pytest.raises(ValueError, match="at least one"):
+        report.tie_order_sentence([], 0.4, 0.4)
+
+
+def test_paper_table_folds_spreads_with_non_breaking_spaces():
+    html = report.paper_table(comparison(), MNIST).to_html()
+    assert "Pre@100 ±" not in html and "mAP (PR area) ±" not in html
+    assert "\u00a0±\u00a0" in html and "Pre@100 (paper)" in html
+    own = report.paper_table(comparison(seeds=1), OWN).to_html()
+    assert "(paper)" not in own and "±" not in own
+
+
+def test_definition_verdict_picks_the_closest_definition():
+    text = report.definition_verdict(comparison(), MNIST).data
+    assert "Closest to the paper's \"mAP\": **PR area over radii (eq-pr-area)**" in text
+    assert "agrees with the book's choice" in text and "For ITQ, 32 bits" in text
+    table = comparison(itq_offset=0.3, lsh_offset=0.3)
+    table["ranking mAP"] = table["mAP (paper)"]
+    other = report.definition_verdict(table, MNIST).data
+    assert "**ranking mAP, expected under ties (eq-expected-ap)**" in other
+    assert "does not agree with" in other
+    gaps = report.definition_gaps(table)
+    assert gaps.idxmin() == "ranking mAP, expected under ties (eq-expected-ap)"
+    assert gaps.min() == pytest.approx(0.0)
+
+
+def test_definition_verdict_without_paper_numbers():
+    text = report.definition_verdict(comparison(), OWN).data
+    assert text.startswith("This run is on base.fvecs, not MNIST")
+
+
+def test_itq_lsh_sentence_names_where_itq_leads():
+    both = report.itq_lsh_sentence(comparison(), [32, 64]).data
+    assert "at every code length" in both and "from 32 to 64 bits" in both
+    neither = report.itq_lsh_sentence(comparison(itq_offset=-0.9), [32, 64]).data
+    assert "at no code length" in neither
+    one = report.itq_lsh_sentence(comparison(bits=(32,)), [32]).data
+    assert "narrow" not in one
+    assert report.itq_lsh_sentence(comparison()[lambda f: f.method == "itq"], [32]).data == ""

@@ -16,45 +16,19 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
+from sigah.stats import mean_pm_std, plural
 from sigah.studies.paper import comparability_note, paper_value
 from sigah.studies.plotting import styled
 
 __all__ = [
-    "NBSP", "plural", "mean_pm", "value_range", "run_headline", "ground_truth_sentence",
+    "value_range", "run_headline", "ground_truth_sentence",
     "tie_order_sentence", "has_paper_columns", "paper_table", "definition_gaps", "definition_verdict",
     "itq_lsh_sentence",
 ]
 
-#: non-breaking space: "0.42 ± 0.01" stays on one line of a table cell
-NBSP = "\u00a0"
-
 #: our column and the paper's, for every pair of ``beside_paper`` columns shown as mean ± std
 _PM_COLUMNS = {"Pre@100": "Pre@100 ±", "mAP (PR area)": "mAP (PR area) ±"}
 _PAPER_COLUMNS = ["Pre@100 (paper)", "mAP (paper)"]
-
-
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``"1 seed"``, ``"3 seeds"``, ``"1,000 queries"`` (``plural_form`` for irregular nouns).
-
-    Raises
-    ------
-    ValueError
-        ``n`` is not a non-negative integer.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"a count must be a non-negative integer, got {n!r}")
-    if n == 1:
-        return f"1 {noun}"
-    if plural_form is None:
-        plural_form = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
-    return f"{int(n):,} {plural_form}"
-
-
-def mean_pm(mean: float, std: float, digits: int = 4) -> str:
-    """``"0.5120 ± 0.0040"`` with non-breaking spaces, or the mean alone when ``std`` is NaN (one seed)."""
-    if not np.isfinite(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f}{NBSP}±{NBSP}{std:.{digits}f}"
 
 
 def value_range(low: float, high: float, digits: int = 4) -> str:
@@ -136,17 +110,20 @@ def has_paper_columns(protocol: Any) -> bool:
 def paper_table(comparison: pd.DataFrame, protocol: Any) -> Any:
     """The table of :func:`sigah.studies.paper.beside_paper` for display: mean ± std in one cell.
 
-    The ``±`` columns are folded into their means with non-breaking spaces, so that no cell wraps;
-    the paper's columns are left out on data other than MNIST, where the paper has no numbers.
+    The ``±`` columns are folded into their means with non-breaking spaces, so that no cell wraps
+    (the mean alone for a cell of one seed); the paper's columns are left out on data other than MNIST, where the paper has no numbers.
 
     Returns
     -------
     pandas.io.formats.style.Styler
     """
     table = comparison.copy()
+    seeds = table["seeds"] if "seeds" in table else pd.Series(2, index=table.index)
     for column, spread in _PM_COLUMNS.items():
         if spread in table:
-            table[column] = [mean_pm(m, s) for m, s in zip(table[column], table[spread])]
+            # one seed has no spread: its "± 0" would claim a precision the run did not measure
+            stds = table[spread].where(seeds > 1)
+            table[column] = [mean_pm_std(m, s, digits=4) for m, s in zip(table[column], stds)]
             table = table.drop(columns=spread)
     if not has_paper_columns(protocol):
         table = table.drop(columns=[c for c in _PAPER_COLUMNS if c in table])

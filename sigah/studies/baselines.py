@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from sigah.stats import compare_to_published, count_of, design_phrase, plural
+from sigah.stats import PUBLISHED_VERDICTS, compare_to_published, count_of, design_phrase, plural
 from sigah.studies.evaluation import value_range
 from sigah.studies.paper import comparability_note, paper_value
 from sigah.studies.plotting import method_label, method_labels, styled
@@ -300,7 +300,7 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int) -> Markdown:
         return Markdown(f"This run has {plural(n_seeds, 'seed')} per cell, too few for an interval: "
                         "whether the seeds explain the gaps is not tested here.")
     results = list(check.result)
-    outside = check[[r.verdict != "inside" for r in results]]
+    outside = check[[r.verdict != PUBLISHED_VERDICTS[0] for r in results]]
     first = results[0]
     design = design_phrase(first.n_seeds, first.n_queries)
     text = (f"The paper's number lies inside our interval in "

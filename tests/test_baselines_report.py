@@ -110,7 +110,11 @@ def test_paper_check_outside_names_the_cell_and_the_side():
     assert {r.method for r in outside} == {"itq"}
     text = report.paper_check_sentence(check, 3).data
     assert "in 4 of 8 cells" in text and "ITQ 32 bits Pre@100" in text and "above our" in text
-    assert "the seeds alone do not explain" in text
+    assert "the seeds alone do not explain" in text and "smaller split" not in text
+    assert "not covered. Where" in text
+    small = SimpleNamespace(name="mnist", n_queries=300, n_database=10000, n_train=10000)
+    assert "the smaller split of this run" in report.paper_check_sentence(check, 3, small).data
+    assert "smaller split" not in report.paper_check_sentence(check, 3, MNIST).data
 
 
 def test_paper_check_needs_two_seeds_and_paper_numbers():

@@ -17,7 +17,7 @@ from IPython.display import Markdown
 
 from sigah.stats import PUBLISHED_VERDICTS, compare_to_published, count_of, design_phrase, plural
 from sigah.studies.evaluation import value_range
-from sigah.studies.paper import comparability_note, paper_value
+from sigah.studies.paper import PAPER_PROTOCOLS, comparability_note, paper_value
 from sigah.studies.plotting import method_label, method_labels, styled
 
 __all__ = [
@@ -284,7 +284,7 @@ def paper_check(scores: Mapping[tuple[str, int, str], np.ndarray], *, table: int
     return pd.DataFrame(rows, columns=["method", "bits", "metric", "result"])
 
 
-def paper_check_sentence(check: pd.DataFrame, n_seeds: int) -> Markdown:
+def paper_check_sentence(check: pd.DataFrame, n_seeds: int, protocol: Any = None) -> Markdown:
     """Whether the seeds of our LSH and ITQ runs account for their gaps from the paper.
 
     Parameters
@@ -293,6 +293,9 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int) -> Markdown:
         From :func:`paper_check`.
     n_seeds : int
         Seeds per cell (one seed gives no interval over seeds).
+    protocol : sigah.data.Protocol, optional
+        When its split is not the paper's (:data:`sigah.studies.paper.PAPER_PROTOCOLS`), the size of
+        the run heads the candidate causes of a gap.
     """
     if check.empty:
         return Markdown("The paper has no numbers for this run's data, so no gap can be tested.")
@@ -312,8 +315,16 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int) -> Markdown:
         f"{method_label(r.method)} {r.bits} bits {_METRIC_NAMES.get(r.metric, r.metric)}: paper "
         f"{r.result.published:.4f}, {abs(r.result.distance):.4f} {'above' if r.result.distance > 0 else 'below'} "
         f"our {r.result.low:.4f} to {r.result.high:.4f}" for r in outside.itertuples())
-    query_note = (" The queries are the same for every seed, so another query sample is not covered;"
+    query_note = (" The queries are the same for every seed, so another query sample is not covered."
                   if first.n_queries is None else "")
+    candidates = "the query sample, $K$ or the definition of mAP (chapter *Binary codes and their evaluation*)"
+    if protocol is not None and not _paper_split(protocol):
+        candidates = "the smaller split of this run (the caution above), " + candidates
     return Markdown(f"{text} Outside: {details}.{query_note} Where the paper's number lies outside, "
-                    "the seeds alone do not explain the gap: the query sample, $K$ or the definition of "
-                    "mAP (chapter *Binary codes and their evaluation*) are the candidates.")
+                    f"the seeds alone do not explain the gap: {candidates} are the candidates.")
+
+
+def _paper_split(protocol: Any) -> bool:
+    """Whether the run used the paper's own split of its dataset."""
+    paper = PAPER_PROTOCOLS.get(str(protocol.name).lower())
+    return paper is not None and (protocol.n_queries, protocol.n_database, protocol.n_train) == paper

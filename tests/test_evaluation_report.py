@@ -88,11 +88,34 @@ def test_definition_verdict_without_paper_numbers():
     assert text.startswith("This run is on base.fvecs, not MNIST")
 
 
-def test_itq_lsh_sentence_names_where_itq_leads():
-    both = report.itq_lsh_sentence(comparison(), [32, 64]).data
-    assert "at every code length" in both and "from 32 to 64 bits" in both
-    neither = report.itq_lsh_sentence(comparison(itq_offset=-0.9), [32, 64]).data
-    assert "at no code length" in neither
-    one = report.itq_lsh_sentence(comparison(bits=(32,)), [32]).data
-    assert "narrow" not in one
-    assert report.itq_lsh_sentence(comparison()[lambda f: f.method == "itq"], [32]).data == ""
+def grid_records(itq_lead, seeds=(0, 1, 2), bits=(32, 64), noise=0.01):
+    """``run_grid``-shaped records: LSH near 0.5, ITQ ahead by ``itq_lead[b]`` plus seed noise."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for b in bits:
+        for s in seeds:
+            base = 0.5 + noise * rng.standard_normal()
+            for method, lead in (("lsh", 0.0), ("itq", itq_lead[b])):
+                value = base + lead + noise * rng.standard_normal()
+                rows.append({"method": method, "bits": b, "seed": s, "precision_at_100": value,
+                             "map_pr_area": value - 0.2})
+    return pd.DataFrame(rows)
+
+
+def test_itq_lsh_sentence_calls_higher_only_beyond_the_interval():
+    clear = report.itq_lsh_sentence(grid_records({32: 0.3, 64: 0.1}, seeds=range(6)), [32, 64]).data
+    assert clear.startswith("ITQ scores higher than LSH in every comparison")
+    assert "paired over 6 seeds" in clear and "Holm-corrected over 4 comparisons" in clear
+    assert "The Pre@100 gap narrows from 32 to 64 bits" in clear
+    tied = report.itq_lsh_sentence(grid_records({32: 0.0, 64: 0.0}), [32, 64]).data
+    assert "inconclusive" in tied and "every comparison" not in tied and "leads" not in tied
+    assert "Whether the Pre@100 gap narrows from 32 to 64 bits is inconclusive" in tied
+
+
+def test_itq_lsh_sentence_with_one_seed_or_one_code_length():
+    one_seed = report.itq_lsh_sentence(grid_records({32: 0.3, 64: 0.1}, seeds=(0,)), [32, 64]).data
+    assert "mean of 1 seed" in one_seed and "names no leader" in one_seed
+    one_bits = report.itq_lsh_sentence(grid_records({32: 0.3}, bits=(32,)), [32]).data
+    assert "narrow" not in one_bits and "over 2 comparisons" in one_bits
+    only_itq = grid_records({32: 0.3}, bits=(32,))
+    assert report.itq_lsh_sentence(only_itq[only_itq.method == "itq"], [32]).data == ""

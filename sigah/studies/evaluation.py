@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from sigah.stats import mean_pm_std, plural
+from sigah.stats import (compare_family, compare_paired, count_of, format_interval, format_signed,
+                         mean_pm_std, plural, verdict_phrase)
 from sigah.studies.paper import comparability_note, paper_value
 from sigah.studies.plotting import styled
 
@@ -179,22 +180,56 @@ def definition_verdict(comparison: pd.DataFrame, protocol: Any) -> Markdown:
     return Markdown("\n".join([*lines, "", text]))
 
 
-def itq_lsh_sentence(comparison: pd.DataFrame, bits: Sequence[int]) -> Markdown:
-    """ITQ's lead over LSH at each code length, on Pre@100 and PR-area mAP (empty without both)."""
-    methods = set(comparison.method)
-    if not {"lsh", "itq"} <= methods:
+_LEAD_METRICS = {"precision_at_100": "Pre@100", "map_pr_area": "PR-area mAP"}
+
+
+def _per_seed(records: pd.DataFrame, method: str, bits: int, metric: str) -> np.ndarray:
+    rows = records[(records.method == method) & (records.bits == bits)].sort_values("seed")
+    return rows[metric].to_numpy(dtype=np.float64)
+
+
+def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int]) -> Markdown:
+    """ITQ against LSH at each code length, on Pre@100 and PR-area mAP, paired over seeds.
+
+    The comparisons of one run form one family, Holm-corrected (:func:`sigah.stats.compare_family`);
+    a verdict is "higher" or "lower" only when its interval excludes zero, otherwise inconclusive
+    with the smallest difference the design detects. Whether the Pre@100 gap narrows from the
+    shortest to the longest code is one more paired comparison. With one seed there is no interval
+    over seeds and the sentence gives the differences of the means only.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        ``run_grid`` records with ``method``, ``bits``, ``seed`` and the two metrics; the same seeds
+        for both methods.
+    bits : sequence of int
+    """
+    if not {"lsh", "itq"} <= set(records.method):
         return Markdown("")
-    rows = comparison.set_index(["method", "bits"])
-    leads = {b: tuple(rows.loc[("itq", b), m] - rows.loc[("lsh", b), m] for m in ("Pre@100", "mAP (PR area)"))
-             for b in bits}
-    ahead = [b for b, pair in leads.items() if min(pair) > 0]
-    where = ("every code length" if len(ahead) == len(leads)
-             else f"{', '.join(map(str, ahead))} bits only" if ahead else "no code length")
-    per_bits = "; ".join(f"{b} bits: ITQ − LSH = {p:+.4f} Pre@100, {m:+.4f} mAP" for b, (p, m) in leads.items())
-    text = f"ITQ leads LSH on both Pre@100 and PR-area mAP at {where} in this run ({per_bits})."
-    if len(leads) > 1:
-        short, long = min(leads), max(leads)
-        narrows = leads[long][0] < leads[short][0]
-        text += (f" The Pre@100 gap {'narrows' if narrows else 'does not narrow'} from {short} to "
-                 f"{long} bits.")
+    pairs = {(b, metric): (_per_seed(records, "itq", b, metric), _per_seed(records, "lsh", b, metric))
+             for b in bits for metric in _LEAD_METRICS}
+    n_seeds = min(len(a) for a, _ in pairs.values())
+    if n_seeds < 2:
+        means = "; ".join(f"{b} bits: {_LEAD_METRICS[m]} {float(np.mean(a - c)):+.4f}"
+                          for (b, m), (a, c) in pairs.items())
+        return Markdown(f"ITQ − LSH, mean of {plural(n_seeds, 'seed')} ({means}). With one seed there is "
+                        "no interval over seeds, so this run names no leader.")
+    family = compare_family({f"{b} bits, {_LEAD_METRICS[m]}": pair for (b, m), pair in pairs.items()})
+    parts = [f"{label}: {format_signed(c.effect, 4)} ({format_interval(c.low, c.high, 4)}), "
+             f"{verdict_phrase(c, 4)}" for label, c in zip(family.labels, family.comparisons)]
+    higher = family.count("higher")
+    summary = ("ITQ scores higher than LSH in every comparison" if higher == len(family)
+               else f"ITQ scores higher than LSH in {count_of(higher, len(family), 'comparison')}")
+    first = family.comparisons[0]
+    text = (f"{summary} (ITQ − LSH, paired over {plural(first.n_seeds, 'seed')}, intervals Holm-corrected "
+            f"over {plural(len(family), 'comparison')}): " + "; ".join(parts) + ".")
+    if len(bits) > 1:
+        short, long = min(bits), max(bits)
+        gap = {b: np.subtract(*pairs[(b, "precision_at_100")]) for b in (short, long)}
+        trend = compare_paired(gap[short], gap[long])
+        word = {"higher": "narrows", "lower": "widens"}.get(trend.verdict)
+        change = (f"{format_signed(-trend.effect, 4)}, interval {format_interval(-trend.high, -trend.low, 4)}")
+        text += (f" The Pre@100 gap {word} from {short} to {long} bits ({change})." if word else
+                 f" Whether the Pre@100 gap narrows from {short} to {long} bits is inconclusive ({change}; "
+                 f"the design detects {trend.mde:.4f}).")
     return Markdown(text)

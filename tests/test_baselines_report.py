@@ -122,3 +122,37 @@ def test_paper_check_needs_two_seeds_and_paper_numbers():
     assert "1 seed per cell, too few" in one_seed
     assert "no numbers" in report.paper_check_sentence(report.paper_check({}), 3).data
     assert report.paper_check({("qolsh", 784, "precision_at_100"): np.ones(3)}).empty
+
+
+def test_sph_sentence_on_a_fitted_model():
+    from sigah.hashers import make_hasher
+
+    X = np.random.default_rng(0).standard_normal((400, 8)).astype(np.float32)
+    sph = make_hasher("sph", 8, seed=0).fit(X)
+    text = report.sph_sentence(sph, X).data
+    assert f"**{sph.n_iter_} iteration" in text and "of 400 points" in text
+    share = sph.encode_bits(X).mean(0)
+    assert f"{share.min():.3f}" in text
+
+
+def test_sgh_neuron_table_averages_the_last_window():
+    model = SimpleNamespace(reconstruction_history_=np.array([9.0, 1.0, 3.0]))
+    record = {"precision_at_100": 0.5, "map_pr_area": 0.3, "fit_seconds": 2.0}
+    frame = report.sgh_neuron_table({"deterministic": (model, record)}, window=2).data
+    assert frame.loc[0, "final ½‖x̂−x‖²"] == 2.0 and frame.loc[0, "Pre@100"] == 0.5
+
+
+def test_distance_choice_sentence_orders_means_without_claiming_a_ranking():
+    comparison = pd.DataFrame({
+        "method": ["sph", "sph", "itq", "itq", "qolsh"], "bits": [32, 64, 32, 64, 784],
+        "Pre@100": [0.6, 0.7, 0.8, 0.9, 0.95], "Pre@100 (paper)": [0.68, 0.85, 0.83, 0.93, np.nan],
+        "mAP (PR area)": [0.3, 0.4, 0.4, 0.5, 0.6]})
+    extra = pd.DataFrame([report.ranking_row("SpH, spherical Hamming distance", b,
+                                             {"precision_at_100": 0.65, "map": 0.2, "map_pr_area": 0.25})
+                          for b in (32, 64)])
+    text = report.distance_choice_sentence(comparison, extra, {"precision_at_100": 0.97}, [32, 64]).data
+    assert "32 bits Pre@100 0.6500 vs 0.6000" in text
+    assert "QoLSH at 784 bits: Pre@100 0.9500 (Hamming), 0.9700 (asymmetric)" in text
+    assert "ITQ's, is 0.9000" in text
+    assert "not a ranking this run can defend): ours ITQ, SpH; the paper's ITQ, SpH." in text
+    assert ">" not in text

@@ -99,7 +99,7 @@ def theorem_sentence(theorem: pd.DataFrame, per_p: pd.DataFrame, latent_dim: int
     vacuous_col = "vacuous (right side ≥ ‖x*‖)"
     below_k = theorem[theorem["p"] < latent_dim]
     text = (f"Over {plural(n_draws, 'draw')} per $p$ ({seconds:.0f} s): the bound holds in "
-            f"{_share(theorem['ratio'] <= 1):.0%} of all draws, but it is vacuous (right side ≥ ‖x*‖, the "
+            f"{_share(theorem['ratio'] <= 1):.0%} of all draws and is vacuous (right side ≥ ‖x*‖, the "
             f"error of x̂ = 0) in {_share(theorem['rhs'] >= theorem['norm']):.0%} of them.")
     if len(below_k):
         text += (f" With $p < k = {latent_dim}$ the recovered signal is a median "

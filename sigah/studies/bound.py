@@ -50,12 +50,13 @@ def size_paragraph(n_train: int | None, epochs: int) -> Markdown:
         short.append(f"{steps:,} of the {full:,} optimiser steps of SiGAH's defaults "
                      f"({plural(int(epochs), 'epoch', 'epochs')})")
     if not short:
-        return Markdown("**Size of this run: the paper's protocol** for the SiGAH fits (all "
+        return Markdown("**Size of this run: the paper's protocol** for the SiGAH fits of the MNIST "
+                        "section (all "
                         f"{MNIST_TRAINING_IMAGES:,} training images, at least the {full:,} optimiser steps "
                         "of SiGAH's defaults).")
     return Markdown("**Size of this run: reduced** against the paper's protocol (that of chapter "
-                    "*Retrieval quality*), to keep the sweep over dictionary sizes short: the SiGAH fits use "
-                    + " and ".join(short) + ". A model trained this briefly need not reach the "
+                    "*Retrieval quality*), to keep the sweep over dictionary sizes short: the SiGAH fits of "
+                    "the MNIST section, one per dictionary size, use " + " and ".join(short) + ". A model trained this briefly need not reach the "
                     "reconstruction error of the protocol's; both sides of the bound are measured on the "
                     "same model.")
 

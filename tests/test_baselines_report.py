@@ -156,3 +156,14 @@ def test_distance_choice_sentence_orders_means_without_claiming_a_ranking():
     assert "ITQ's, is 0.9000" in text
     assert "not a ranking this run can defend): ours ITQ, SpH; the paper's ITQ, SpH." in text
     assert ">" not in text
+
+
+def test_other_data_gets_no_paper_columns_gaps_or_check():
+    own = SimpleNamespace(name="base.fvecs", description="base.fvecs", n_queries=100, n_database=900,
+                          n_train=900)
+    frame = comparison_frame().assign(seeds=1)
+    assert "(paper)" not in report.method_table(frame, own).to_html()
+    assert "(paper)" in report.method_table(frame, MNIST).to_html()
+    assert report.paper_gaps(frame, own).empty and len(report.paper_gaps(frame, MNIST)) == 4
+    check = report.paper_check(report.seed_scores(records({"lsh": 0.0, "itq": 0.0})))
+    assert "no numbers" in report.paper_check_sentence(check, 3, own).data

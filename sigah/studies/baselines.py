@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from sigah.stats import PUBLISHED_VERDICTS, compare_to_published, count_of, design_phrase, plural
-from sigah.studies.evaluation import value_range
+from sigah.studies.evaluation import has_paper_columns, value_range
 from sigah.studies.paper import PAPER_PROTOCOLS, comparability_note, paper_value
 from sigah.studies.plotting import method_label, method_labels, styled
 
@@ -142,10 +142,15 @@ def with_timings(comparison: pd.DataFrame, records: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def method_table(comparison: pd.DataFrame) -> Any:
-    """The table of all methods for display (one seed each: no seed or spread columns)."""
-    drop = [c for c in ("seeds", "Pre@100 ±", "mAP (PR area) ±") if c in comparison]
-    return styled(comparison.drop(columns=drop))
+def method_table(comparison: pd.DataFrame, protocol: Any = None) -> Any:
+    """The table of all methods for display (one seed each: no seed or spread columns).
+
+    The paper's Table 2 columns are left out when ``protocol`` is on data other than MNIST.
+    """
+    drop = ["seeds", "Pre@100 ±", "mAP (PR area) ±"]
+    if protocol is not None and not has_paper_columns(protocol):
+        drop += ["Pre@100 (paper)", "mAP (paper)"]
+    return styled(comparison.drop(columns=[c for c in drop if c in comparison]))
 
 
 def ranking_row(name: str, bits: int, scores: Mapping[str, float]) -> dict[str, Any]:
@@ -159,9 +164,14 @@ def ranking_row(name: str, bits: int, scores: Mapping[str, float]) -> dict[str, 
             "stable mAP": scores.get("map_stable", scores["map"])}
 
 
-def paper_gaps(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Our Pre@100 and PR-area mAP beside the paper's, with the differences, where the paper has them."""
+def paper_gaps(comparison: pd.DataFrame, protocol: Any = None) -> pd.DataFrame:
+    """Our Pre@100 and PR-area mAP beside the paper's, with the differences, where the paper has them.
+
+    Empty when ``protocol`` is on data other than MNIST, the only dataset of the paper's Table 2.
+    """
     scored = comparison.dropna(subset=["Pre@100 (paper)"])
+    if protocol is not None and not has_paper_columns(protocol):
+        scored = scored.iloc[:0]
     out = scored[["method", "bits", "Pre@100", "Pre@100 (paper)"]].copy()
     out["ΔPre@100"] = scored["Pre@100"] - scored["Pre@100 (paper)"]
     out["mAP (PR area)"] = scored["mAP (PR area)"]
@@ -202,7 +212,7 @@ def gap_sentence(gaps: pd.DataFrame, protocol: Any, settings: str) -> Markdown:
 
 
 def distance_choice_sentence(comparison: pd.DataFrame, extra: pd.DataFrame, asymmetric: Mapping[str, float],
-                             bits: Sequence[int]) -> Markdown:
+                             bits: Sequence[int], protocol: Any = None) -> Markdown:
     """SpH by spherical against plain Hamming distance, QoLSH's two rankings, and the mean orderings.
 
     Parameters
@@ -214,6 +224,8 @@ def distance_choice_sentence(comparison: pd.DataFrame, extra: pd.DataFrame, asym
     asymmetric : mapping
         QoLSH's scores under the asymmetric cosine.
     bits : sequence of int
+    protocol : sigah.data.Protocol, optional
+        On data other than MNIST the paper's order is left out.
     """
     sph = comparison[comparison.method == "sph"].set_index("bits")
     shd = extra[extra.method.str.startswith("SpH")].set_index("bits")
@@ -226,7 +238,8 @@ def distance_choice_sentence(comparison: pd.DataFrame, extra: pd.DataFrame, asym
     lines.append(f"\nQoLSH at {qolsh['bits']} bits: Pre@100 {qolsh['Pre@100']:.4f} (Hamming), "
                  f"{asymmetric['precision_at_100']:.4f} (asymmetric); the highest mean at {max(bits)} bits, "
                  f"{method_label(best['method'])}'s, is {best['Pre@100']:.4f}.")
-    scored = comparison.dropna(subset=["Pre@100 (paper)"])
+    on_paper_data = protocol is None or has_paper_columns(protocol)
+    scored = comparison.dropna(subset=["Pre@100 (paper)"]) if on_paper_data else comparison.iloc[:0]
     for b in bits:
         at = scored[scored.bits == b]
         if at.empty:
@@ -297,7 +310,7 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int, protocol: Any = None
         When its split is not the paper's (:data:`sigah.studies.paper.PAPER_PROTOCOLS`), the size of
         the run heads the candidate causes of a gap.
     """
-    if check.empty:
+    if check.empty or (protocol is not None and not has_paper_columns(protocol)):
         return Markdown("The paper has no numbers for this run's data, so no gap can be tested.")
     if n_seeds < 2:
         return Markdown(f"This run has {plural(n_seeds, 'seed')} per cell, too few for an interval: "

@@ -118,8 +118,9 @@ def test_paper_check_outside_names_the_cell_and_the_side():
 
 
 def test_paper_check_needs_two_seeds_and_paper_numbers():
-    one_seed = report.paper_check_sentence(pd.DataFrame({"result": [object()]}), 1).data
-    assert "1 seed per cell, too few" in one_seed
+    one = report.paper_check(report.seed_scores(records({"lsh": 0.0, "itq": 0.0}, seeds=(0,))))
+    assert one.empty
+    assert "1 seed per cell, too few" in report.paper_check_sentence(one, 1, MNIST).data
     assert "no numbers" in report.paper_check_sentence(report.paper_check({}), 3).data
     assert report.paper_check({("qolsh", 784, "precision_at_100"): np.ones(3)}).empty
 
@@ -167,3 +168,20 @@ def test_other_data_gets_no_paper_columns_gaps_or_check():
     assert report.paper_gaps(frame, own).empty and len(report.paper_gaps(frame, MNIST)) == 4
     check = report.paper_check(report.seed_scores(records({"lsh": 0.0, "itq": 0.0})))
     assert "no numbers" in report.paper_check_sentence(check, 3, own).data
+
+
+def test_paper_check_on_per_query_grids_covers_the_query_sample():
+    rng = np.random.default_rng(0)
+    scores = {}
+    for method in ("lsh", "itq"):
+        for b in (32, 64):
+            for s in (0, 1):
+                pre, mAP = paper_value(method, b, "precision_at_100"), paper_value(method, b, "map")
+                noise = 0.05 * rng.standard_normal(300)
+                scores[(method, b, s)] = {"precision_at_100": pre + noise, "map_pr_area": mAP + noise}
+    grids = report.query_scores(scores)
+    assert grids[("itq", 64, "map_pr_area")].shape == (2, 300)
+    check = report.paper_check(grids)
+    assert len(check) == 8 and check.result.iloc[0].n_queries == 300
+    text = report.paper_check_sentence(check, 2, MNIST).data
+    assert "2 seeds\u00a0×\u00a0300 queries" in text and "another query sample is not covered" not in text

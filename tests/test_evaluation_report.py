@@ -119,3 +119,35 @@ def test_itq_lsh_sentence_with_one_seed_or_one_code_length():
     assert "narrow" not in one_bits and "over 2 comparisons" in one_bits
     only_itq = grid_records({32: 0.3}, bits=(32,))
     assert report.itq_lsh_sentence(only_itq[only_itq.method == "itq"], [32]).data == ""
+
+
+def query_scores(itq_lead, seeds=(0,), n_queries=200, bits=(32, 64)):
+    """Per-query scores ``{(method, bits, seed): {metric: array}}`` with ITQ ahead by ``itq_lead[b]``."""
+    rng = np.random.default_rng(1)
+    out = {}
+    for b in bits:
+        query_effect = rng.uniform(0.2, 0.8, n_queries)
+        for s in seeds:
+            for method, lead in (("lsh", 0.0), ("itq", itq_lead[b])):
+                values = np.clip(query_effect + lead + 0.05 * rng.standard_normal(n_queries), 0, 1)
+                out[(method, b, s)] = {"precision_at_100": values, "map_pr_area": values / 2}
+    return out
+
+
+def test_query_grid_stacks_seeds_in_order():
+    scores = query_scores({32: 0.1}, seeds=(2, 0), bits=(32,), n_queries=5)
+    grid = report.query_grid(scores, "itq", 32, "map_pr_area")
+    assert grid.shape == (2, 5)
+    assert np.array_equal(grid[0], scores[("itq", 32, 0)]["map_pr_area"])
+    with pytest.raises(ValueError, match="no per-query scores of sph"):
+        report.query_grid(scores, "sph", 32, "map_pr_area")
+
+
+def test_itq_lsh_sentence_with_per_query_scores_and_one_seed():
+    recs = grid_records({32: 0.1, 64: 0.1}, seeds=(0,))
+    text = report.itq_lsh_sentence(recs, [32, 64], query_scores({32: 0.1, 64: 0.1})).data
+    assert text.startswith("ITQ scores higher than LSH in every comparison")
+    assert "paired over 1 seed\u00a0×\u00a0200 queries" in text
+    assert "cover another sample of queries, not another seed" in text
+    null = report.itq_lsh_sentence(recs, [32, 64], query_scores({32: 0.0, 64: 0.0})).data
+    assert "in every comparison" not in null

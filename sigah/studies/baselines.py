@@ -16,14 +16,14 @@ import pandas as pd
 from IPython.display import Markdown
 
 from sigah.stats import PUBLISHED_VERDICTS, compare_to_published, count_of, design_phrase, plural
-from sigah.studies.evaluation import has_paper_columns, value_range
+from sigah.studies.evaluation import has_paper_columns, query_grid, value_range
 from sigah.studies.paper import PAPER_PROTOCOLS, comparability_note, paper_value
 from sigah.studies.plotting import method_label, method_labels, styled
 
 __all__ = [
     "run_headline", "sph_sentence", "ba_sentence", "sgh_neuron_table", "och_sentence",
     "qolsh_sentence", "with_timings", "method_table", "ranking_row", "paper_gaps", "gap_sentence",
-    "distance_choice_sentence", "seed_scores", "paper_check", "paper_check_sentence",
+    "distance_choice_sentence", "seed_scores", "query_scores", "paper_check", "paper_check_sentence",
 ]
 
 _METRIC_NAMES = {"precision_at_100": "Pre@100", "map_pr_area": "mAP"}
@@ -262,6 +262,21 @@ def seed_scores(records: pd.DataFrame, metrics: Sequence[str] = ("precision_at_1
     return out
 
 
+def query_scores(scores: Mapping[tuple[str, int, int], Mapping[str, np.ndarray]],
+                 metrics: Sequence[str] = ("precision_at_100", "map_pr_area"),
+                 ) -> dict[tuple[str, int, str], np.ndarray]:
+    """Each (method, bits, metric)'s per-query scores as a (seeds × queries) grid.
+
+    Parameters
+    ----------
+    scores : mapping
+        ``{(method, bits, seed): {metric: array (n_queries,)}}``, the per-query scores of a grid.
+    metrics : sequence of str
+    """
+    cells = sorted({(m, b) for (m, b, _) in scores})
+    return {(m, b, metric): query_grid(scores, m, b, metric) for m, b in cells for metric in metrics}
+
+
 def paper_check(scores: Mapping[tuple[str, int, str], np.ndarray], *, table: int = 2,
                 dataset: str = "MNIST") -> pd.DataFrame:
     """Is each published number inside the interval of our mean? One row per cell the paper has.
@@ -285,6 +300,8 @@ def paper_check(scores: Mapping[tuple[str, int, str], np.ndarray], *, table: int
     """
     published = {}
     for (method, bits, metric), values in scores.items():
+        if np.ndim(values) == 1 and len(values) < 2:  # one seed-level value: no interval
+            continue
         try:
             published[(method, bits, metric)] = paper_value(
                 method, bits, "map" if metric == "map_pr_area" else metric, table=table, dataset=dataset)
@@ -305,16 +322,19 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int, protocol: Any = None
     check : pandas.DataFrame
         From :func:`paper_check`.
     n_seeds : int
-        Seeds per cell (one seed gives no interval over seeds).
+        Seeds per cell (one seed with seed-level scores gives no interval, and no check).
     protocol : sigah.data.Protocol, optional
         When its split is not the paper's (:data:`sigah.studies.paper.PAPER_PROTOCOLS`), the size of
         the run heads the candidate causes of a gap.
     """
-    if check.empty or (protocol is not None and not has_paper_columns(protocol)):
-        return Markdown("The paper has no numbers for this run's data, so no gap can be tested.")
-    if n_seeds < 2:
-        return Markdown(f"This run has {plural(n_seeds, 'seed')} per cell, too few for an interval: "
-                        "whether the seeds explain the gaps is not tested here.")
+    no_numbers = Markdown("The paper has no numbers for this run's data, so no gap can be tested.")
+    if protocol is not None and not has_paper_columns(protocol):
+        return no_numbers
+    if check.empty:
+        if n_seeds < 2:
+            return Markdown(f"This run has {plural(n_seeds, 'seed')} per cell, too few for an interval "
+                            "over seeds: whether the seeds explain the gaps is not tested here.")
+        return no_numbers
     results = list(check.result)
     outside = check[[r.verdict != PUBLISHED_VERDICTS[0] for r in results]]
     first = results[0]

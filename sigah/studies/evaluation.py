@@ -9,22 +9,22 @@ opens with the same run headline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from sigah.stats import (compare_family, compare_paired, count_of, format_interval, format_signed,
-                         mean_pm_std, plural, verdict_phrase)
+from sigah.stats import (compare_family, compare_paired, count_of, design_phrase, format_interval,
+                         format_signed, mean_pm_std, plural, verdict_phrase)
 from sigah.studies.paper import comparability_note, paper_value
 from sigah.studies.plotting import styled
 
 __all__ = [
     "value_range", "run_headline", "ground_truth_sentence",
     "tie_order_sentence", "has_paper_columns", "paper_table", "definition_gaps", "definition_verdict",
-    "itq_lsh_sentence",
+    "query_grid", "itq_lsh_sentence",
 ]
 
 #: our column and the paper's, for every pair of ``beside_paper`` columns shown as mean ± std
@@ -188,7 +188,31 @@ def _per_seed(records: pd.DataFrame, method: str, bits: int, metric: str) -> np.
     return rows[metric].to_numpy(dtype=np.float64)
 
 
-def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int]) -> Markdown:
+def query_grid(scores: Mapping[tuple[str, int, int], Mapping[str, np.ndarray]], method: str, bits: int,
+               metric: str) -> np.ndarray:
+    """One method's per-query scores as a (seeds × queries) grid, seeds in increasing order.
+
+    Parameters
+    ----------
+    scores : mapping
+        ``{(method, bits, seed): {metric: array (n_queries,)}}``, the per-query scores of a grid.
+    method : str
+    bits : int
+    metric : str
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_seeds, n_queries)
+    """
+    seeds = sorted(s for (m, b, s) in scores if m == method and b == bits)
+    if not seeds:
+        raise ValueError(f"no per-query scores of {method} at {bits} bits; have {sorted(scores)}")
+    return np.stack([np.asarray(scores[(method, bits, s)][metric], dtype=np.float64) for s in seeds])
+
+
+def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int],
+                     scores: Mapping[tuple[str, int, int], Mapping[str, np.ndarray]] | None = None,
+                     ) -> Markdown:
     """ITQ against LSH at each code length, on Pre@100 and PR-area mAP, paired over seeds.
 
     The comparisons of one run form one family, Holm-corrected (:func:`sigah.stats.compare_family`);
@@ -203,13 +227,20 @@ def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int]) -> Markdown:
         ``run_grid`` records with ``method``, ``bits``, ``seed`` and the two metrics; the same seeds
         for both methods.
     bits : sequence of int
+    scores : mapping, optional
+        Per-query scores ``{(method, bits, seed): {metric: array}}``: the comparisons are then paired
+        on seeds and queries, and their intervals cover another query sample too (one seed suffices).
     """
     if not {"lsh", "itq"} <= set(records.method):
         return Markdown("")
-    pairs = {(b, metric): (_per_seed(records, "itq", b, metric), _per_seed(records, "lsh", b, metric))
-             for b in bits for metric in _LEAD_METRICS}
+    if scores is not None:
+        pairs = {(b, m): (query_grid(scores, "itq", b, m), query_grid(scores, "lsh", b, m))
+                 for b in bits for m in _LEAD_METRICS}
+    else:
+        pairs = {(b, m): (_per_seed(records, "itq", b, m), _per_seed(records, "lsh", b, m))
+                 for b in bits for m in _LEAD_METRICS}
     n_seeds = min(len(a) for a, _ in pairs.values())
-    if n_seeds < 2:
+    if n_seeds < 2 and scores is None:
         means = "; ".join(f"{b} bits: {_LEAD_METRICS[m]} {float(np.mean(a - c)):+.4f}"
                           for (b, m), (a, c) in pairs.items())
         return Markdown(f"ITQ − LSH, mean of {plural(n_seeds, 'seed')} ({means}). With one seed there is "
@@ -221,11 +252,13 @@ def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int]) -> Markdown:
     summary = ("ITQ scores higher than LSH in every comparison" if higher == len(family)
                else f"ITQ scores higher than LSH in {count_of(higher, len(family), 'comparison')}")
     first = family.comparisons[0]
-    text = (f"{summary} (ITQ − LSH, paired over {plural(first.n_seeds, 'seed')}, intervals Holm-corrected "
-            f"over {plural(len(family), 'comparison')}): " + "; ".join(parts) + ".")
+    text = (f"{summary} (ITQ − LSH, paired over {design_phrase(first.n_seeds, first.n_queries)}, intervals "
+            f"Holm-corrected over {plural(len(family), 'comparison')}): " + "; ".join(parts) + ".")
+    if first.n_seeds == 1:
+        text += " With one seed the intervals cover another sample of queries, not another seed."
     if len(bits) > 1:
         short, long = min(bits), max(bits)
-        gap = {b: np.subtract(*pairs[(b, "precision_at_100")]) for b in (short, long)}
+        gap = {b: np.subtract(*pairs[(b, "precision_at_100")]) for b in (short, long)}  # paired by seed
         trend = compare_paired(gap[short], gap[long])
         word = {"higher": "narrows", "lower": "widens"}.get(trend.verdict)
         change = (f"{format_signed(-trend.effect, 4)}, interval {format_interval(-trend.high, -trend.low, 4)}")

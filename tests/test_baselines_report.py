@@ -185,3 +185,4 @@ def test_paper_check_on_per_query_grids_covers_the_query_sample():
     assert len(check) == 8 and check.result.iloc[0].n_queries == 300
     text = report.paper_check_sentence(check, 2, MNIST).data
     assert "2 seeds\u00a0×\u00a0300 queries" in text and "another query sample is not covered" not in text
+    assert "between seeds and query samples accounts for every gap" in text

@@ -342,19 +342,22 @@ def paper_check_sentence(check: pd.DataFrame, n_seeds: int, protocol: Any = None
     text = (f"The paper's number lies inside our interval in "
             f"{count_of(len(check) - len(outside), len(check), 'cell')} (intervals at "
             f"{100 * first.confidence:.1f} %, Bonferroni over the cells, {design}).")
+    sources = "seeds" if first.n_queries is None else "seeds and query samples"
     if outside.empty:
-        return Markdown(text + " The variation between seeds accounts for every gap in this run.")
+        return Markdown(text + f" The variation between {sources} accounts for every gap in this run.")
     details = "; ".join(
         f"{method_label(r.method)} {r.bits} bits {_METRIC_NAMES.get(r.metric, r.metric)}: paper "
         f"{r.result.published:.4f}, {abs(r.result.distance):.4f} {'above' if r.result.distance > 0 else 'below'} "
         f"our {r.result.low:.4f} to {r.result.high:.4f}" for r in outside.itertuples())
     query_note = (" The queries are the same for every seed, so another query sample is not covered."
                   if first.n_queries is None else "")
-    candidates = "the query sample, $K$ or the definition of mAP (chapter *Binary codes and their evaluation*)"
+    candidates = "$K$ or the definition of mAP (chapter *Binary codes and their evaluation*)"
+    if first.n_queries is None:
+        candidates = "the query sample, " + candidates
     if protocol is not None and not _paper_split(protocol):
         candidates = "the smaller split of this run (the caution above), " + candidates
     return Markdown(f"{text} Outside: {details}.{query_note} Where the paper's number lies outside, "
-                    f"the seeds alone do not explain the gap: {candidates} are the candidates.")
+                    f"the {sources} alone do not explain the gap: {candidates} are the candidates.")
 
 
 def _paper_split(protocol: Any) -> bool:

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sigah.tools.publish import stage_for_publishing
-from sigah.tools.params import parameter_error_message
+from sigah.tools.params import ChapterParameterError, parameter_error_message
 from sigah.storage import atomic_write_text
 
 __all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
@@ -572,6 +572,9 @@ def run_chapter(
     params.update(parameters or {})
     out = Path(output_dir) / f"{src.stem}.ipynb"
     seconds, error = _execute(src, out.resolve(), params, cwd=root, kernel_log=out.resolve().with_suffix(".kernel.log"))
+    prefix = f"{ChapterParameterError.__name__}: "
+    if error.startswith(prefix):  # a bad parameter is a user error: one line, as from any other command
+        raise ChapterParameterError(f"{src.stem}: {error.removeprefix(prefix)} (stopped in its check cell; {out})")
     if error:
         raise BookBuildError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
     return out

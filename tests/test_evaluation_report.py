@@ -46,6 +46,8 @@ def test_ground_truth_sentence_names_the_size_and_the_paper_number():
     assert "1 query × 1,000 neighbours" in text
     assert f"{paper_value('itq', 64, 'precision_at_100'):.4f}" in text
     assert "2 queries" in report.ground_truth_sentence(np.zeros((2, 5), int), 0.1).data
+    own = report.ground_truth_sentence(np.zeros((2, 5), int), 0.1, OWN).data
+    assert own.startswith("Ground truth of 2 queries × 5 neighbours") and "paper" not in own
 
 
 def test_tie_order_sentence_inside_outside_and_single_draw():
@@ -54,7 +56,8 @@ def test_tie_order_sentence_inside_outside_and_single_draw():
     outside = report.tie_order_sentence([0.40, 0.42], 0.45, 0.43).data
     assert "outside the range" in outside
     equal = report.tie_order_sentence([0.40, 0.40], 0.40, 0.40).data
-    assert "0.4000 in every case" in equal and "from 0.4000 to 0.4000" not in equal
+    assert "2 random tie orders: 0.4000 in every case." in equal
+    assert "from 0.4000 to 0.4000" not in equal and "spread" not in equal
     single = report.tie_order_sentence([0.40], 0.41, 0.43).data
     assert "One random tie order" in single and "1 random tie orders" not in single
     with pytest.raises(ValueError, match="at least one"):
@@ -151,3 +154,12 @@ def test_itq_lsh_sentence_with_per_query_scores_and_one_seed():
     assert "cover another sample of queries, not another seed" in text
     null = report.itq_lsh_sentence(recs, [32, 64], query_scores({32: 0.0, 64: 0.0})).data
     assert "in every comparison" not in null
+
+
+def test_itq_lsh_sentence_when_both_methods_score_alike_everywhere():
+    scores = {(m, 8, s): {"precision_at_100": np.ones(4), "map_pr_area": np.ones(4)}
+              for m in ("lsh", "itq") for s in (0, 1)}
+    recs = grid_records({8: 0.0}, seeds=(0, 1), bits=(8,))
+    text = report.itq_lsh_sentence(recs, [8], scores).data
+    assert "8 bits, Pre@100: identical in every seed and query" in text
+    assert "detects 0.0000" not in text

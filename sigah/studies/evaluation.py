@@ -55,7 +55,7 @@ def run_headline(protocol: Any, k: int, notes: Iterable[str] = ()) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def ground_truth_sentence(groundtruth: np.ndarray, seconds: float) -> Markdown:
+def ground_truth_sentence(groundtruth: np.ndarray, seconds: float, protocol: Any = None) -> Markdown:
     """Why K = 1,000 is the reading of the paper's protocol, and how long the ground truth took.
 
     Parameters
@@ -63,15 +63,20 @@ def ground_truth_sentence(groundtruth: np.ndarray, seconds: float) -> Markdown:
     groundtruth : numpy.ndarray, shape (n_queries, K)
     seconds : float
         Time to compute (or read) it.
+    protocol : sigah.data.Protocol, optional
+        On data other than MNIST the sentence gives the size and time only.
     """
+    size = (f"Ground truth of {plural(groundtruth.shape[0], 'query', 'queries')} × "
+            f"{groundtruth.shape[1]:,} neighbours computed in {seconds:.1f} s (cached on disk after the "
+            "first run).")
+    if protocol is not None and not has_paper_columns(protocol):
+        return Markdown(size)
     itq_pre = paper_value("itq", 64, "precision_at_100")
     return Markdown(
         f'Its recall curves go up to "R-1K", and its Table 2 gives 64-bit ITQ a Pre@100 of '
         f"{itq_pre:.4f}: with $K = 100$ that would mean ITQ's top 100 held {itq_pre:.0%} of the exact "
         f"100 nearest neighbours. With $K = 1{{,}}000$ it is the share of the top 100 among the 1,000 "
-        "nearest, which our own ITQ is set beside at the end of this chapter. Ground truth of "
-        f"{plural(groundtruth.shape[0], 'query', 'queries')} × {groundtruth.shape[1]:,} neighbours "
-        f"computed in {seconds:.1f} s (cached on disk after the first run).")
+        f"nearest, which our own ITQ is set beside at the end of this chapter. {size}")
 
 
 def tie_order_sentence(shuffled: Sequence[float], expected: float, stable: float) -> Markdown:
@@ -93,6 +98,10 @@ def tie_order_sentence(shuffled: Sequence[float], expected: float, stable: float
     if shuffled.size == 1:
         draws = f"One random tie order: **{shuffled[0]:.4f}**."
         where = f"{abs(shuffled[0] - expected):.4f} from it"
+    elif f"{shuffled.min():.4f}" == f"{shuffled.max():.4f}":
+        draws = f"{shuffled.size} random tie orders: {shuffled.min():.4f} in every case."
+        where = (f"{'inside' if inside else 'outside'} the range of the random orders, "
+                 f"{abs(shuffled.mean() - expected):.4f} from their mean")
     else:
         spread = shuffled.max() - shuffled.min()
         draws = (f"{shuffled.size} random tie orders: mean {shuffled.mean():.4f}, "
@@ -246,7 +255,8 @@ def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int],
         return Markdown(f"ITQ − LSH, mean of {plural(n_seeds, 'seed')} ({means}). With one seed there is "
                         "no interval over seeds, so this run names no leader.")
     family = compare_family({f"{b} bits, {_LEAD_METRICS[m]}": pair for (b, m), pair in pairs.items()})
-    parts = [f"{label}: {format_signed(c.effect, 4)} ({format_interval(c.low, c.high, 4)}), "
+    parts = [f"{label}: identical in every seed and query" if c.standard_error == 0 and c.effect == 0
+             else f"{label}: {format_signed(c.effect, 4)} ({format_interval(c.low, c.high, 4)}), "
              f"{verdict_phrase(c, 4)}" for label, c in zip(family.labels, family.comparisons)]
     higher = family.count("higher")
     summary = ("ITQ scores higher than LSH in every comparison" if higher == len(family)
@@ -262,6 +272,8 @@ def itq_lsh_sentence(records: pd.DataFrame, bits: Sequence[int],
         trend = compare_paired(gap[short], gap[long])
         word = {"higher": "narrows", "lower": "widens"}.get(trend.verdict)
         change = (f"{format_signed(-trend.effect, 4)}, interval {format_interval(-trend.high, -trend.low, 4)}")
+        if trend.standard_error == 0 and trend.effect == 0:
+            return Markdown(text + f" The Pre@100 gap is the same at {short} and {long} bits.")
         text += (f" The Pre@100 gap {word} from {short} to {long} bits ({change})." if word else
                  f" Whether the Pre@100 gap narrows from {short} to {long} bits is inconclusive ({change}; "
                  f"the design detects {trend.mde:.4f}).")

@@ -15,6 +15,7 @@ Examples
     sigah book build --size ci
     sigah book run 01_evaluation -p n_queries 500
     sigah book check
+    sigah book claims
     sigah book notebooks notebooks/ --size ci
 """
 
@@ -337,6 +338,14 @@ def _cmd_book_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_book_claims(args: argparse.Namespace) -> int:
+    from sigah.studies.claims import read_verdicts
+    from sigah.studies.ledger import ledger_rows, ledger_text
+
+    print(ledger_text(ledger_rows(verdicts=read_verdicts(args.verdicts))), end="")
+    return 0
+
+
 def _cmd_book_notebooks(args: argparse.Namespace) -> int:
     from sigah.tools.notebooks import export_notebooks
 
@@ -433,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
     p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")
     p.set_defaults(func=_cmd_book_check)
+    p = bsub.add_parser("claims", help="print the claims ledger of the last build")
+    p.add_argument("--verdicts", default="_build/verdicts", help="the build's verdict records (default _build/verdicts)")
+    p.set_defaults(func=_cmd_book_claims)
     p = bsub.add_parser("notebooks", help="export the chapters as plain .ipynb notebooks")
     p.add_argument("dest", help="output folder")
     p.add_argument("--size", choices=("full", "ci"), default="full", help="ci: add the CI-sized parameters")

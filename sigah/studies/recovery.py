@@ -238,7 +238,8 @@ def generator_table(per_p: pd.DataFrame) -> Any:
                                "mean restarts used": "{:.1f}"})
 
 
-def _first_p_below(median: pd.Series, level: float = 1e-2) -> int | None:
+def first_p_below(median: pd.Series, level: float = 1e-2) -> int | None:
+    """The first number of measurements whose median error is below ``level`` (None if none)."""
     ok = median.index[median < level]
     return int(ok[0]) if len(ok) else None
 
@@ -260,7 +261,7 @@ def generator_sentence(errors: pd.DataFrame, nnz: np.ndarray, sparse_dim: int, l
     """
     median = errors.groupby("p")[[BP_ERR, GEN_ERR]].median()
     grid_max = int(median.index.max())
-    p_bp, p_gen = _first_p_below(median[BP_ERR]), _first_p_below(median[GEN_ERR])
+    p_bp, p_gen = first_p_below(median[BP_ERR]), first_p_below(median[GEN_ERR])
 
     def needed(p: int | None) -> str:
         return f"{p}" if p is not None else f"more than {grid_max}"

@@ -13,10 +13,10 @@ def test_size_paragraph_says_reduced_and_by_how_much():
     steps = 10 * -(-20000 // 256)
     full = optimiser_steps("sigah", 69000)
     assert "**Size of this run: reduced**" in text
-    assert "20,000 of 69,000 training images" in text
-    assert f"{steps:,} of the {full:,} optimiser steps" in text and "(10 epochs)" in text
+    assert "20,000 of 69,000 training vectors" in text
+    assert f"{steps:,} of {full:,} SiGAH optimiser steps" in text and "(10 epochs)" in text
     one = report.size_paragraph(None, 1).data
-    assert "training images" not in one and "(1 epoch)" in one
+    assert "training vectors" not in one and "(1 epoch)" in one
 
 
 def test_size_paragraph_at_the_protocol():

@@ -16,24 +16,21 @@ import pandas as pd
 from IPython.display import Markdown
 
 from sigah.stats import plural
-from sigah.studies.timing import optimiser_steps
+from sigah.studies.scale import chapter_scale
 
 __all__ = [
-    "MNIST_TRAINING_IMAGES", "size_paragraph", "constants_sentence", "theorem_summary", "rate_table",
+    "size_paragraph", "constants_sentence", "theorem_summary", "rate_table",
     "theorem_sentence", "lipschitz_sentence", "discrete_summary", "discrete_sentence", "mnist_headline",
     "bound_summary", "bound_table", "bound_sentence",
 ]
 
-#: the training (and database) images of the MNIST protocol of chapter *Retrieval quality*
-MNIST_TRAINING_IMAGES = 69_000
-
-
 def size_paragraph(n_train: int | None, epochs: int) -> Markdown:
     """The size of the chapter's SiGAH fits against the paper's protocol, computed from its parameters.
 
-    The protocol (chapter *Retrieval quality*) trains SiGAH on all 69,000 MNIST training images
-    with the class defaults; this chapter trains for exactly ``epochs`` passes (``min_steps = 0``)
-    on ``n_train`` of them.
+    The sizes come from :func:`sigah.studies.scale.chapter_scale`, the one place that also writes
+    them on the *Build status* page: the protocol (chapter *Retrieval quality*) trains SiGAH on all
+    69,000 MNIST training images with the class defaults; this chapter trains for exactly ``epochs``
+    passes (``min_steps = 0``) on ``n_train`` of them.
 
     Parameters
     ----------
@@ -42,23 +39,16 @@ def size_paragraph(n_train: int | None, epochs: int) -> Markdown:
     epochs : int
         Passes over them.
     """
-    n = MNIST_TRAINING_IMAGES if n_train is None else min(int(n_train), MNIST_TRAINING_IMAGES)
-    steps = optimiser_steps("sigah", n, {"epochs": int(epochs), "min_steps": 0})
-    full = optimiser_steps("sigah", MNIST_TRAINING_IMAGES)
-    short = [f"{n:,} of {MNIST_TRAINING_IMAGES:,} training images"] if n < MNIST_TRAINING_IMAGES else []
-    if steps < full:
-        short.append(f"{steps:,} of the {full:,} optimiser steps of SiGAH's defaults "
-                     f"({plural(int(epochs), 'epoch', 'epochs')})")
-    if not short:
+    scale = chapter_scale("04_generator_bound", {"n_train": n_train, "epochs": int(epochs)})
+    if not scale.reduced:
         return Markdown("**Size of this run: the paper's protocol** for the SiGAH fits of the MNIST "
-                        "section (all "
-                        f"{MNIST_TRAINING_IMAGES:,} training images, at least the {full:,} optimiser steps "
-                        "of SiGAH's defaults).")
+                        "section (every training image, at least the optimiser steps of SiGAH's defaults).")
     return Markdown("**Size of this run: reduced** against the paper's protocol (that of chapter "
                     "*Retrieval quality*), to keep the sweep over dictionary sizes short: the SiGAH fits of "
-                    "the MNIST section, one per dictionary size, use " + " and ".join(short) + ". A model trained this briefly need not reach the "
-                    "reconstruction error of the protocol's; both sides of the bound are measured on the "
-                    "same model.")
+                    "the MNIST section, one per dictionary size, use " + "; ".join(scale.differences)
+                    + f" ({plural(int(epochs), 'epoch', 'epochs')}). A model trained this briefly need not "
+                    "reach the reconstruction error of the protocol's; both sides of the bound are measured "
+                    "on the same model.")
 
 
 def constants_sentence(constants: Sequence[float]) -> Markdown:

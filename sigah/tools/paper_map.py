@@ -27,7 +27,7 @@ PAPER_MAP: dict[str, PaperCoverage] = {
     "01_evaluation": PaperCoverage("5.2 (evaluation protocol)", "Table 2 (LSH, ITQ rows)"),
     "02_baselines": PaperCoverage("2, 5.2 (compared methods)", "Tables 2 and 3 (baseline rows)"),
     "03_compressed_sensing": PaperCoverage("3.2 (sparsity-induced generative model)"),
-    "04_generator_bound": PaperCoverage("3.5 (analysis, Theorem 1)"),
+    "04_generator_bound": PaperCoverage("3.2 (Theorem 1, the generator bound)"),
     "05_energy_discriminator": PaperCoverage("3.3 (discriminative model)", "", "Fig. 7 (b, c): energies in training"),
     "06_hash_learning": PaperCoverage("3.4, 4 (hash learning, implementation)", "Table 2 (SiGAH row)"),
     "07_retrieval_quality": PaperCoverage("5.3 (quantitative results)", "Tables 1 and 2", "Fig. 3"),

@@ -34,7 +34,8 @@ __all__ = [
     "energy_distance", "energy_test", "block_energy", "random_pairs", "hamming_of_pairs",
     "quasi_isometry", "violations", "random_codes", "spearman_interval", "interval_verdict",
     "competitive_verdict", "combine_verdicts", "variant_settings", "run_variants",
-    "distortion_study", "energy_study", "reconstruction_table",
+    "distortion_study", "energy_study", "reconstruction_table", "COMPARISONS", "paired_grids",
+    "claim_reading", "study_protocol", "chapter_verdicts",
 ]
 
 #: the closest settings of :class:`sigah.hashers.sigah.SiGAH` to the paper's two reductions (§3.5):
@@ -54,6 +55,16 @@ ABLATIONS = {
     "α = β = γ = 0": {"alpha": 0.0, "beta": 0.0, "gamma": 0.0},
     "β = 0": {"beta": 0.0},
     "α = 0": {"alpha": 0.0},
+}
+
+#: the paired comparisons of the reductions and the loss weights: label → (row a, row b), effect a − b,
+#: and what the paper claims of it ("competitive": equivalent within the margin, or higher)
+COMPARISONS = {
+    "BA reduction − BA": ("SiGAH, BA reduction", "BA", "equivalent"),
+    "SGH reduction − SGH": ("SiGAH, SGH reduction", "SGH", "equivalent"),
+    "all weights zero − defaults": ("SiGAH, α = β = γ = 0", "SiGAH", "competitive"),
+    "defaults − β = 0": ("SiGAH", "SiGAH, β = 0", "higher"),
+    "defaults − α = 0": ("SiGAH", "SiGAH, α = 0", "higher"),
 }
 
 
@@ -482,3 +493,108 @@ def reconstruction_table(protocol: Any, models: Mapping[tuple[str, int], Any], r
                             "reconstruction error": relative_error(protocol.queries, X_hat, reference),
                             metric: float(np.mean(scores[(name, bits, s)][metric]))})
     return pd.DataFrame.from_records(records)
+
+
+# -- protocols, paired grids and claim readings ---------------------------------------------------------
+def study_protocol(name: str, *, n_queries: int, n_database: int | None, n_train: int | None, k: int,
+                   seed: int) -> tuple[Any, int, list[str]]:
+    """The split of a shipped dataset (or a file) as chapter *Retrieval quality* makes it.
+
+    Returns
+    -------
+    protocol : sigah.data.Protocol
+    k : int
+        The number of true neighbours, lowered to the database size if needed.
+    notes : list of str
+        One sentence per count the data could not supply.
+    """
+    from sigah.data import load_dataset, make_protocol
+    from sigah.studies.sizes import cap_sizes
+
+    data = load_dataset(name)
+    sizes, notes = cap_sizes(data, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)
+    protocol = make_protocol(data, n_queries=sizes["n_queries"], seed=seed, n_database=sizes["n_database"],
+                             n_train=sizes["n_train"])
+    return protocol, int(sizes["k"]), notes
+
+
+def paired_grids(scores: Mapping, *, bits: int, seeds: Sequence[int], prefix: str = "",
+                 metric: str = "map_pr_area") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The (seeds × queries) grids of every pair of :data:`COMPARISONS`, labelled ``prefix + label``."""
+    from sigah.studies.experiments import score_grid
+
+    return {prefix + label: (score_grid(scores, a, bits, metric, seeds), score_grid(scores, b, bits, metric, seeds))
+            for label, (a, b, _) in COMPARISONS.items()}
+
+
+def claim_reading(comparison: Any, expects: str) -> dict[str, Any]:
+    """:func:`sigah.studies.claims.comparison_verdict`, with ``"competitive"`` read by :func:`competitive_verdict`."""
+    from sigah.studies.claims import comparison_verdict
+
+    if expects != "competitive":
+        return comparison_verdict(comparison, expects=expects)
+    out = comparison_verdict(comparison, expects="equivalent")
+    out["verdict"] = competitive_verdict(comparison)
+    out["note"] = (f"the comparison finds {comparison.verdict} (margin ±{comparison.margin:g}); "
+                   "the paper claims competitive (equivalent or higher)")
+    return out
+
+
+def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Sequence[float],
+                     rho_energy: Sequence[float], *, datasets: Sequence[str], n_models: int) -> dict[str, dict]:
+    """The chapter's verdict on each claim it tests, as :func:`sigah.studies.claims.record_verdict` arguments.
+
+    Parameters
+    ----------
+    family : sigah.stats.Family
+        The comparisons of :data:`COMPARISONS`, labelled ``"<dataset>: <label>"``.
+    slack_family : sigah.stats.Family
+        ``"<dataset>: SiGAH − random codes"`` (and others): mean Eq. 23 slack per pair.
+    energy_family : sigah.stats.Family
+        ``"<dataset>: SiGAH − BA"`` and ``"… − SGH"``: per-block energy distances.
+    rho, rho_energy : (rho, low, high)
+        Rank correlations of reconstruction error with mAP and with the energy distance.
+    datasets : sequence of str
+    n_models : int
+        Models behind the rank correlations.
+
+    Returns
+    -------
+    dict
+        Claim id → keyword arguments of ``record_verdict`` after the id.
+    """
+    from sigah.studies.claims import comparison_verdict
+
+    def over_datasets(label: str, expects: str, note: str) -> dict:
+        return combine_verdicts({ds: claim_reading(family[f"{ds}: {label}"], expects) for ds in datasets},
+                                note=note)
+
+    out = {
+        "T15": over_datasets("BA reduction − BA", "equivalent",
+                             "PR-area mAP of the closest expressible reduction minus BA's; held when equivalent "
+                             f"within ±{family.comparisons[0].margin:g} on every dataset"),
+        "T16": over_datasets("SGH reduction − SGH", "equivalent",
+                             "PR-area mAP of the closest expressible reduction minus SGH's; held when equivalent "
+                             f"within ±{family.comparisons[0].margin:g} on every dataset"),
+        "A08": over_datasets("all weights zero − defaults", "competitive",
+                             "PR-area mAP with α = β = γ = 0 minus the defaults'; held when equivalent within the "
+                             "margin or higher on every dataset"),
+        "A10": over_datasets("defaults − β = 0", "higher",
+                             "PR-area mAP of the defaults minus β = 0; held when higher on every dataset"),
+        "A12": over_datasets("defaults − α = 0", "higher",
+                             "PR-area mAP of the defaults minus α = 0; held when higher on every dataset"),
+    }
+    out["T17"] = combine_verdicts(
+        {ds: comparison_verdict(slack_family[f"{ds}: SiGAH − random codes"], expects="lower") for ds in datasets},
+        note="mean Eq. 23 slack per random pair at λ = 2, in units of k, SiGAH minus random codes; held when lower "
+             "on every dataset (the proposition gives no constants: any encoder satisfies it with δ = k)")
+    out["C09"] = combine_verdicts(
+        {f"{ds} vs {other}": comparison_verdict(energy_family[f"{ds}: SiGAH − {other}"], expects="lower")
+         for ds in datasets for other in ("BA", "SGH")},
+        note="energy distance of real and regenerated features per block, SiGAH minus BA and minus SGH; held when "
+             "lower against both on every dataset")
+    out["C01"] = interval_verdict(*rho, expects="negative", n=n_models,
+                                  what="Spearman ρ of reconstruction error and PR-area mAP (mean over datasets)")
+    out["C07"] = interval_verdict(*rho_energy, expects="positive", n=n_models,
+                                  what="Spearman ρ of reconstruction error and energy distance (mean over datasets)")
+    return out

@@ -179,3 +179,43 @@ def test_the_variants_are_valid_sigah_settings():
         if method == "sigah":
             SiGAH(**params)._validate_params()
     assert {f"SiGAH, {n}" for n in [*REDUCTIONS, *ABLATIONS]} <= set(rows)
+
+
+def _family(effects, labels, margin=0.02):
+    rng = np.random.default_rng(12)
+    pairs = {}
+    for label, effect in zip(labels, effects):
+        b = rng.normal(0.5, 0.05, (3, 80))
+        pairs[label] = (b + effect + rng.normal(0, 0.002, b.shape), b)
+    return stats.compare_family(pairs, margin=margin)
+
+
+def test_chapter_verdicts_read_every_claim_by_its_rule():
+    from sigah.studies.further_claims import COMPARISONS, chapter_verdicts
+
+    datasets = ["MNIST", "SIFT10K"]
+    labels = [f"{ds}: {label}" for ds in datasets for label in COMPARISONS]
+    effects = {"BA reduction − BA": 0.0, "SGH reduction − SGH": -0.1, "all weights zero − defaults": 0.05,
+               "defaults − β = 0": 0.05, "defaults − α = 0": 0.0}
+    family = _family([effects[label.split(": ")[1]] for label in labels], labels)
+    slack = _family([-0.05, 0.0, -0.05, 0.0], [f"{ds}: SiGAH − {o}" for ds in datasets for o in ("random codes", "LSH")])
+    energy = _family([-0.1, -0.1, 0.1, -0.1], [f"{ds}: SiGAH − {o}" for ds in datasets for o in ("BA", "SGH")])
+    out = chapter_verdicts(family, slack, energy, (-0.5, -0.8, -0.2), (0.1, -0.2, 0.4), datasets=datasets, n_models=16)
+    assert {k: v["verdict"] for k, v in out.items()} == {
+        "T15": "held", "T16": "not held", "A08": "held", "A10": "held", "A12": "not held",
+        "T17": "held", "C09": "not held", "C01": "held", "C07": "inconclusive"}
+    from sigah.studies.claims import record_verdict
+    for claim, kwargs in out.items():  # every reading is a valid record of the claim list
+        assert record_verdict(claim, **kwargs).verdict == kwargs["verdict"]
+
+
+def test_sentences_name_the_datasets_and_the_correlation():
+    from sigah.studies.further_claims import correlation_sentence, family_sentences
+
+    family = _family([0.1, 0.0], ["MNIST: SiGAH − BA", "SIFT10K: SiGAH − SGH"])
+    text = family_sentences(family, metric="energy distance")
+    assert "energy distance on MNIST" in text and "than BA's" in text and "SIFT10K" in text
+    assert "+0.100" in correlation_sentence((0.1, -0.2, 0.4), "a", "b", 5) and "5 models" in \
+        correlation_sentence((0.1, -0.2, 0.4), "a", "b", 5)
+    with pytest.raises(ValueError, match="expected"):
+        family_sentences(_family([0.0], ["no difference here"]), metric="x")

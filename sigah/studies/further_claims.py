@@ -35,7 +35,7 @@ __all__ = [
     "quasi_isometry", "violations", "random_codes", "spearman_interval", "interval_verdict",
     "competitive_verdict", "combine_verdicts", "variant_settings", "run_variants",
     "distortion_study", "energy_study", "reconstruction_table", "COMPARISONS", "paired_grids",
-    "claim_reading", "study_protocol", "chapter_verdicts",
+    "claim_reading", "study_protocol", "chapter_verdicts", "correlation_sentence", "family_sentences",
 ]
 
 #: the closest settings of :class:`sigah.hashers.sigah.SiGAH` to the paper's two reductions (§3.5):
@@ -392,8 +392,8 @@ def run_variants(protocol: Any, rows: Mapping[str, tuple[str, Mapping[str, Any]]
 
 # -- measurements of fitted models ------------------------------------------------------------------
 def distortion_study(X: np.ndarray, models: Mapping[tuple[str, int], Any], rows: Sequence[str],
-                     seeds: Sequence[int], *, n_bits: int, n_pairs: int, lam: float = 2.0,
-                     lambdas: Sequence[float] = (1.5, 2.0, 4.0), seed: int = 0) -> tuple[Any, dict]:
+                     seeds: Sequence[int], *, n_bits: int, n_pairs: int, lam: float = 1.0,
+                     lambdas: Sequence[float] = (1.0, 1.5, 2.0, 4.0), seed: int = 0) -> tuple[Any, dict]:
     """Eq. 23 on ``n_pairs`` random pairs of ``X`` for every fitted row, and for random codes.
 
     Returns
@@ -586,7 +586,7 @@ def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Se
     }
     out["T17"] = combine_verdicts(
         {ds: comparison_verdict(slack_family[f"{ds}: SiGAH − random codes"], expects="lower") for ds in datasets},
-        note="mean Eq. 23 slack per random pair at λ = 2, in units of k, SiGAH minus random codes; held when lower "
+        note="mean Eq. 23 slack per random pair at λ = 1, |c d_E − d_H| / k, SiGAH minus random codes; held when lower "
              "on every dataset (the proposition gives no constants: any encoder satisfies it with δ = k)")
     out["C09"] = combine_verdicts(
         {f"{ds} vs {other}": comparison_verdict(energy_family[f"{ds}: SiGAH − {other}"], expects="lower")
@@ -598,3 +598,28 @@ def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Se
     out["C07"] = interval_verdict(*rho_energy, expects="positive", n=n_models,
                                   what="Spearman ρ of reconstruction error and energy distance (mean over datasets)")
     return out
+
+
+# -- sentences --------------------------------------------------------------------------------------
+def correlation_sentence(rho: Sequence[float], x: str, y: str, n_models: int) -> str:
+    """One sentence stating a rank correlation averaged over datasets, with its bootstrap interval."""
+    from sigah.stats import format_interval, format_signed
+
+    value, low, high = rho
+    return (f"Spearman's ρ between {x} and {y}, averaged over the datasets: **{format_signed(value)}** "
+            f"(95 % bootstrap interval {format_interval(low, high)}, {n_models} models).")
+
+
+def family_sentences(family: Any, *, metric: str) -> str:
+    """One :func:`sigah.stats.comparison_sentence` per comparison labelled ``"<dataset>: <a> − <b>"``."""
+    from sigah.stats import comparison_sentence
+
+    sentences = []
+    for label, comparison in zip(family.labels, family.comparisons):
+        dataset, _, difference = label.partition(": ")
+        subject, _, reference = difference.partition(" − ")
+        if not reference:
+            raise ValueError(f"a label '<dataset>: <a> − <b>' expected, got {label!r}")
+        sentences.append(comparison_sentence(comparison, subject=subject, reference=reference,
+                                             metric=f"{metric} on {dataset}"))
+    return " ".join(sentences)

@@ -790,7 +790,7 @@ def comparison_sentence(c: Comparison, *, subject: str, reference: str, metric: 
                         digits: int = 3) -> str:
     """One sentence stating a paired comparison, its interval, design and verdict.
 
-    Examples: "SiGAH's mAP is higher than ITQ's by +0.012 (95 % interval +0.004 to +0.020,
+    Examples: "SiGAH's mAP is higher than ITQ's by 0.012 (95 % interval +0.004 to +0.020,
     3 seeds × 100 queries)." / "The difference in mAP between A and B, +0.004 (95 % interval
     −0.003 to +0.011, 3 seeds × 100 queries), is inconclusive: the design detects 0.012 or more
     80 % of the time."
@@ -799,7 +799,8 @@ def comparison_sentence(c: Comparison, *, subject: str, reference: str, metric: 
              f"{design_phrase(c.n_seeds, c.n_queries)}{_one_seed_note(c.n_seeds)}{_correction_phrase(c)}")
     effect = format_signed(c.effect, digits)
     if c.verdict in ("higher", "lower"):
-        return f"{subject}'s {metric} is {c.verdict} than {reference}'s by {effect} ({where})."
+        # the verdict word carries the sign: "lower by 0.225", never "lower by −0.225"
+        return f"{subject}'s {metric} is {c.verdict} than {reference}'s by {abs(c.effect):.{digits}f} ({where})."
     if c.verdict == "equivalent":
         return (f"{subject} and {reference} are equivalent in {metric} within ±{c.margin:.{digits}f}: "
                 f"the difference is {effect} ({where}).")

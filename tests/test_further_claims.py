@@ -219,3 +219,31 @@ def test_sentences_name_the_datasets_and_the_correlation():
         correlation_sentence((0.1, -0.2, 0.4), "a", "b", 5)
     with pytest.raises(ValueError, match="expected"):
         family_sentences(_family([0.0], ["no difference here"]), metric="x")
+
+
+def test_energy_distance_scales_with_the_features():
+    rng = np.random.default_rng(13)
+    X, Y = rng.normal(size=(10, 3)), rng.normal(0.5, size=(12, 3))
+    assert energy_distance(7 * X, 7 * Y) == pytest.approx(7 * energy_distance(X, Y))  # why energy_study divides
+
+
+def test_energy_study_trivial_rows_are_unit_free_and_ordered():
+    from sigah.studies.further_claims import energy_study
+
+    rng = np.random.default_rng(14)
+    train, X = rng.normal(size=(300, 4)), rng.normal(size=(200, 4))
+    table, blocks = energy_study(train, X, {}, [], [0, 1], n_points=60, n_blocks=3, n_permutations=19)
+    scaled, _ = energy_study(10 * train, 10 * X, {}, [], [0, 1], n_points=60, n_blocks=3, n_permutations=19)
+    assert np.allclose(table["energy distance"], scaled["energy distance"], rtol=1e-6)
+    assert set(blocks) == {"Gaussian fit", "training mean"} and blocks["Gaussian fit"].shape == (2, 3)
+    means = table.groupby("row")["energy distance"].mean()
+    assert means["Gaussian fit"] < means["training mean"]  # the right distribution beats a point mass
+
+
+def test_distortion_study_of_random_codes_is_uncorrelated():
+    from sigah.studies.further_claims import distortion_study
+
+    X = np.random.default_rng(15).normal(size=(100, 5))
+    table, slack = distortion_study(X, {}, [], [0, 1], n_bits=64, n_pairs=400)
+    assert slack["random codes"].shape == (2, 400) and (slack["random codes"] >= 0).all()
+    assert table["Spearman ρ"].abs().max() < 0.2  # codes that ignore the data

@@ -435,6 +435,10 @@ def energy_study(train: np.ndarray, X: np.ndarray, models: Mapping[tuple[str, in
     encoded and decoded (:func:`sigah.studies.reconstruction.reconstruct_from_codes`). The trivial
     rows need no codes: a Gaussian fitted to ``train`` (mean and covariance), and the training mean.
 
+    Every sample is divided by the root mean square distance of the training vectors from their
+    mean before the statistics are computed: the energy distance scales with the features, and this
+    makes it a number without units, comparable across datasets.
+
     Returns
     -------
     table : pandas.DataFrame
@@ -453,6 +457,8 @@ def energy_study(train: np.ndarray, X: np.ndarray, models: Mapping[tuple[str, in
     chosen = rng.choice(len(X), 2 * n_points, replace=False)
     real, source = X[chosen[:n_points]], X[chosen[n_points:]]
     mean, cov = train.mean(0), np.cov(train, rowvar=False)
+    unit = float(np.sqrt(np.mean(np.sum((train - mean) ** 2, axis=1)))) or 1.0
+    real = real / unit
     records, blocks = [], {}
     for name in [*rows, "Gaussian fit", "training mean"]:
         grid = []
@@ -464,6 +470,7 @@ def energy_study(train: np.ndarray, X: np.ndarray, models: Mapping[tuple[str, in
                 fake = np.repeat(mean[None, :], n_points, axis=0)
             else:
                 fake = reconstruct_from_codes(models[(name, s)], source)
+            fake = np.asarray(fake, dtype=np.float64) / unit
             test = energy_test(real, fake, n_permutations=n_permutations, seed=int(s))
             records.append({"row": name, "seed": int(s), "energy distance": test.statistic,
                             "permutation p": test.p_value})

@@ -30,7 +30,6 @@ found by counting, not sorting); it returns exactly what the sorted reference
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np

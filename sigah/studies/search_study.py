@@ -170,7 +170,9 @@ def search_grid(
     ``reranks``, for the ``L`` nearest codes re-ranked by exact Euclidean distance; faiss's PQ,
     OPQ and IVF-PQ with ``bytes`` one-byte sub-quantisers (asymmetric distances); and once, exact
     search (``IndexFlatL2``). Each search is timed with one faiss thread and with ``threads``;
-    re-ranking runs in NumPy, one thread, in both timings.
+    re-ranking runs in NumPy, one thread, in both timings. Every index is built (trained and
+    filled) with one thread: on a machine shared with other jobs, faiss's OpenMP threads wait
+    for each other at every parallel loop, which can make training many times slower.
 
     Parameters
     ----------
@@ -221,7 +223,7 @@ def search_grid(
         from sigah.studies.plotting import method_label
 
         for kind in kinds:
-            index, build = _timed(CodeIndex(8 * n_bytes, kind).add, db_codes)
+            index, build = _with_threads(1, CodeIndex(8 * n_bytes, kind).add, db_codes)
             memory = index.memory_bytes() / n
             for L in [0, *reranks]:
                 (_, ids), t1 = _with_threads(1, index.search, q_codes, L or k)
@@ -249,7 +251,7 @@ def search_grid(
                    "bytes": n_bytes, "index": name, "rerank": 0, "qps (1 thread)": len(ids) / t1,
                    "qps (all threads)": len(ids) / t_all, "build seconds": build,
                    "index bytes/vector": _index_bytes(index) / n, "extra bytes/vector": 0}, ids)
-    index, build = _timed(_flat_l2, protocol.database)
+    index, build = _with_threads(1, _flat_l2, protocol.database)
     (_, ids), t1 = _with_threads(1, index.search, queries32, k)
     _, t_all = _with_threads(threads, index.search, queries32, k)
     score({"dataset": dataset, "family": "exact", "algorithm": "exact (IndexFlatL2)", "method": "exact",
@@ -297,6 +299,10 @@ def _quantiser(name: str, n_bytes: int, protocol: Any, train_size: int, seed: in
 
     def build():
         index = faiss.index_factory(dim, factory)
+        # The factory turns on polysemous training (reordering centroid ids so that Hamming distances
+        # between codes mean something); asymmetric search does not use it, and it costs seconds.
+        inner = faiss.downcast_index(index.index) if name == "OPQ" else index
+        inner.do_polysemous_training = False
         if name == "IVF-PQ":
             index.nprobe = max(1, index.nlist // 16)
         if name == "OPQ":
@@ -306,7 +312,7 @@ def _quantiser(name: str, n_bytes: int, protocol: Any, train_size: int, seed: in
             index.add(np.ascontiguousarray(protocol.database[start : start + 65536], dtype=np.float32))
         return index
 
-    return _timed(build)
+    return _with_threads(1, build)
 
 
 @dataclass

@@ -363,13 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method argument (repeatable)")
     p.set_defaults(func=_cmd_fit)
 
-    p = sub.add_parser("encode", help="encode vectors with a saved model into packed codes (.npy, uint8)")
+    p = sub.add_parser("encode", help="encode vectors into packed codes with a saved model")
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True, help=data_help)
     p.add_argument("--out", required=True, help="output .npy file: one row of n_bits/8 bytes per vector")
     p.set_defaults(func=_cmd_encode)
 
-    p = sub.add_parser("search", help="Hamming k-NN search of query vectors in a code database")
+    p = sub.add_parser("search", help="k nearest codes of query vectors in a code database")
     p.add_argument("--model", required=True)
     p.add_argument("--database", required=True, help="codes .npy from `sigah encode`, or vectors to encode")
     p.add_argument("--queries", required=True, help=data_help)
@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "Euclidean with --rerank) and indices")
     p.set_defaults(func=_cmd_search)
 
-    p = sub.add_parser("evaluate", help="fit, encode and evaluate methods against exact Euclidean neighbours")
+    p = sub.add_parser("evaluate", help="fit and score methods against exact neighbours")
     p.add_argument("--data", required=True, help=data_help + "; the database (and training set)")
     p.add_argument("--queries", help="a query file used as is (no random split)")
     p.add_argument("--labels", help="integer class labels of --data, one per vector: records gain label_map_at_1000 "
@@ -407,15 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("download", help="fetch a TEXMEX dataset (sift1m, gist1m), resumably, and check it")
+    p = sub.add_parser("download", help="fetch and check a TEXMEX dataset (sift1m, gist1m)")
     p.add_argument("dataset", choices=("sift1m", "gist1m"))
     p.add_argument("--dest", required=True, help="folder to download and extract into")
     p.add_argument("--url", help="another address of the same archive (a mirror, or a file:// copy)")
     p.set_defaults(func=_cmd_download)
 
-    book = sub.add_parser("book", help="build the book or run one chapter")
+    book = sub.add_parser("book", help="build, run, check or export the book")
     bsub = book.add_subparsers(dest="book_command", required=True, parser_class=_Parser)
-    p = bsub.add_parser("build", help="execute every chapter with papermill and build the HTML book")
+    p = bsub.add_parser("build", help="execute every chapter and build the HTML book")
     p.add_argument("--size", choices=("full", "ci"), default="full", help="full-sized or CI-sized parameters")
     p.add_argument("--chapters", help="comma-separated chapters to re-execute (others reuse the last build)")
     p.add_argument("--no-execute", action="store_true", help="rebuild the HTML from the last executed notebooks")
@@ -431,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", choices=("full", "ci"), default="full")
     p.add_argument("--output-dir", default="runs")
     p.set_defaults(func=_cmd_book_run)
-    p = bsub.add_parser("check", help="open every page of the built book in headless Chromium and check it")
+    p = bsub.add_parser("check", help="check every built page in headless Chromium")
     p.add_argument("--html", default="_build/html", help="the built book (default _build/html)")
     p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
     p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")

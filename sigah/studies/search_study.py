@@ -437,23 +437,32 @@ def memory_table(result: SearchResult, n_bytes: int):
 
 
 # -- verdicts ---------------------------------------------------------------------------------
-def compare_paired(a: np.ndarray, b: np.ndarray, *, seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
-    """Mean of ``a − b`` over paired observations (queries), a 95 % bootstrap interval and a verdict.
+def compare_paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Paired comparison of two configurations' per-query scores on the same queries (one seed).
+
+    :func:`sigah.stats.compare_paired` with the queries as the paired observations: the mean of
+    ``a − b``, its 95 % interval (Student's *t* over the queries) and the verdict.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray, shape (n_queries,)
 
     Returns
     -------
     dict
         ``difference``, ``low``, ``high``, ``verdict`` (``"higher"`` when the interval lies above
-        0, ``"lower"`` below 0, else ``"inconclusive"``).
+        0, ``"lower"`` below, else ``"inconclusive"``) and ``phrase`` (the verdict in words, with
+        the smallest difference the design detects when inconclusive).
     """
+    from sigah.stats import compare_paired as paired, verdict_phrase
+
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
-        raise ValueError(f"paired values must be two 1-D arrays of the same length, got {a.shape} and {b.shape}")
-    diff = a - b
-    boots = np.random.default_rng(seed).choice(diff, size=(n_boot, diff.size), replace=True).mean(axis=1)
-    low, high = np.quantile(boots, [0.025, 0.975])
-    verdict = "higher" if low > 0 else "lower" if high < 0 else "inconclusive"
-    return {"difference": float(diff.mean()), "low": float(low), "high": float(high), "verdict": verdict}
+    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
+        raise ValueError(f"paired values must be two 1-D arrays of the same length (at least 2), got "
+                         f"{a.shape} and {b.shape}")
+    c = paired(a[None, :], b[None, :])
+    return {"difference": c.effect, "low": c.low, "high": c.high, "verdict": c.verdict,
+            "phrase": verdict_phrase(c)}
 
 
 def best_per_family(result: SearchResult, n_bytes: int, recall: str = "recall@10") -> pd.DataFrame:
@@ -483,7 +492,7 @@ def verdict_lines(result: SearchResult, n_bytes: int, recall: str = "recall@10")
         cmp = compare_paired(result.per_query[int(leader["position"])], result.per_query[int(runner["position"])])
         line += (f"; next is {ranked.index[1]}, {_describe(runner)}, {runner[recall]:.3f} at "
                  f"{runner['qps (1 thread)']:,.0f} queries/s: a difference of {cmp['difference']:+.3f} "
-                 f"(95 % interval over queries {cmp['low']:+.3f} to {cmp['high']:+.3f}, {cmp['verdict']})")
+                 f"(95 % interval over the queries {cmp['low']:+.3f} to {cmp['high']:+.3f}: {cmp['phrase']})")
     lines.append(line + ".")
     if {"hashing + re-ranking", "product quantisation"} <= set(best.index):
         h, p = best.loc["hashing + re-ranking"], best.loc["product quantisation"]
@@ -496,12 +505,12 @@ def verdict_lines(result: SearchResult, n_bytes: int, recall: str = "recall@10")
                          f"the {int(h['extra bytes/vector']):,} bytes of each candidate's float vector.")
         else:
             lines.append(f"Hashing plus re-ranking does not overtake product quantisation here "
-                         f"({cmp['difference']:+.3f} {recall}, {cmp['verdict']}).")
+                         f"({cmp['difference']:+.3f} {recall}: {cmp['phrase']}).")
     if {"hashing", "product quantisation"} <= set(best.index):
         h, p = best.loc["hashing"], best.loc["product quantisation"]
         cmp = compare_paired(result.per_query[int(h["position"])], result.per_query[int(p["position"])])
         lines.append(f"Hamming ranking alone against product quantisation: {cmp['difference']:+.3f} {recall} "
-                     f"({cmp['verdict']}; {h['qps (1 thread)']:,.0f} against {p['qps (1 thread)']:,.0f} queries/s).")
+                     f"({cmp['phrase']}; {h['qps (1 thread)']:,.0f} against {p['qps (1 thread)']:,.0f} queries/s).")
     return lines
 
 

@@ -104,7 +104,10 @@ def test_flat_recall_matches_the_hamming_reference(small_study):
 
 
 def test_verdicts_name_each_budget_and_a_verdict(small_study):
-    _, _, _, result = small_study
+    protocol, groundtruth, _, result = small_study
+    header = ss.study_header(ss.SearchStudy(SimpleNamespace(description="toy: 60 queries"), groundtruth,
+                                            result, ["a size was lowered."]))
+    assert header.startswith("**toy: 60 queries**, k = 50") and "\n- a size was lowered." in header
     text = ss.search_verdicts(result)
     assert "**2 bytes per vector**" in text and "**4 bytes per vector**" in text
     assert any(word in text for word in ("higher", "lower", "inconclusive"))
@@ -137,6 +140,9 @@ def test_scan_throughput_and_its_extrapolation():
         ss.extrapolate_scan(line.iloc[:1])
     sentence = ss.throughput_sentence(frame, ss.extrapolate_scan(frame), source="random codes")
     assert "random codes" in sentence and "extrapolation" in sentence
+    html = ss.scan_table(frame, source="random codes").to_html()
+    assert "8,000" in html and "random codes" in html
+    assert 0 < ss.peak_memory_gb() < 100 and "GB" in ss.memory_sentence()
 
 
 def test_scan_results_agree_and_limits_are_measured():

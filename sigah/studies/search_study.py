@@ -35,7 +35,8 @@ __all__ = [
     "plot_fronts", "compare_paired", "best_per_family", "search_verdicts", "recall_table",
     "memory_table", "scan_throughput", "extrapolate_scan", "scan_limits", "peak_memory_gb",
     "verdict_lines", "SearchStudy", "run_search_study", "throughput_sentence", "scan_sentence",
-    "file_codes", "same_scan_results", "random_codes",
+    "file_codes", "same_scan_results", "random_codes", "study_header", "scan_table",
+    "memory_sentence",
 ]
 
 #: the families compared at each memory budget, in the order they are reported
@@ -666,6 +667,25 @@ def same_scan_results(queries: np.ndarray, database: np.ndarray, k: int = 100) -
     if not np.array_equal(ours_d, theirs_d):
         return False
     return all(set(o[d < d[-1]]) == set(t[d < d[-1]]) for o, t, d in zip(ours_i, theirs_i, ours_d))
+
+
+def memory_sentence() -> str:
+    """Markdown: the peak resident memory of this process so far (the 10^6-code study included)."""
+    return (f"Peak resident memory of this process so far, every study above included: "
+            f"{peak_memory_gb():.2f} GB.")
+
+
+def study_header(study: SearchStudy) -> str:
+    """Markdown: the protocol of a study, its number of true neighbours and any lowered size."""
+    return (f"**{study.protocol.description}**, k = {study.groundtruth.shape[1]} exact neighbours."
+            + "".join(f"\n- {note}" for note in study.notes))
+
+
+def scan_table(frame: pd.DataFrame, *, source: str):
+    """ns per code of each engine (columns) at each database size (rows), as a styled HTML table."""
+    table = frame.pivot_table(index="n_database", columns="engine", values="ns per code")
+    return table.style.format("{:.3f}").format_index("{:,}").set_caption(
+        f"ns per code, one thread, {source}")
 
 
 def throughput_sentence(frame: pd.DataFrame, fit: Mapping[str, float], *, source: str) -> str:

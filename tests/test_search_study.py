@@ -78,6 +78,8 @@ def test_search_grid_scores_every_configuration(small_study):
     assert frame[["recall@1", "recall@10"]].le(1).all().all()
     assert frame["recall@100"].isna().all()  # k = 50: recall@100 is not defined
     assert len(result.per_query) == len(frame)
+    flat = frame[frame["index"] == "flat"]  # each code added once: the flat index holds the codes alone
+    assert np.all((flat["index bytes/vector"] >= flat["bytes"]) & (flat["index bytes/vector"] < 2 * flat["bytes"]))
 
 
 def test_re_ranking_the_whole_database_and_exact_search_find_every_neighbour(small_study):

@@ -40,6 +40,7 @@ __all__ = [
     "recall_at_n",
     "pr_curve_over_radius",
     "pr_area_over_radius",
+    "pr_area_per_query",
     "label_average_precision_at_k",
     "label_map_at_k",
     "label_shell_histograms",
@@ -406,7 +407,8 @@ def evaluate_label_codes(
     k: int = 1000,
     ns: Iterable[int] = (100,),
     progress: bool = False,
-) -> dict[str, float]:
+    per_query: bool = False,
+) -> dict[str, float] | tuple[dict[str, float], dict[str, np.ndarray]]:
     """Label-based (semantic) scores of packed codes: mAP@``k`` and P@N, exact under ties.
 
     The protocol of the paper's Tables 6-7 (§5.6): relevant = same class label, AP within the top
@@ -426,11 +428,15 @@ def evaluate_label_codes(
         Cut-offs of the label precision, each ``1..nd``.
     progress : bool
         Show a progress bar over the query blocks.
+    per_query : bool
+        Also return each score query by query.
 
     Returns
     -------
-    dict[str, float]
+    scores : dict[str, float]
         ``label_map_at_{k}`` and ``label_precision_at_{n}`` for each ``n`` in ``ns`` (expected values).
+    per_query_scores : dict[str, numpy.ndarray of shape (nq,)], only if ``per_query``
+        The same keys, one value per query; their means are the scores.
     """
     query_codes, database_codes = _check_pair(query_codes, database_codes)
     nq, nd = query_codes.shape[0], database_codes.shape[0]
@@ -447,10 +453,16 @@ def evaluate_label_codes(
         h = label_shell_histograms(distances, query_labels[rows], database_labels, n_bits=n_bits)
         ap[rows] = _expected_label_ap_at_k_from_histograms(h.items, h.relevant, k)
         hits[rows] = _expected_hits_at_n(h, cutoffs)
+    precision = hits / cutoffs
     result = {f"label_map_at_{k}": float(ap.mean())}
-    for n, value in zip(cutoffs.tolist(), (hits.mean(axis=0) / cutoffs).tolist()):
+    for n, value in zip(cutoffs.tolist(), precision.mean(axis=0).tolist()):
         result[f"label_precision_at_{n}"] = value
-    return result
+    if not per_query:
+        return result
+    scores = {f"label_map_at_{k}": ap}
+    for j, n in enumerate(cutoffs.tolist()):
+        scores[f"label_precision_at_{n}"] = precision[:, j]
+    return result, scores
 
 
 # -- everything at once ----------------------------------------------------------------------------
@@ -461,7 +473,8 @@ def evaluate_codes(
     *,
     ns: Iterable[int] = (100,),
     progress: bool = False,
-) -> dict[str, float]:
+    per_query: bool = False,
+) -> dict[str, float] | tuple[dict[str, float], dict[str, np.ndarray]]:
     """All headline metrics of packed codes against a top-K ground truth.
 
     Hamming distances are computed once, a block of queries at a time (about 64 M distances
@@ -480,13 +493,20 @@ def evaluate_codes(
         Cut-offs for precision (each ``1..nd``).
     progress : bool
         Show a progress bar over the query blocks.
+    per_query : bool
+        Also return every metric query by query (what :mod:`sigah.stats` resamples).
 
     Returns
     -------
-    dict[str, float]
+    scores : dict[str, float]
         ``map`` (expected AP, eq. ``eq-expected-ap``), ``map_stable`` (ties by index),
         ``map_pr_area`` (eq. ``eq-pr-area``, the paper's "mAP"), and ``precision_at_{n}``
         (expected) for each ``n`` in ``ns``.
+    per_query_scores : dict[str, numpy.ndarray of shape (nq,)], only if ``per_query``
+        The same keys, one value per query, whose mean is the score: the query's AP (expected
+        and stable) and precision, and for ``map_pr_area``, which pools counts over queries and
+        is no mean of per-query values, its jackknife linearisation
+        (:func:`pr_area_per_query`).
     """
     query_codes, database_codes = _check_pair(query_codes, database_codes)
     nq, nd = query_codes.shape[0], database_codes.shape[0]
@@ -511,15 +531,48 @@ def evaluate_codes(
     )
     positions = np.concatenate(positions)
 
+    ap, ap_stable = _expected_average_precision(histograms), _stable_average_precision(positions)
+    precision = _expected_hits_at_n(histograms, cutoffs) / cutoffs  # (nq, len(ns))
     result = {
-        "map": float(np.mean(_expected_average_precision(histograms))),
-        "map_stable": float(np.mean(_stable_average_precision(positions))),
+        "map": float(np.mean(ap)),
+        "map_stable": float(np.mean(ap_stable)),
         "map_pr_area": _pr_area(histograms),
     }
-    precision = _expected_hits_at_n(histograms, cutoffs).mean(axis=0) / cutoffs
-    for n, value in zip(cutoffs.tolist(), precision.tolist()):
+    for n, value in zip(cutoffs.tolist(), precision.mean(axis=0).tolist()):
         result[f"precision_at_{n}"] = value
-    return result
+    if not per_query:
+        return result
+    scores = {"map": ap, "map_stable": ap_stable, "map_pr_area": _pr_area_per_query(histograms)}
+    for j, n in enumerate(cutoffs.tolist()):
+        scores[f"precision_at_{n}"] = precision[:, j]
+    return result, scores
+
+
+def pr_area_per_query(distances: np.ndarray, groundtruth: np.ndarray) -> np.ndarray:
+    r"""Per-query values of the pooled PR area whose mean is :func:`pr_area_over_radius`.
+
+    The PR area pools counts over queries before dividing, so a query has no area of its own.
+    Its jackknife linearisation stands in: with :math:`A` the area of all ``n`` queries,
+    :math:`A_{-q}` the area without query ``q`` and :math:`ar A_{-}` their mean,
+
+    .. math::
+
+       a_q = A + (n-1)\,(ar A_{-} - A_{-q}),
+
+    so that :math:`	frac1n\sum_q a_q = A` exactly and the variance of their mean,
+    :math:`	frac{1}{n(n-1)}\sum_q (a_q-A)^2`, is the jackknife variance of :math:`A`: a query
+    bootstrap or a standard error over these values treats the pooled area like a mean.
+
+    Parameters
+    ----------
+    distances : numpy.ndarray, shape (nq, nd), non-negative integers
+    groundtruth : numpy.ndarray, shape (nq, K), integers
+
+    Returns
+    -------
+    numpy.ndarray, shape (nq,), float64 (the area itself for a single query)
+    """
+    return _pr_area_per_query(shell_histograms(distances, groundtruth))
 
 
 # -- computations from histograms ------------------------------------------------------------------
@@ -567,6 +620,31 @@ def _pr_curve(h: ShellHistograms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         precision = np.where(retrieved > 0, retrieved_relevant / retrieved, np.nan)
     recall = retrieved_relevant / h.n_relevant.sum()
     return np.arange(len(retrieved), dtype=np.int64), precision, recall
+
+
+def _pr_area_per_query(h: ShellHistograms) -> np.ndarray:
+    """Jackknife linearisation of the pooled PR area (:func:`pr_area_per_query`): shape (nq,)."""
+    area = _pr_area(h)
+    n = h.items.shape[0]
+    if n < 2:
+        return np.full(n, area)
+    total_items, total_hits = np.cumsum(h.items.sum(axis=0)), np.cumsum(h.relevant.sum(axis=0))
+    leave_one_out = np.empty(n)
+    for rows in _row_blocks(h.items.shape, _SORT_ELEMENTS):  # bounded memory for long codes
+        # the leave-one-out curves of a block at once: pooled cumulative counts minus the query's own
+        retrieved = total_items[None, :] - np.cumsum(h.items[rows], axis=1)
+        hits = total_hits[None, :] - np.cumsum(h.relevant[rows], axis=1)
+        recall = hits / (h.n_relevant.sum() - h.n_relevant[rows])[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            precision = np.where(retrieved > 0, hits / retrieved, np.nan)
+        # radii retrieving nothing form a prefix (recall 0 there): giving them the first defined
+        # precision adds no area and is _pr_area's flat start at recall 0
+        first = np.argmax(retrieved > 0, axis=1)
+        start = precision[np.arange(len(first)), first][:, None]
+        precision = np.concatenate([start, np.where(np.isnan(precision), start, precision)], axis=1)
+        recall = np.concatenate([np.zeros((len(first), 1)), recall], axis=1)
+        leave_one_out[rows] = np.sum(0.5 * np.diff(recall, axis=1) * (precision[:, 1:] + precision[:, :-1]), axis=1)
+    return area + (n - 1) * (leave_one_out.mean() - leave_one_out)
 
 
 def _pr_area(h: ShellHistograms) -> float:

@@ -70,8 +70,11 @@ test at the comparison's level: the solution ``δ`` of
 
    P(|T_{ν,\,δ/\mathrm{se}}| > t_{1-α/2,\,ν}) = 0.8,
 
-:math:`T_{ν,λ}` noncentral *t*. A difference smaller than the MDE that the test does not detect
-is **inconclusive**: absence of evidence, not evidence of absence.
+:math:`T_{ν,λ}` noncentral *t*. It is exact for the *t* test over seeds (or over the queries
+of one seed) given the true standard error; a comparison reports it at its *estimated* standard
+error and degrees of freedom, so with a handful of seeds the MDE is itself uncertain. A difference
+smaller than the MDE that the test does not detect is **inconclusive**: absence of evidence, not
+evidence of absence.
 
 Families
 --------
@@ -106,7 +109,7 @@ from scipy import optimize, stats
 __all__ = [
     "ALPHA", "POWER", "VERDICTS", "METHODS", "PUBLISHED_VERDICTS",
     "Estimate", "Comparison", "Family", "PublishedComparison", "Leaders",
-    "estimate_mean", "compare_paired", "compare_family", "compare_to_published", "find_leader",
+    "estimate_mean", "estimate_from_summary", "compare_paired", "compare_family", "compare_to_published", "find_leader",
     "holm_adjust", "bonferroni_adjust", "minimum_detectable_effect",
     "plural", "count_of", "format_signed", "format_interval", "design_phrase",
     "verdict_phrase", "comparison_sentence", "published_sentence", "leader_sentence",
@@ -238,6 +241,34 @@ def _estimate(mean: float, variance: float, df: float, n_seeds: int, n_queries: 
         n_seeds=n_seeds, n_queries=n_queries,
         seed_mean_square=ms_seed, query_mean_square=ms_query, interaction_mean_square=ms_inter,
     )
+
+
+def estimate_from_summary(mean: float, std: float, n_seeds: int) -> Estimate:
+    """The seed-level :class:`Estimate` of a mean reported as mean ± sample std over ``n_seeds`` seeds.
+
+    The same as :func:`estimate_mean` on the per-seed values (standard error ``std/√n``, ``n − 1``
+    degrees of freedom), for tables that kept only the summary. It covers the seeds alone, not the
+    query sample (per-query scores do: :func:`estimate_mean`).
+
+    Parameters
+    ----------
+    mean : float
+    std : float
+        Sample standard deviation (``ddof=1``) over the seeds.
+    n_seeds : int
+        At least 2.
+
+    Returns
+    -------
+    Estimate
+    """
+    if isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)) or n_seeds < 2:
+        raise ValueError(f"a spread needs at least two seeds, got n_seeds={n_seeds!r}")
+    if not (np.isfinite(mean) and np.isfinite(std) and std >= 0):
+        raise ValueError(f"mean and std must be finite and std non-negative, got {mean!r} and {std!r}")
+    variance = float(std) ** 2 / n_seeds
+    return _estimate(float(mean), variance, float(n_seeds - 1), int(n_seeds), None,
+                     float(std) ** 2, float("nan"), float("nan"))
 
 
 def _satterthwaite(terms: list[tuple[float, int]], variance: float) -> float:
@@ -592,14 +623,14 @@ class PublishedComparison:
     n_queries: int | None
 
 
-def compare_to_published(scores: np.ndarray, published: float, *, alpha: float = ALPHA, family_size: int = 1,
-                         queries: Queries = "shared") -> PublishedComparison:
+def compare_to_published(scores: np.ndarray | Estimate, published: float, *, alpha: float = ALPHA,
+                         family_size: int = 1, queries: Queries = "shared") -> PublishedComparison:
     """Is a published number inside the interval of our mean?
 
     Parameters
     ----------
-    scores : array_like, shape (n_seeds, n_queries) or (n_seeds,)
-        Our scores of the cell.
+    scores : array_like of shape (n_seeds, n_queries) or (n_seeds,), or Estimate
+        Our scores of the cell (or their :class:`Estimate`, e.g. :func:`estimate_from_summary`).
     published : float
         The paper's number (no spread).
     alpha : float
@@ -617,7 +648,7 @@ def compare_to_published(scores: np.ndarray, published: float, *, alpha: float =
         raise ValueError(f"published must be a finite number, got {published!r}")
     if isinstance(family_size, bool) or not isinstance(family_size, (int, np.integer)) or family_size < 1:
         raise ValueError(f"family_size must be a positive integer, got {family_size!r}")
-    e = estimate_mean(scores, queries=queries)
+    e = scores if isinstance(scores, Estimate) else estimate_mean(scores, queries=queries)
     level = alpha / family_size
     low, high = e.interval(level)
     published = float(published)

@@ -22,7 +22,9 @@ An entry is a folder ``<root>/fits/<key[:2]>/<key>/`` holding
 ``codes-<split>.npz``
     the codes of a protocol's queries and database (keyed by the split's fingerprint), with a checksum;
 ``record-<evaluation>.json``
-    the evaluation record of those codes against one ground truth, with a checksum.
+    the evaluation record of those codes against one ground truth, with a checksum;
+``scores-<evaluation>.npz``
+    the same evaluation query by query (what :mod:`sigah.stats` resamples), with a checksum.
 
 Every file is written atomically (temporary file + rename, :mod:`sigah.storage`) and carries or is
 named by a checksum: a corrupt, truncated or half-written file is detected on reading and treated as
@@ -460,6 +462,20 @@ class RunStore:
         if body is None or body.get("evaluation") != evaluation:
             return None
         return dict(body["record"])
+
+
+    # per-query scores ---------------------------------------------------------------------------
+    def put_scores(self, key: str, evaluation: str, scores: Mapping[str, np.ndarray]) -> None:
+        """Store the per-query scores of one evaluation of the codes of ``key`` (one array per metric)."""
+        _write_checked_npz(self.entry_dir(key) / f"scores-{_short(evaluation)}.npz",
+                           {"evaluation": np.array(evaluation), **{f"score:{k}": v for k, v in scores.items()}})
+
+    def get_scores(self, key: str, evaluation: str) -> dict[str, np.ndarray] | None:
+        """The stored per-query scores ``{metric: array of shape (n_queries,)}``, or None."""
+        arrays = _read_checked_npz(self.entry_dir(key) / f"scores-{_short(evaluation)}.npz")
+        if arrays is None or str(arrays.get("evaluation")) != evaluation:
+            return None
+        return {k.removeprefix("score:"): v for k, v in arrays.items() if k.startswith("score:")}
 
 
 def _short(text: str) -> str:

@@ -499,3 +499,51 @@ def test_metrics_reject_bad_distances_and_ties():
         mean_average_precision(np.zeros((1, 3), np.uint8), groundtruth, ties="random")
     with pytest.raises(ValueError, match="n_bits must be"):
         pr_curve_over_radius(np.array([[0, 5]], np.uint8), groundtruth, n_bits=4)
+
+
+# -- per-query scores ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n_bits", [8, 64])
+def test_per_query_scores_average_to_the_record_and_agree_with_the_per_query_functions(n_bits):
+    queries, database, groundtruth = random_code_case(n_bits + 1, n_bits, n_queries=7)
+    result, scores = evaluate_codes(queries, database, groundtruth, ns=(10, 100), per_query=True)
+    assert evaluate_codes(queries, database, groundtruth, ns=(10, 100)) == result  # the flag changes nothing else
+    assert set(scores) == set(result) and all(v.shape == (7,) for v in scores.values())
+    for name, values in scores.items():
+        assert values.mean() == pytest.approx(result[name], abs=1e-14)
+    distances = hamming_distances(queries, database)
+    np.testing.assert_allclose(scores["map"], average_precision(distances, groundtruth, "expected"), atol=1e-14)
+    np.testing.assert_allclose(scores["map_stable"], average_precision(distances, groundtruth, "stable"), atol=1e-14)
+    for n in (10, 100):
+        per_query_precision = [precision_at_n(distances[[q]], groundtruth[[q]], n)[0] for q in range(7)]
+        np.testing.assert_allclose(scores[f"precision_at_{n}"], per_query_precision, atol=1e-14)
+
+
+def test_pr_area_per_query_is_the_jackknife_of_the_pooled_area(monkeypatch):
+    queries, database, groundtruth = random_code_case(11, 16, n_queries=6)
+    distances = hamming_distances(queries, database)
+    values = metrics.pr_area_per_query(distances, groundtruth)
+    area = pr_area_over_radius(distances, groundtruth)
+    # brute force: the pooled area of every leave-one-out query set
+    leave_one_out = np.array([pr_area_over_radius(np.delete(distances, q, 0), np.delete(groundtruth, q, 0))
+                              for q in range(6)])
+    np.testing.assert_allclose(values, area + 5 * (leave_one_out.mean() - leave_one_out), atol=1e-13)
+    assert values.mean() == pytest.approx(area, abs=1e-14)
+    n_shells = shell_histograms(distances, groundtruth).items.shape[1]
+    monkeypatch.setattr(metrics, "_SORT_ELEMENTS", 2 * n_shells)  # blocks of two queries
+    np.testing.assert_allclose(metrics.pr_area_per_query(distances, groundtruth), values, atol=1e-15)
+    single = metrics.pr_area_per_query(distances[:1], groundtruth[:1])
+    assert single.tolist() == [pytest.approx(pr_area_over_radius(distances[:1], groundtruth[:1]))]
+
+
+def test_label_scores_per_query_average_to_the_scores():
+    rng = np.random.default_rng(12)
+    query_bits, database_bits = rng.random((5, 32)) < 0.5, rng.random((60, 32)) < 0.5
+    query_labels, database_labels = rng.integers(0, 3, 5), rng.integers(0, 3, 60)
+    args = (pack_bits(query_bits), pack_bits(database_bits), query_labels, database_labels)
+    result, scores = evaluate_label_codes(*args, k=20, ns=(10,), per_query=True)
+    assert result == evaluate_label_codes(*args, k=20, ns=(10,))
+    for name, values in scores.items():
+        assert values.shape == (5,) and values.mean() == pytest.approx(result[name], abs=1e-14)
+    distances = hamming_distances(*args[:2])
+    np.testing.assert_allclose(scores["label_map_at_20"],
+                               label_average_precision_at_k(distances, query_labels, database_labels, 20), atol=1e-14)

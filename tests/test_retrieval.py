@@ -5,16 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
+from sigah import stats
 from sigah.codes import hamming_distances
 from sigah.data import Dataset, make_protocol
-from sigah.studies.experiments import ground_truth_for, summarize
+from sigah.studies.experiments import ground_truth_for, score_grid, summarize
 from sigah.hashers import make_hasher
 from sigah.metrics import evaluate_codes, recall_at_n
 from sigah.studies.paper import paper_results
 from sigah.hashers.sigah import training_epochs
 from sigah.studies.retrieval import (
-    METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, grid_with_models, method_params,
+    METRICS, beyond_two_sigma, column_verdicts, compare_with_paper, published_verdicts, grid_with_models, method_params,
     paper_table_for, recall_curves, run_study, variant_name,
 )
 from sigah.studies.timing import (
@@ -62,7 +64,7 @@ def _summary(rows):
     return summarize(records, metrics=list(METRICS))
 
 
-def test_compare_with_paper_differences_and_two_sigma_flags():
+def test_compare_with_paper_differences_and_paper_numbers_against_our_interval():
     paper = paper_results(table=2, dataset="MNIST")
     itq32 = paper.query("method == 'ITQ' and bits == 32").set_index("metric")["value"]
     rows = [{"method": m, "bits": 32, "seed": s, "precision_at_100": p + d, "map_pr_area": a + d, "map": 0.5}
@@ -76,20 +78,85 @@ def test_compare_with_paper_differences_and_two_sigma_flags():
     assert itq["Pre@100 Δ"] == pytest.approx(0.0, abs=1e-12)
     sgh = table.set_index("method").loc["sgh[neuron=stochastic]"]
     assert sgh["label"] == "SGH (neuron=stochastic)" and np.isfinite(sgh["Pre@100 (paper)"])
+    verdicts = published_verdicts(table)
+    cells = [(r, name) for r in table.to_dict("records") for name in ("Pre@100", "mAP (PR area)")
+             if np.isfinite(r[f"{name} (paper)"])]
+    assert len(verdicts) == len(cells)
+    family = sum(r["seeds"] > 1 for r, _ in cells)
+    for (r, name), v in zip(sorted(cells, key=lambda c: c[1] != "Pre@100"), verdicts.to_dict("records")):
+        assert (v["method"], v["metric"]) == (r["label"], name)
+        if r["seeds"] < 2:
+            assert v["verdict"] == "no interval (one seed)"
+            continue
+        # a t interval over the seeds at the Bonferroni level of the table's cells
+        half = sps.t.ppf(1 - 0.05 / family / 2, r["seeds"] - 1) * r[f"{name} ±"] / np.sqrt(r["seeds"])
+        assert (v["low"], v["high"]) == pytest.approx((r[name] - half, r[name] + half))
+        inside = r[name] - half <= r[f"{name} (paper)"] <= r[name] + half
+        assert v["verdict"] == ("inside our interval" if inside else "outside our interval")
     flagged = beyond_two_sigma(table)
-    expected = {(r["label"], name) for r in table.to_dict("records") for name in ("Pre@100", "mAP (PR area)")
-                if abs(r[f"{name} Δ"]) > 2 * r[f"{name} ±"]}
-    assert set(zip(flagged["method"], flagged["metric"])) == expected
-    assert ("ITQ", "Pre@100") not in expected and ("SiGAH", "Pre@100") in expected
+    assert set(zip(flagged["method"], flagged["metric"])) == {
+        (v["method"], v["metric"]) for v in verdicts.to_dict("records") if v["verdict"] == "outside our interval"}
+    assert ("ITQ", "Pre@100") not in set(zip(flagged["method"], flagged["metric"]))
+    assert ("SiGAH", "Pre@100") in set(zip(flagged["method"], flagged["metric"]))  # 0.9 against the paper's
+
+
+def test_published_verdicts_from_per_query_scores_cover_seeds_and_queries(protocol):
+    variant = variant_name("lsh", {"center": False})
+    records, _, scores = grid_with_models(protocol, ["lsh"], [32], repeats=2, seed=0, k=20,
+                                          variants={"lsh": {"center": False}}, per_query=True)
+    assert set(scores) == {(m, 32, s) for m in ("lsh", variant) for s in (0, 1)}
+    table = compare_with_paper(summarize(records, metrics=list(METRICS)), ("MNIST", 2))
+    verdicts = published_verdicts(table, scores=scores)
+    assert len(verdicts) == 4  # two rows × (Pre@100, PR-area mAP) have a paper number at 32 bits
+    for v in verdicts.to_dict("records"):
+        method = {"LSH": "lsh", "LSH (center=False)": variant}[v["method"]]
+        column = {name: key for key, name in METRICS.items()}[v["metric"]]
+        expected = stats.compare_to_published(score_grid(scores, method, 32, column), v["paper"], family_size=4)
+        assert (v["low"], v["high"], v["verdict"]) == pytest.approx((expected.low, expected.high, expected.verdict))
+        assert v["ours"] == pytest.approx(expected.mean)
+    flagged = beyond_two_sigma(table, scores=scores)
+    assert set(flagged["method"] + flagged["metric"]) == set(
+        verdicts.loc[verdicts["verdict"] == "outside our interval", "method"]
+        + verdicts.loc[verdicts["verdict"] == "outside our interval", "metric"])
+    leaders = column_verdicts(table, [32], records=records, scores=scores)
+    assert set(leaders["leader"]) <= {"LSH", "LSH (center=False)", "tied"}
 
 
 def test_column_verdicts_leader_and_rank():
     rows = [{"method": m, "bits": b, "seed": 0, "precision_at_100": v, "map_pr_area": v, "map": v}
             for m, b, v in (("lsh", 32, 0.2), ("itq", 32, 0.5), ("sigah", 32, 0.4), ("qolsh", 784, 0.9))]
     verdicts = column_verdicts(compare_with_paper(_summary(rows), None), [32], focus="sigah")
-    assert list(verdicts["leader"]) == ["ITQ"] * 3  # QoLSH runs at 784 bits: not in the 32-bit column
+    assert list(verdicts["best"]) == ["ITQ"] * 3  # QoLSH runs at 784 bits: not in the 32-bit column
+    assert list(verdicts["leader"]) == ["untested"] * 3  # no runs given: no leader is named
     assert list(verdicts["SiGAH rank"]) == ["2 of 3"] * 3
     assert verdicts["lead"].iloc[0] == pytest.approx(0.1)
+
+
+def test_column_verdicts_name_a_leader_only_beyond_the_interval():
+    rng = np.random.default_rng(4)
+    # ITQ clearly ahead of LSH; SiGAH a hair behind ITQ with a seed spread larger than the gap
+    means = {"lsh": 0.2, "itq": 0.5, "sigah": 0.499}
+    spread = {"lsh": 0.001, "itq": 0.001, "sigah": 0.02}
+    rows = [{"method": m, "bits": 32, "seed": s, **dict.fromkeys(METRICS, means[m] + rng.normal(0, spread[m]))}
+            for m in means for s in range(4)]
+    records = pd.DataFrame(rows)
+    table = compare_with_paper(_summary(rows), None)
+    verdicts = column_verdicts(table, [32], records=records)
+    for r in verdicts.to_dict("records"):
+        scores = {m: records[records.method == m].sort_values("seed")[METRICS_BY_NAME[r["metric"]]].to_numpy()
+                  for m in means}
+        expected = stats.find_leader({LABELS[m]: v for m, v in scores.items()})
+        assert r["leader"] == (expected.leader or "tied") and r["tied"] == ", ".join(expected.tied)
+    assert list(verdicts["leader"]) == ["tied"] * 3 and "LSH" not in verdicts["tied"].iloc[0]
+    clear = {**means, "sigah": 0.3}
+    rows = [{"method": m, "bits": 32, "seed": s, **dict.fromkeys(METRICS, clear[m] + rng.normal(0, 0.001))}
+            for m in clear for s in range(3)]
+    verdicts = column_verdicts(compare_with_paper(_summary(rows), None), [32], records=pd.DataFrame(rows))
+    assert list(verdicts["leader"]) == ["ITQ"] * 3 and list(verdicts["tied"]) == ["ITQ"] * 3
+
+
+METRICS_BY_NAME = {v: k for k, v in METRICS.items()}
+LABELS = {"lsh": "LSH", "itq": "ITQ", "sigah": "SiGAH"}
 
 
 def test_recall_curves_agree_with_recall_at_n(protocol):
@@ -210,6 +277,6 @@ def test_comparison_table_shows_mean_std_paper_and_difference_sorted_by_bits():
     styled = comparison_table(pd.DataFrame(rows))
     shown = styled.data
     assert shown[["method", "bits"]].values.tolist() == [["ITQ", 32], ["LSH", 32], ["SiGAH", 64]]
-    assert shown[names[0]].tolist() == ["0.8000 ± 0.0100", "0.5000 ± 0.0100", "0.9000 ± 0.0100"]
+    assert shown[names[0]].tolist() == [f"{v}\u00a0±\u00a00.0100" for v in ("0.8000", "0.5000", "0.9000")]
     html = styled.to_html()
     assert "+0.1000" in html and "—" in html  # signed differences, a missing paper value as a dash

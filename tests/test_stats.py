@@ -159,14 +159,16 @@ def test_family_wise_error_of_holm_is_at_most_nominal_under_the_global_null():
     assert any_rejection / n_simulations <= st.ALPHA + _binomial_tolerance(st.ALPHA, n_simulations)
 
 
-def test_an_effect_equal_to_the_mde_is_detected_at_the_stated_power():
-    # seed-level differences, normal: the paired t test's power is exactly the noncentral t's
+@pytest.mark.parametrize("shape", [(4,), (1, 25)])
+def test_an_effect_equal_to_the_mde_is_detected_at_the_stated_power(shape):
+    # normal differences over seeds (S,) or over the queries of one seed (1, Q): the paired t test's
+    # power is exactly the noncentral t's, so the MDE of the true standard error is detected 80 % of the time
     rng = np.random.default_rng(10)
-    n_seeds, sd, n_simulations = 4, 0.02, 2000
-    mde = st.minimum_detectable_effect(sd / np.sqrt(n_seeds), n_seeds - 1)
+    sd, n_simulations, n = 0.02, 2000, int(np.prod(shape))
+    mde = st.minimum_detectable_effect(sd / np.sqrt(n), n - 1)
     detected = 0
     for _ in range(n_simulations):
-        d = rng.normal(mde, sd, n_seeds)
+        d = rng.normal(mde, sd, shape)
         detected += st.estimate_mean(d).p_value() < st.ALPHA
     assert detected / n_simulations == pytest.approx(st.POWER, abs=_binomial_tolerance(st.POWER, n_simulations))
 
@@ -309,3 +311,35 @@ def test_bad_input_is_named():
         st.find_leader({"A": good})
     with pytest.raises(ValueError, match="p-values"):
         st.holm_adjust([0.5, 1.2])
+
+
+def test_estimate_from_summary_is_the_seed_level_estimate():
+    values = np.array([0.41, 0.43, 0.40, 0.45])
+    direct, summary = st.estimate_mean(values), st.estimate_from_summary(values.mean(), values.std(ddof=1), 4)
+    assert (summary.mean, summary.standard_error, summary.df) == pytest.approx(
+        (direct.mean, direct.standard_error, direct.df))
+    assert st.compare_to_published(summary, 0.5) == st.compare_to_published(values, 0.5)
+    with pytest.raises(ValueError, match="two seeds"):
+        st.estimate_from_summary(0.4, 0.0, 1)
+
+
+def test_swapping_the_variants_mirrors_the_comparison_and_shared_difficulty_cancels():
+    rng = np.random.default_rng(16)
+    for _ in range(30):
+        shape = (int(rng.integers(1, 5)), int(rng.integers(2, 30)))
+        a = _variant_scores(rng, *shape, seed_sd=0.01, query_sd=0.02, noise_sd=0.02, shift=rng.uniform(-0.03, 0.03))
+        b = _variant_scores(rng, *shape, seed_sd=0.01, query_sd=0.02, noise_sd=0.02)
+        forward, backward = st.compare_paired(a, b), st.compare_paired(b, a)
+        assert backward.effect == pytest.approx(-forward.effect)
+        assert (backward.low, backward.high) == pytest.approx((-forward.high, -forward.low))
+        assert backward.p_value == pytest.approx(forward.p_value)
+        mirror = {"higher": "lower", "lower": "higher"}
+        assert backward.verdict == mirror.get(forward.verdict, forward.verdict)
+        # a per-query and a per-seed offset common to both variants changes nothing
+        offset = rng.normal(0, 0.1, (1, shape[1])) + rng.normal(0, 0.1, (shape[0], 1))
+        shifted = st.compare_paired(a + offset, b + offset)
+        assert (shifted.effect, shifted.low, shifted.high) == pytest.approx((forward.effect, forward.low, forward.high))
+        # the order of seeds and of queries is irrelevant
+        rows, columns = rng.permutation(shape[0]), rng.permutation(shape[1])
+        permuted = st.compare_paired(a[rows][:, columns], b[rows][:, columns])
+        assert (permuted.low, permuted.high) == pytest.approx((forward.low, forward.high))

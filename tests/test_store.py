@@ -192,9 +192,13 @@ def test_damaged_codes_and_records_read_as_absent(store, X):
     assert store.get_codes(key, "split-2") is None
     store.put_record(key, "eval", {"map": 0.5})
     assert store.get_record(key, "eval") == {"map": 0.5}
+    store.put_scores(key, "eval", {"map": np.linspace(0, 1, 5)})
+    np.testing.assert_array_equal(store.get_scores(key, "eval")["map"], np.linspace(0, 1, 5))
+    assert store.get_scores(key, "other eval") is None
     for path in store.entry_dir(key).iterdir():
         _damage(path, "flip")
     assert store.get_codes(key, "split-1") is None and store.get_record(key, "eval") is None
+    assert store.get_scores(key, "eval") is None
 
 
 def _fit_in_child(folder: str, X: np.ndarray, seed: int, barrier) -> str:

@@ -36,14 +36,14 @@ def test_pooled_rows_are_the_mean_and_sample_std_of_their_seeds():
 
 def test_cells_show_the_std_only_where_there_is_one():
     frame = pd.DataFrame({"map": [0.5, 0.25, np.nan], "map_std": [0.01, np.nan, np.nan]})
-    assert list(mean_with_std(frame, "map", 2)) == ["0.50 ± 0.01", "0.25", ""]
+    assert list(mean_with_std(frame, "map", 2)) == ["0.50\u00a0±\u00a00.01", "0.25", ""]  # never wraps
     assert list(mean_with_std(frame[["map"]], "map", 1)) == ["0.5", "0.2", ""]
 
 
 def test_stage_table_pools_and_names_an_unknown_stage():
     table = stage_table(log(), "5 min_steps", pooled=True, digits=3)
     assert list(table.columns) == ["dataset", "bits", "seed", "setting", "epochs", *SWEEP_METRICS.values()]
-    assert table["Pre@100"].str.contains(" ± ").all()
+    assert table["Pre@100"].str.contains("\u00a0±\u00a0").all()
     assert stage_table(log(), "5 min_steps", split="test").empty
     with pytest.raises(ValueError, match="stage 'no such' is not in the sweep log"):
         stage_table(log(), "no such")

@@ -1,20 +1,17 @@
-"""Ablation runs and their verdicts: is an effect larger than the seed-to-seed noise?
+"""Ablation runs and their verdicts: is a variant's score different from the baseline's?
 
 An ablation trains the same method under several *variants* (a switch off, a weight scaled, another
 activation), each with the same seeds, and asks whether a variant's score differs from the
-baseline's. With a handful of seeds that question is answered by a fixed rule, used by every
-chapter: a difference of means is called **real** only when it exceeds ``n_sigmas`` (2) times the
-larger of the two standard deviations over seeds,
+baseline's. Every verdict comes from :mod:`sigah.stats`: the variant and the baseline are compared
+**paired** on the seeds they share (and on the queries, when the records carry per-query scores,
+``<metric>_per_query`` columns from ``run_variants(..., per_query=True)``), all the comparisons of
+one table are corrected together (Holm), and a comparison is called **higher** or **lower** when its
+corrected 95 % interval excludes zero, **equivalent** only within a margin the caller states, and
+otherwise **inconclusive**, with the smallest effect the design could have detected. With one seed
+and no per-query scores there is no interval and no verdict.
 
-``|mean_v − mean_0| > 2 · max(std_v, std_0)``,
-
-i.e. when it is larger than the spread of either variant's runs twice over. With one seed per
-variant there is no spread to compare with and no verdict is given. The rule is deliberately
-conservative: with 2 or 3 seeds a standard deviation is itself uncertain, and a difference that
-passes it is visible run by run, not only on average.
-
-Runs go through :func:`sigah.studies.experiments.run_grid`, so a variant equal to a configuration fitted
-elsewhere in the book can be read back from the store of runs instead of being refitted.
+Runs go through :func:`sigah.studies.experiments.run_grid`, so a variant equal to a configuration
+fitted elsewhere in the book can be read back from the store of runs instead of being refitted.
 """
 
 from __future__ import annotations
@@ -25,42 +22,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah import stats
 from sigah.studies.experiments import run_grid
 
 __all__ = [
-    "N_SIGMAS", "VERDICTS", "effect", "compare_to_baseline", "run_variants", "run_on_datasets", "effect_sentence",
+    "VERDICTS", "NO_INTERVAL", "effect", "compare_to_baseline", "run_variants", "run_on_datasets", "effect_sentence",
     "log_grid", "mean_std_table",
 ]
 
-#: a difference is real when it exceeds this many standard deviations over seeds
-N_SIGMAS = 2.0
+#: the verdict of a comparison that has no interval: one seed, no per-query scores
+NO_INTERVAL = "no interval (one seed)"
+#: the verdicts :func:`effect` and :func:`compare_to_baseline` return
+VERDICTS = (*stats.VERDICTS, NO_INTERVAL)
 
-#: the verdicts :func:`effect` returns
-VERDICTS = ("real", "within noise", "one seed: no verdict")
+#: suffix of a record column holding a run's per-query scores of a metric
+PER_QUERY_SUFFIX = "_per_query"
 
 
-def effect(baseline: Iterable[float], variant: Iterable[float], *, n_sigmas: float = N_SIGMAS) -> dict[str, Any]:
-    """Mean ± standard deviation of two sets of runs and the verdict on their difference.
+def effect(baseline: Iterable[float], variant: Iterable[float], *, margin: float | None = None) -> dict[str, Any]:
+    """Mean ± standard deviation of two paired sets of runs and the verdict on their difference.
 
     Parameters
     ----------
     baseline, variant : iterable of float
-        One score per seed (the seeds need not be paired), at least one each.
-    n_sigmas : float
-        How many standard deviations a real difference exceeds.
+        One score per seed, the same seeds in the same order (paired).
+    margin : float, optional
+        Equivalence margin (:func:`sigah.stats.compare_paired`).
 
     Returns
     -------
     dict
-        ``baseline_mean``, ``baseline_std``, ``variant_mean``, ``variant_std`` (sample standard
-        deviations, ``ddof=1``; NaN for one run), ``n_baseline``, ``n_variant``, ``difference``
-        (variant minus baseline), ``threshold`` (``n_sigmas`` times the larger std; NaN without a
-        spread) and ``verdict``, one of :data:`VERDICTS`.
+        The columns of :func:`compare_to_baseline` (one comparison, uncorrected).
 
     Raises
     ------
     ValueError
-        If either set is empty or holds a non-finite score, or ``n_sigmas`` is not positive.
+        If either set is empty or holds a non-finite score, or the two sets differ in length.
     """
     a = np.asarray(list(baseline), dtype=np.float64)
     b = np.asarray(list(variant), dtype=np.float64)
@@ -69,21 +66,36 @@ def effect(baseline: Iterable[float], variant: Iterable[float], *, n_sigmas: flo
             raise ValueError(f"{name} needs at least one score, got none")
         if not np.isfinite(values).all():
             raise ValueError(f"{name} scores must be finite, got {values.tolist()}")
-    if not np.isfinite(n_sigmas) or n_sigmas <= 0:
-        raise ValueError(f"n_sigmas must be a positive number, got {n_sigmas!r}")
-    std_a = float(a.std(ddof=1)) if a.size > 1 else float("nan")
-    std_b = float(b.std(ddof=1)) if b.size > 1 else float("nan")
-    difference = float(b.mean() - a.mean())
-    if a.size < 2 or b.size < 2:
-        threshold, verdict = float("nan"), VERDICTS[2]
-    else:
-        threshold = float(n_sigmas * max(std_a, std_b))
-        verdict = VERDICTS[0] if abs(difference) > threshold else VERDICTS[1]
-    return {
-        "baseline_mean": float(a.mean()), "baseline_std": std_a, "n_baseline": int(a.size),
-        "variant_mean": float(b.mean()), "variant_std": std_b, "n_variant": int(b.size),
-        "difference": difference, "threshold": threshold, "verdict": verdict,
+    if a.shape != b.shape:
+        raise ValueError(f"paired runs need one score per seed on both sides, got {a.size} and {b.size}")
+    comparison = stats.compare_paired(b, a, margin=margin) if a.size > 1 else None
+    return _row(a, b, comparison)
+
+
+def _row(baseline: np.ndarray, variant: np.ndarray, comparison: stats.Comparison | None) -> dict[str, Any]:
+    """The summary of a baseline/variant pair (seed-level ``(S,)`` or ``(S, Q)`` scores)."""
+    seed_base, seed_variant = _seed_means(baseline), _seed_means(variant)
+    nan = float("nan")
+    row = {
+        "baseline_mean": float(seed_base.mean()), "baseline_std": _std(seed_base), "n_baseline": int(seed_base.size),
+        "variant_mean": float(seed_variant.mean()), "variant_std": _std(seed_variant),
+        "n_variant": int(seed_variant.size), "difference": float(seed_variant.mean() - seed_base.mean()),
     }
+    if comparison is None:
+        return row | {"low": nan, "high": nan, "confidence": nan, "p_value": nan, "p_adjusted": nan, "mde": nan,
+                      "n_queries": None, "method": "none", "margin": None, "verdict": NO_INTERVAL}
+    return row | {"low": comparison.low, "high": comparison.high, "confidence": comparison.confidence,
+                  "p_value": comparison.p_value, "p_adjusted": comparison.p_adjusted, "mde": comparison.mde,
+                  "n_queries": comparison.n_queries, "method": comparison.method, "margin": comparison.margin,
+                  "verdict": comparison.verdict}
+
+
+def _seed_means(scores: np.ndarray) -> np.ndarray:
+    return scores if scores.ndim == 1 else scores.mean(axis=1)
+
+
+def _std(values: np.ndarray) -> float:
+    return float(values.std(ddof=1)) if values.size > 1 else float("nan")
 
 
 def compare_to_baseline(
@@ -93,14 +105,19 @@ def compare_to_baseline(
     metric: str = "map_pr_area",
     by: str = "variant",
     groups: Iterable[str] = ("bits",),
-    n_sigmas: float = N_SIGMAS,
+    margin: float | None = None,
+    method: stats.Method = "holm",
 ) -> pd.DataFrame:
-    """Every variant against the baseline, within each group (code length, dataset): :func:`effect` per row.
+    """Every variant against the baseline, within each group (code length, dataset), as one family.
+
+    Each variant is paired with the baseline on the seeds both ran (the ``seed`` column) and, when
+    ``records`` has a ``<metric>_per_query`` column, on the queries too; every row of the returned
+    table is corrected together (:func:`sigah.stats.compare_family`).
 
     Parameters
     ----------
     records : pandas.DataFrame
-        One row per run, with the columns ``by``, ``metric`` and ``groups``.
+        One row per run, with the columns ``seed``, ``by``, ``metric`` and ``groups``.
     baseline : str
         The value of ``by`` every other variant is compared with.
     metric : str
@@ -109,13 +126,20 @@ def compare_to_baseline(
         Column naming the variant.
     groups : iterable of str
         Columns inside whose values the comparison is made.
-    n_sigmas : float
+    margin : float, optional
+        Equivalence margin ``δ`` (no equivalence is claimed without one).
+    method : {"holm", "bonferroni", "none"}
+        The family correction over the rows of the table.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (group, variant other than ``baseline``) in the order of first appearance, with the
-        group columns, ``by`` and the keys of :func:`effect`.
+        One row per (group, variant other than ``baseline``) in the order of first appearance: the group
+        columns, ``by``, ``baseline_mean``, ``baseline_std``, ``n_baseline``, ``variant_mean``,
+        ``variant_std``, ``n_variant`` (over the paired seeds), ``difference`` (variant − baseline),
+        ``low``, ``high`` (its interval at level ``confidence``), ``p_value``, ``p_adjusted``, ``mde``
+        (the minimum detectable effect at 80 % power), ``n_queries`` (None at seed level), ``method``,
+        ``margin`` and ``verdict``, one of :data:`VERDICTS`.
 
     Raises
     ------
@@ -123,26 +147,55 @@ def compare_to_baseline(
         A missing column, or a group without a baseline run.
     """
     groups = list(groups)
-    missing = [c for c in (by, metric, *groups) if c not in records.columns]
+    missing = [c for c in ("seed", by, metric, *groups) if c not in records.columns]
     if missing:
         raise ValueError(f"records have no column(s) {missing}; they have {list(records.columns)}")
-    rows = []
+    keys, pairs = [], []
     for key, part in records.groupby(groups, sort=False) if groups else [((), records)]:
         key = key if isinstance(key, tuple) else (key,)
-        base = part.loc[part[by] == baseline, metric]
+        base = part[part[by] == baseline]
         if base.empty:
             raise ValueError(f"no {by} = {baseline!r} run in group {dict(zip(groups, key))}")
         for name, runs in part[part[by] != baseline].groupby(by, sort=False):
-            rows.append({**dict(zip(groups, key)), by: name, **effect(base, runs[metric], n_sigmas=n_sigmas)})
+            keys.append({**dict(zip(groups, key)), by: name})
+            pairs.append(_paired_scores(base, runs, metric))
+    testable = [i for i, (a, _) in enumerate(pairs) if a.size > 1]
+    comparisons = {}
+    if testable:
+        family = stats.compare_family([(pairs[i][1], pairs[i][0]) for i in testable], method=method, margin=margin)
+        comparisons = dict(zip(testable, family.comparisons))
+    rows = [{**key, **_row(a, b, comparisons.get(i))} for i, (key, (a, b)) in enumerate(zip(keys, pairs))]
     return pd.DataFrame(rows)
 
 
+def _paired_scores(base: pd.DataFrame, runs: pd.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline and variant scores on the seeds both ran: (S,), or (S, Q) with per-query scores."""
+    seeds = sorted(set(base["seed"]) & set(runs["seed"]))
+    if not seeds:
+        raise ValueError(f"variant and baseline share no seed: {sorted(set(runs['seed']))} against "
+                         f"{sorted(set(base['seed']))}")
+    per_query = metric + PER_QUERY_SUFFIX
+    column = per_query if per_query in base.columns and per_query in runs.columns else metric
+
+    def scores(frame: pd.DataFrame) -> np.ndarray:
+        by_seed = frame.drop_duplicates("seed").set_index("seed")[column]
+        return np.stack([np.asarray(by_seed[s], dtype=np.float64) for s in seeds])
+
+    return scores(base), scores(runs)
+
+
 def _fit_grid(protocol: Any, method: str, bits: list[int], params: dict[str, Any], *, repeats: int, seed: int,
-              k: int, keep_models: bool) -> tuple[pd.DataFrame, dict]:
+              k: int, keep_models: bool, per_query: bool = False) -> tuple[pd.DataFrame, dict]:
     """One variant through ``run_grid`` and the store of runs (its fitted models too when asked)."""
     result = run_grid(protocol, [method], bits, repeats=repeats, seed=seed, k=k, params={method: params},
-                      progress=False, return_models=keep_models)
-    return result if keep_models else (result, {})
+                      progress=False, return_models=keep_models, per_query=per_query)
+    if not per_query:
+        return result if keep_models else (result, {})
+    records, *models, scores = result
+    records = records.copy()
+    for name in next(iter(scores.values())):
+        records[name + PER_QUERY_SUFFIX] = [scores[(r.method, r.bits, r.seed)][name] for r in records.itertuples()]
+    return records, (models[0] if keep_models else {})
 
 
 def run_variants(
@@ -156,6 +209,7 @@ def run_variants(
     seed: int = 0,
     k: int = 1000,
     keep_models: bool = False,
+    per_query: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict]:
     """Run each variant of a method at every code length with seeds ``seed … seed + repeats − 1``.
 
@@ -174,6 +228,9 @@ def run_variants(
         Seeds per variant and code length, the first seed, and ground-truth neighbours per query.
     keep_models : bool
         Also return the fitted models.
+    per_query : bool
+        Add a ``<score>_per_query`` column per score holding each run's per-query scores (an array of
+        shape (n_queries,)), which :func:`compare_to_baseline` then pairs query by query.
 
     Returns
     -------
@@ -189,7 +246,7 @@ def run_variants(
     frames, models = [], {}
     for label, change in variants.items():
         records, fitted = _fit_grid(protocol, method, bits, base | dict(change), repeats=repeats, seed=seed, k=k,
-                                    keep_models=keep_models)
+                                    keep_models=keep_models, per_query=per_query)
         frames.append(records.assign(variant=label))
         models.update({(label, b, s): model for (_, b, s), model in fitted.items()})
     records = pd.concat(frames, ignore_index=True)
@@ -226,7 +283,7 @@ def run_on_datasets(
         Runs already made, filled by this call; keyed by dataset, method, the variant's full
         settings, code length, seeds and ``k``.
     **options
-        ``method``, ``base_params``, ``repeats``, ``seed`` of :func:`run_variants`.
+        ``method``, ``base_params``, ``repeats``, ``seed``, ``per_query`` of :func:`run_variants`.
 
     Returns
     -------
@@ -244,7 +301,7 @@ def run_on_datasets(
             settings = base | dict(change)
             for b in [int(b) for b in bits]:
                 key = (name, options.get("method", "sigah"), repr(sorted(settings.items())), b,
-                       options.get("repeats", 1), options.get("seed", 0), k_here)
+                       options.get("repeats", 1), options.get("seed", 0), k_here, options.get("per_query", False))
                 if key not in memo or (keep_models and memo[key][1] is None):  # models kept only when asked
                     out = run_variants(protocol, {"run": settings}, [b], k=k_here, keep_models=keep_models, **options)
                     memo[key] = out if keep_models else (out, None)
@@ -268,20 +325,29 @@ def effect_sentence(row: Mapping[str, Any], *, what: str, metric_label: str = "m
     metric_label : str
     digits : int
     """
-    f = f"{{:.{digits}f}}"
+    text = (f"{what}: {metric_label} {stats.mean_pm_std(row['variant_mean'], row['variant_std'], digits)} against "
+            f"{stats.mean_pm_std(row['baseline_mean'], row['baseline_std'], digits)} over "
+            f"{stats.design_phrase(int(row['n_variant']), _queries(row))}, a difference of "
+            f"{stats.format_signed(row['difference'], digits)}")
+    if row["verdict"] == NO_INTERVAL:
+        return text + ": one seed, **no interval and no verdict**."
+    interval = (f"{stats.format_interval(row['low'], row['high'], digits)} at "
+                f"{100 * row['confidence']:.4g}\u00a0%" + _correction(row))
+    if row["verdict"] in ("higher", "lower"):
+        return text + f" ({interval}): **{row['verdict']}**."
+    if row["verdict"] == "equivalent":
+        return text + f" ({interval}): **equivalent within ±{row['margin']:.{digits}f}**."
+    return (text + f" ({interval}): **inconclusive**; the design detects a difference of "
+            f"{row['mde']:.{digits}f} or more {100 * stats.POWER:.0f}\u00a0% of the time.")
 
-    def spread(mean: float, std: float) -> str:
-        return f.format(mean) + ("" if np.isnan(std) else " ± " + f.format(std))
 
-    text = (f"{what}: {metric_label} {spread(row['variant_mean'], row['variant_std'])} against "
-            f"{spread(row['baseline_mean'], row['baseline_std'])} ({row['n_variant']} and {row['n_baseline']} "
-            f"seed(s)), a difference of {row['difference']:+.{digits}f}")
-    if row["verdict"] == VERDICTS[0]:
-        direction = "higher" if row["difference"] > 0 else "lower"
-        return text + f", beyond two standard deviations ({f.format(row['threshold'])}): **really {direction}**."
-    if row["verdict"] == VERDICTS[1]:
-        return text + f", within two standard deviations ({f.format(row['threshold'])}): **no real effect**."
-    return text + ": one seed, **no verdict**."
+def _queries(row: Mapping[str, Any]) -> int | None:
+    n = row.get("n_queries")
+    return None if n is None or (isinstance(n, float) and np.isnan(n)) else int(n)
+
+
+def _correction(row: Mapping[str, Any]) -> str:
+    return {"holm": ", Holm-corrected", "bonferroni": ", Bonferroni-corrected"}.get(row.get("method"), "")
 
 
 def log_grid(value: float, factors: Iterable[float]) -> list[float]:
@@ -324,14 +390,13 @@ def mean_std_table(
     Returns
     -------
     pandas.DataFrame of str
-        ``"0.4512 ± 0.0031"``; one run gives the value alone.
+        ``"0.4512 ± 0.0031"`` (non-breaking spaces around ``±``); one run gives the value alone.
     """
     index = [index] if isinstance(index, str) else list(index)
     columns = [columns] if isinstance(columns, str) else list(columns)
 
     def cell(values: pd.Series) -> str:
-        mean = f"{values.mean():.{digits}f}"
-        return mean if len(values) < 2 else f"{mean} ± {values.std(ddof=1):.{digits}f}"
+        return stats.mean_pm_std(values.mean(), values.std(ddof=1) if len(values) > 1 else np.nan, digits)
 
     table = records.groupby(index + columns, sort=False)[metric].agg(cell).unstack(columns)
     row_order = list(dict.fromkeys(map(tuple, records[index].to_numpy())))

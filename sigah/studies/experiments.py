@@ -24,7 +24,7 @@ from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
     "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
-    "label_scores", "record_columns", "LABEL_MAP_K", "LABEL_PRECISION_N",
+    "label_scores", "record_columns", "score_grid", "LABEL_MAP_K", "LABEL_PRECISION_N",
     "fit_cached",  # re-exported from sigah.store: one import line for chapters that fit one model
 ]
 
@@ -169,7 +169,8 @@ def _evaluation_key(protocol: Any, groundtruth: np.ndarray) -> str:
 
 
 def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, store: Any = DEFAULT,
-                    progress: bool = False, _train_fingerprint: str | None = None) -> dict[str, Any]:
+                    progress: bool = False, per_query: bool = False,
+                    _train_fingerprint: str | None = None) -> dict[str, Any] | tuple[dict[str, Any], dict]:
     """Fit a hasher instance (or read its fit from the store), encode, and score its Hamming ranking: one record.
 
     The instance stays fitted, so a caller can still read its training history.
@@ -188,20 +189,30 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
         The store of runs (``DEFAULT``: the shared one; ``None``: always fit).
     progress : bool
         Show a bar while encoding a large database.
+    per_query : bool
+        Also return every score query by query (for :mod:`sigah.stats`).
 
     Returns
     -------
-    dict
+    record : dict
         The keys of :data:`RECORD_COLUMNS`, and those of :func:`label_scores` when the protocol
         has query and database labels; ``from_store`` tells whether the fit was read from the
         store (its ``fit_seconds`` is then the original fit's).
+    per_query_scores : dict, only if ``per_query``
+        ``{score name: numpy.ndarray of shape (n_queries,)}`` for every score of the record, each
+        averaging to the record's value (:func:`sigah.metrics.evaluate_codes`). With a store, they
+        are stored beside the record whether asked for or not.
     """
     from sigah.metrics import evaluate_codes
 
     store = resolve_store(store)
     q_codes, db_codes, fit_seconds, encode_seconds, (key, from_store) = _fit_and_encode(
         hasher, protocol, store, _train_fingerprint, progress)
-    scores = evaluate_codes(q_codes, db_codes, groundtruth)
+    # P@100 of a database under 100 points is its precision at the whole database (the CLI says so)
+    n_precision = min(100, len(db_codes))
+    scores, query_scores = evaluate_codes(q_codes, db_codes, groundtruth, ns=(n_precision,), per_query=True)
+    for table in (scores, query_scores):  # the column keeps its name
+        table["precision_at_100"] = table.pop(f"precision_at_{n_precision}")
     record = {
         "method": hasher.name,
         "bits": int(hasher.n_bits),
@@ -218,17 +229,26 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
         "n_train": int(len(protocol.train)),
         "from_store": bool(from_store),
     }
-    record |= label_scores(protocol, q_codes, db_codes)
+    labels, label_query_scores = label_scores(protocol, q_codes, db_codes, per_query=True)
+    record |= labels
+    query_scores = {name: query_scores[name] for name in _PER_QUERY_SCORES} | label_query_scores
     if store is not None:
-        store.put_record(key, _evaluation_key(protocol, groundtruth), {**record, "from_store": False})
-    return record
+        evaluation = _evaluation_key(protocol, groundtruth)
+        store.put_record(key, evaluation, {**record, "from_store": False})
+        store.put_scores(key, evaluation, query_scores)
+    return (record, query_scores) if per_query else record
+
+
+#: the record's scores that :func:`evaluate_hasher` also keeps query by query
+_PER_QUERY_SCORES = ("map", "map_stable", "map_pr_area", "precision_at_100")
 
 
 #: cut-offs of the label-based scores (the paper's mAP@1000 of Tables 6-7, and P@100)
 LABEL_MAP_K, LABEL_PRECISION_N = 1000, 100
 
 
-def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndarray) -> dict[str, float]:
+def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndarray, *,
+                 per_query: bool = False) -> dict[str, float] | tuple[dict[str, float], dict[str, np.ndarray]]:
     """Label-based mAP@1000 and P@100 of the codes when the protocol carries labels, else ``{}``.
 
     Relevant = same label (the paper's §5.6, :func:`sigah.metrics.evaluate_label_codes`). A
@@ -237,17 +257,19 @@ def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndar
 
     Returns
     -------
-    dict
+    scores : dict
         ``label_map_at_1000`` and ``label_precision_at_100`` (or the smaller cut-offs).
+    per_query_scores : dict, only if ``per_query``
+        The same keys, one array of shape (n_queries,) each (empty without labels).
     """
     if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
-        return {}
+        return ({}, {}) if per_query else {}
     from sigah.metrics import evaluate_label_codes
 
     n_database = database_codes.shape[0]
     return evaluate_label_codes(
         query_codes, database_codes, protocol.query_labels, protocol.database_labels,
-        k=min(LABEL_MAP_K, n_database), ns=(min(LABEL_PRECISION_N, n_database),),
+        k=min(LABEL_MAP_K, n_database), ns=(min(LABEL_PRECISION_N, n_database),), per_query=per_query,
     )
 
 
@@ -317,6 +339,7 @@ def run_grid(
     on_record: Callable[[dict[str, Any]], None] | None = None,
     store: Any = DEFAULT,
     return_models: bool = False,
+    per_query: bool = False,
 ):
     """Evaluate every method at every code length, ``repeats`` times with seeds ``seed, seed+1, …``.
 
@@ -347,6 +370,8 @@ def run_grid(
         ``DEFAULT`` is the shared store (``SIGAH_CACHE``); ``None`` fits everything afresh.
     return_models : bool
         Also return the fitted models.
+    per_query : bool
+        Also return every record's scores query by query (read from the store when stored).
 
     Returns
     -------
@@ -354,6 +379,9 @@ def run_grid(
         One row per record, columns :data:`RECORD_COLUMNS`.
     models : dict, only if ``return_models``
         ``{(method, bits, seed): fitted hasher}``.
+    per_query_scores : dict, only if ``per_query`` (last)
+        ``{(method, bits, seed): {score name: numpy.ndarray of shape (n_queries,)}}``; turn it into
+        the (seeds × queries) grids of :mod:`sigah.stats` with :func:`score_grid`.
     """
     import pandas as pd
     from tqdm import tqdm
@@ -375,23 +403,70 @@ def run_grid(
         for b in method_bits:
             for r in range(repeats):
                 jobs.append((method, b, seed + r))
-    records, models = [], {}
+    records, models, query_scores = [], {}, {}
     bar = tqdm(jobs, disable=not progress, desc="methods × bits × seeds", leave=False)
     for method, b, s in bar:
         bar.set_postfix_str(f"{method} {b} bits seed {s}")
         hasher = make_hasher(method, b, seed=s, **dict(params.get(method) or {}))
-        record = None
+        record = scores = None
         if store is not None and not return_models:  # the record alone suffices: not even the model is read
             record = _stored_record(store, hasher, protocol, groundtruth, train_fingerprint)
+            if record is not None and per_query:
+                scores = _stored_scores(store, hasher, protocol, groundtruth, train_fingerprint)
+                record = None if scores is None else record
         if record is None:
-            record = evaluate_hasher(hasher, protocol, groundtruth, store=store, progress=progress,
-                                     _train_fingerprint=train_fingerprint)
+            record, scores = evaluate_hasher(hasher, protocol, groundtruth, store=store, progress=progress,
+                                             per_query=True, _train_fingerprint=train_fingerprint)
             models[(method, b, s)] = hasher
         records.append(record)
+        query_scores[(method, b, s)] = scores
         if on_record is not None:
             on_record(record)
     frame = pd.DataFrame.from_records(records, columns=record_columns(records))
-    return (frame, models) if return_models else frame
+    out = (frame, models) if return_models else (frame,)
+    out = (*out, query_scores) if per_query else out
+    return out if len(out) > 1 else frame
+
+
+def _stored_scores(store, hasher, protocol, groundtruth, train_fingerprint):
+    """The per-query scores of this exact fit and evaluation from the store, or None."""
+    from sigah.store import fit_key
+
+    key, _ = fit_key(hasher, train_fingerprint)
+    return store.get_scores(key, _evaluation_key(protocol, groundtruth))
+
+
+def score_grid(per_query_scores: Mapping[tuple[str, int, int], Mapping[str, np.ndarray]], method: str, bits: int,
+               metric: str, seeds: Iterable[int] | None = None) -> np.ndarray:
+    """One method's per-query scores as a (seeds × queries) grid, the input of :mod:`sigah.stats`.
+
+    Parameters
+    ----------
+    per_query_scores : mapping
+        ``{(method, bits, seed): {metric: array (n_queries,)}}`` from :func:`run_grid` with
+        ``per_query=True``.
+    method : str
+    bits : int
+    metric : str
+        A score name, e.g. ``"map_pr_area"``.
+    seeds : iterable of int, optional
+        Rows in this order (pair two methods by passing the same seeds); default every seed of
+        ``(method, bits)`` in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_seeds, n_queries)
+    """
+    available = sorted(s for (m, b, s) in per_query_scores if m == method and b == bits)
+    seeds = available if seeds is None else [int(s) for s in seeds]
+    missing = [s for s in seeds if s not in available]
+    if not seeds or missing:
+        raise ValueError(f"no per-query scores of {method} at {bits} bits for seed(s) {missing or seeds}; "
+                         f"available seeds: {available}")
+    rows = [per_query_scores[(method, bits, s)] for s in seeds]
+    if metric not in rows[0]:
+        raise ValueError(f"unknown metric {metric!r}; expected one of {sorted(rows[0])}")
+    return np.stack([np.asarray(row[metric], dtype=np.float64) for row in rows])
 
 
 def summarize(records, metrics: Iterable[str] = ("precision_at_100", "map_pr_area", "map", "map_stable", "fit_seconds")):

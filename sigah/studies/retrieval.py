@@ -3,8 +3,9 @@
 The chapter *Retrieval quality* sets every method of the paper's Tables 1 and 2 on one protocol:
 :func:`grid_with_models` runs the grid (one record per method, code length and seed) and keeps the
 fitted hashers, :func:`compare_with_paper` puts the paper's numbers and the difference per cell
-beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`beyond_two_sigma`
-turn the table into statements computed from it, and :func:`recall_curves` gives the paper's
+beside our mean ± standard deviation over seeds, :func:`column_verdicts` and :func:`published_verdicts`
+turn the table into statements computed from it (the paper's number inside or outside the interval of
+our mean, :mod:`sigah.stats`), and :func:`recall_curves` gives the paper's
 Fig. 3 (recall of the ``K`` true neighbours against the number of items retrieved).
 """
 
@@ -17,10 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah import stats
+
 __all__ = [
     "comparison_table",
     "PAPER_DATASETS", "METRICS", "method_params", "paper_table_for", "grid_with_models", "variant_name",
-    "compare_with_paper", "column_verdicts", "beyond_two_sigma", "recall_curves", "Study", "run_study",
+    "compare_with_paper", "column_verdicts", "published_verdicts", "beyond_two_sigma", "recall_curves", "Study",
+    "run_study",
 ]
 
 #: the paper's datasets of Tables 1 (descriptors) and 2 (MNIST), by lower-case name
@@ -101,7 +105,8 @@ def grid_with_models(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
     bits_override: Mapping[str, int] | None = None,
-) -> tuple[pd.DataFrame, dict[tuple[str, int, int], Any]]:
+    per_query: bool = False,
+) -> tuple[pd.DataFrame, dict[tuple[str, int, int], Any]] | tuple[pd.DataFrame, dict, dict]:
     """:func:`sigah.studies.experiments.run_grid` over ``methods`` and their ``variants``, keeping the fitted models.
 
     Parameters
@@ -118,6 +123,8 @@ def grid_with_models(
         are named by :func:`variant_name`.
     bits_override : mapping, optional
         ``{method: n_bits}`` for methods with a code length of their own (QoLSH).
+    per_query : bool
+        Also return every record's per-query scores.
 
     Returns
     -------
@@ -125,20 +132,25 @@ def grid_with_models(
         The records of :data:`sigah.studies.experiments.RECORD_COLUMNS`.
     models : dict
         ``models[(method, bits, seed)]``: the fitted hasher of each record.
+    scores : dict, only if ``per_query``
+        ``scores[(method, bits, seed)]``: ``{metric: array of shape (n_queries,)}`` of each record
+        (:func:`sigah.studies.experiments.score_grid` makes the grids of :mod:`sigah.stats`).
     """
     from sigah.studies.experiments import run_grid
 
     params = {m: dict(p) for m, p in (params or {}).items()}
     runs = [(m, m, params.get(m, {})) for m in methods]
     runs += [(variant_name(m, v), m, params.get(m, {}) | dict(v)) for m, v in (variants or {}).items() if m in methods]
-    frames, models = [], {}
+    frames, models, scores = [], {}, {}
     for name, method, method_params in runs:
-        records, fitted = run_grid(protocol, [method], list(bits), repeats=repeats, seed=seed, k=k,
-                                   params={method: method_params}, bits_override=bits_override, progress=False,
-                                   return_models=True)
+        records, fitted, per_query_scores = run_grid(
+            protocol, [method], list(bits), repeats=repeats, seed=seed, k=k, params={method: method_params},
+            bits_override=bits_override, progress=False, return_models=True, per_query=True)
         frames.append(records.assign(method=name))
         models.update({(name, b, s): model for (_, b, s), model in fitted.items()})
-    return pd.concat(frames, ignore_index=True), models
+        scores.update({(name, b, s): values for (_, b, s), values in per_query_scores.items()})
+    records = pd.concat(frames, ignore_index=True)
+    return (records, models, scores) if per_query else (records, models)
 
 
 def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> pd.DataFrame:
@@ -183,10 +195,15 @@ def compare_with_paper(summary: pd.DataFrame, paper: tuple[str, int] | None) -> 
     return pd.DataFrame(rows)
 
 
-def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "sigah") -> pd.DataFrame:
+def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "sigah",
+                    records: pd.DataFrame | None = None, scores: Mapping | None = None) -> pd.DataFrame:
     """Who leads each (metric, bits) column, and where ``focus`` ranks, ours and the paper's.
 
-    Only rows at exactly that code length compete (QoLSH, at ``d`` bits, has its own column).
+    Only rows at exactly that code length compete (QoLSH, at ``d`` bits, has its own column). A
+    leader is named only when its lead over every other method is beyond the interval: the best
+    mean is compared, paired on the seeds, with each other method of the column
+    (:func:`sigah.stats.find_leader`, Holm over the column); otherwise the column is ``tied``.
+    That needs the runs themselves (``records``); without them no leader is named.
 
     Parameters
     ----------
@@ -195,13 +212,21 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
     bits : iterable of int
     focus : str
         Row name whose rank is reported.
+    records : pandas.DataFrame, optional
+        The runs behind ``table`` (``method``, ``bits``, ``seed`` and the metric columns), e.g.
+        :attr:`Study.records`.
+    scores : mapping, optional
+        Their per-query scores (:attr:`Study.scores`): the comparisons are then paired on the
+        queries too, and their intervals include the query sample.
 
     Returns
     -------
     pandas.DataFrame
-        One row per column: ``metric``, ``bits``, ``leader``, ``value``, ``runner-up``, ``lead``
-        (leader − runner-up), ``<focus> rank`` ("r of n"); with paper columns also ``paper leader``
-        and ``<focus> paper rank``.
+        One row per column: ``metric``, ``bits``, ``best`` (the best mean) and ``value``, ``runner-up``,
+        ``lead`` (best − runner-up), ``leader`` (the best, when its lead is beyond the interval, else
+        ``"tied"``; ``"untested"`` without records or with one seed), ``tied`` (the methods the
+        comparisons cannot separate from the best, joined by commas), ``<focus> rank`` ("r of n");
+        with paper columns also ``paper leader`` and ``<focus> paper rank``.
     """
     from sigah.studies.plotting import method_label
 
@@ -210,7 +235,8 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
         at = table[table["bits"] == int(b)]
         for name in METRICS.values():
             ranked = at.sort_values(name, ascending=False)
-            row = {"metric": name, "bits": int(b), "leader": ranked["label"].iloc[0], "value": ranked[name].iloc[0]}
+            row = {"metric": name, "bits": int(b), "best": ranked["label"].iloc[0], "value": ranked[name].iloc[0],
+                   **_leader(ranked, records, name, int(b), scores)}
             row["runner-up"] = ranked["label"].iloc[1] if len(ranked) > 1 else ""
             row["lead"] = ranked[name].iloc[0] - ranked[name].iloc[1] if len(ranked) > 1 else np.nan
             names = list(ranked["method"])
@@ -227,28 +253,110 @@ def column_verdicts(table: pd.DataFrame, bits: Iterable[int], *, focus: str = "s
     return pd.DataFrame(rows)
 
 
-def beyond_two_sigma(table: pd.DataFrame) -> pd.DataFrame:
-    """Cells whose difference from the paper exceeds two standard deviations over our seeds.
+def _leader(ranked: pd.DataFrame, records: pd.DataFrame | None, name: str, bits: int,
+            scores: Mapping | None = None) -> dict[str, str]:
+    """``leader`` and ``tied`` of one column, from the paired runs (:func:`sigah.stats.find_leader`)."""
+    from sigah.studies.experiments import score_grid
+
+    column = {v: k for k, v in METRICS.items()}[name]
+    if records is None or len(ranked) < 2:
+        return {"leader": "untested", "tied": ""}
+    runs = records[(records["bits"] == bits) & records["method"].isin(ranked["method"])]
+    seeds = sorted(set.intersection(*(set(part["seed"]) for _, part in runs.groupby("method"))))
+    if len(seeds) < 2 or runs["method"].nunique() < len(ranked):
+        return {"leader": "untested", "tied": ""}
+    labels = dict(zip(ranked["method"], ranked["label"]))
+    if scores:
+        grids = {labels[m]: score_grid(scores, m, bits, column, seeds) for m in runs["method"].unique()}
+    else:
+        grids = {labels[m]: part.drop_duplicates("seed").set_index("seed").loc[seeds, column].to_numpy(np.float64)
+                 for m, part in runs.groupby("method", sort=False)}
+    leaders = stats.find_leader(grids)
+    return {"leader": leaders.leader or "tied", "tied": ", ".join(leaders.tied)}
+
+
+def published_verdicts(table: pd.DataFrame, *, alpha: float = 0.05, scores: Mapping | None = None) -> pd.DataFrame:
+    """Every cell with a paper number: our mean, its interval, the paper's number inside or outside it.
+
+    The paper's numbers carry no spread, so the question is whether each lies inside the interval
+    of our mean (:func:`sigah.stats.compare_to_published`); all the cells of the table form one
+    family, so each interval is at the Bonferroni level ``1 − alpha / (number of cells)``. With the
+    per-query ``scores`` the interval covers both the seeds and the query sample
+    (:func:`sigah.stats.estimate_mean`); from the table alone (means and standard deviations over
+    seeds) it covers the seeds only, a *t* interval on ``seeds − 1`` degrees of freedom.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_with_paper`.
+    alpha : float
+        Family-wise level.
+    scores : mapping, optional
+        ``{(method, bits, seed): {metric: per-query scores}}``, e.g. :attr:`Study.scores`.
 
     Returns
     -------
     pandas.DataFrame
-        ``method``, ``bits``, ``metric``, ``ours``, ``paper``, ``Δ``, ``σ``, ``Δ/σ``, sorted by ``|Δ/σ|``;
-        empty when the table has no paper columns. With a single seed (σ = 0) every non-zero
-        difference counts.
+        ``method``, ``bits``, ``metric``, ``ours``, ``low``, ``high``, ``confidence``, ``paper``, ``Δ``
+        (ours − paper), ``beyond`` (how far the paper's number lies above (+) or below (−) our interval,
+        0 inside) and ``verdict`` (:data:`sigah.stats.PUBLISHED_VERDICTS`, or ``"no interval (one
+        seed)"``); empty when the table has no paper columns.
     """
+
+    cells = [(r, name) for name in METRICS.values() if f"{name} Δ" in table for r in table.to_dict("records")
+             if np.isfinite(r[f"{name} (paper)"])]
+    estimates = [_cell_estimate(r, name, scores) for r, name in cells]
+    family = sum(e is not None for e in estimates)
     rows = []
-    for name in METRICS.values():
-        if f"{name} Δ" not in table:
-            continue
-        for r in table.to_dict("records"):
-            delta, sigma = r[f"{name} Δ"], r[f"{name} ±"]
-            if np.isfinite(delta) and abs(delta) > 2 * sigma:
-                rows.append({"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name],
-                             "paper": r[f"{name} (paper)"], "Δ": delta, "σ": sigma,
-                             "Δ/σ": delta / sigma if sigma > 0 else np.inf * np.sign(delta)})
-    out = pd.DataFrame(rows, columns=["method", "bits", "metric", "ours", "paper", "Δ", "σ", "Δ/σ"])
-    return out.reindex(out["Δ/σ"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    for (r, name), estimate in zip(cells, estimates):
+        row = {"method": r["label"], "bits": r["bits"], "metric": name, "ours": r[name], "paper": r[f"{name} (paper)"],
+               "Δ": r[f"{name} Δ"]}
+        if estimate is not None:
+            c = stats.compare_to_published(estimate, r[f"{name} (paper)"], alpha=alpha, family_size=family)
+            row |= {"low": c.low, "high": c.high, "confidence": c.confidence, "beyond": c.distance,
+                    "verdict": c.verdict}
+        else:
+            row |= {"low": np.nan, "high": np.nan, "confidence": np.nan, "beyond": np.nan,
+                    "verdict": "no interval (one seed)"}
+        rows.append(row)
+    columns = ["method", "bits", "metric", "ours", "low", "high", "confidence", "paper", "Δ", "beyond", "verdict"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _cell_estimate(row: Mapping[str, Any], name: str, scores: Mapping | None):
+    """Our estimate of one cell: from its per-query scores when given, else from mean ± std over seeds."""
+    from sigah.studies.experiments import score_grid
+
+    column = {v: k for k, v in METRICS.items()}[name]
+    if scores:
+        grid = score_grid(scores, row["method"], int(row["bits"]), column)
+        return stats.estimate_mean(grid) if grid.size > 1 else None
+    if int(row["seeds"]) < 2:
+        return None
+    return stats.estimate_from_summary(row[name], row[f"{name} ±"], int(row["seeds"]))
+
+
+def beyond_two_sigma(table: pd.DataFrame, *, scores: Mapping | None = None) -> pd.DataFrame:
+    """The cells whose paper number lies outside our interval (:func:`published_verdicts`), farthest first.
+
+    The name is kept for the chapters that call it; the rule is :func:`published_verdicts`'s.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_with_paper`.
+    scores : mapping, optional
+        Per-query scores, as in :func:`published_verdicts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`published_verdicts`, only the cells outside our interval, sorted by
+        ``|beyond|``.
+    """
+    verdicts = published_verdicts(table, scores=scores)
+    out = verdicts[verdicts["verdict"] == "outside our interval"]
+    return out.reindex(out["beyond"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
 def recall_curves(
@@ -321,6 +429,9 @@ class Study:
         :func:`compare_with_paper` of the records' summary.
     notes : list of str
         One sentence per count of the size preset lowered to what the data holds (:func:`sigah.studies.sizes.cap_sizes`).
+    scores : dict
+        ``{(method, bits, seed): {metric: per-query scores}}`` of every record, for
+        :func:`published_verdicts` and :func:`column_verdicts`.
     """
 
     protocol: Any
@@ -330,6 +441,7 @@ class Study:
     paper: tuple[str, int] | None
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    scores: dict = field(default_factory=dict)
 
 
 def run_study(
@@ -349,7 +461,8 @@ def run_study(
 ) -> Study:
     """Split ``dataset``, compute its exact ground truth, run every method and set the paper beside it.
 
-    Counts larger than the data are lowered by :func:`sigah.studies.sizes.cap_sizes`, with a note in
+    Counts larger than the data are lowered by :func:`sigah.studies.sizes.cap_sizes`, and code
+    lengths longer than its dimension by :func:`sigah.studies.sizes.cap_bits`, with a note in
     :attr:`Study.notes`; QoLSH runs at as many bits as the data has dimensions (rounded up to whole
     bytes), as in the paper's Table 1.
 
@@ -369,20 +482,23 @@ def run_study(
     """
     from sigah.data import make_protocol
     from sigah.studies.experiments import ground_truth_for, summarize
-    from sigah.studies.sizes import cap_sizes
+    from sigah.studies.sizes import cap_bits, cap_sizes
 
     methods = [m.lower() for m in methods]
     sizes, notes = cap_sizes(dataset, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)
+    bits, bit_notes = cap_bits(list(bits), dataset.dim, dataset.name)
+    notes = notes + bit_notes
     protocol = make_protocol(dataset, n_queries=sizes["n_queries"], seed=seed, n_database=sizes["n_database"],
                              n_train=sizes["n_train"])
     k = sizes["k"]
     groundtruth = ground_truth_for(protocol, k)
     overrides = {"qolsh": 8 * -(-protocol.dim // 8)}
-    records, models = grid_with_models(protocol, methods, bits, repeats=repeats, seed=seed, k=k, params=params,
-                                       variants=variants, bits_override=overrides)
+    records, models, scores = grid_with_models(protocol, methods, bits, repeats=repeats, seed=seed, k=k,
+                                               params=params, variants=variants, bits_override=overrides,
+                                               per_query=True)
     paper = paper_table_for(paper_dataset, dataset.name)
     table = compare_with_paper(summarize(records, metrics=list(METRICS)), paper)
-    return Study(protocol, groundtruth, records, models, paper, table, notes)
+    return Study(protocol, groundtruth, records, models, paper, table, notes, scores)
 
 
 def comparison_table(table: pd.DataFrame):
@@ -401,7 +517,7 @@ def comparison_table(table: pd.DataFrame):
     """
     out = pd.DataFrame({"method": table["label"].to_numpy(), "bits": table["bits"].to_numpy()})
     for name in METRICS.values():
-        out[name] = [f"{m:.4f} ± {s:.4f}" for m, s in zip(table[name], table[f"{name} ±"])]
+        out[name] = [stats.mean_pm_std(m, s, 4) for m, s in zip(table[name], table[f"{name} ±"])]
         if f"{name} (paper)" in table:
             out[f"{name} paper"] = table[f"{name} (paper)"].to_numpy()
             out[f"{name} Δ"] = table[f"{name} Δ"].to_numpy()

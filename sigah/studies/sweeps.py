@@ -9,7 +9,10 @@ one seed's result varies, the noise a single-seed difference must exceed.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from sigah import stats
 
 __all__ = ["SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread"]
 
@@ -40,7 +43,7 @@ def mean_with_std(frame: pd.DataFrame, column: str, digits: int = 3) -> pd.Serie
     """
     std = frame[f"{column}_std"] if f"{column}_std" in frame else pd.Series(float("nan"), index=frame.index)
     return pd.Series([
-        "" if pd.isna(v) else f"{v:.{digits}f}" + ("" if pd.isna(s) else f" ± {s:.{digits}f}")
+        "" if pd.isna(v) else stats.mean_pm_std(v, np.nan if pd.isna(s) else s, digits)
         for v, s in zip(frame[column], std)
     ], index=frame.index, dtype=object)
 

@@ -171,7 +171,7 @@ def search_grid(
     reranks: Sequence[int] = (100, 1000),
     quantisers: Sequence[str] = ("PQ", "OPQ", "IVF-PQ"),
     k: int = 100,
-    pq_train_size: int = 20_000,
+    pq_train_size: int = 10_000,
     threads: int | None = None,
     seed: int = 0,
 ) -> SearchResult:

@@ -213,6 +213,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
         bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
         store=None if args.no_store else DEFAULT,
+        **({"cache_dir": None} if args.no_store else {}),  # nothing under $SIGAH_CACHE is touched
     )
     return 0
 
@@ -439,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-store", action="store_true",
-                   help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
+                   help="fit every method afresh: read and write nothing under $SIGAH_CACHE (neither the "
+                        "store of runs nor the ground-truth cache)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("download", help="fetch and check a TEXMEX dataset (sift1m, gist1m)")

@@ -559,6 +559,13 @@ class RunStore:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
 
+    def entry_cpu(self, key: str) -> str | None:
+        """The CPU the fit stored under ``key`` ran on, as its entry records it (None: no entry, or
+        an entry written before the CPU was recorded)."""
+        entry = _read_checked_json(self.entry_dir(key) / "entry.json")
+        cpu = entry.get("cpu") if entry is not None and entry.get("key") == key else None
+        return str(cpu) if cpu else None
+
     def get_model(self, key: str) -> tuple[Any, dict[str, Any]] | None:
         """``(fitted hasher, entry)`` for ``key``, or None if absent, damaged or refused.
 

@@ -136,7 +136,7 @@ def test_chapter_01_runs_on_a_small_file_of_12_dimensions(tmp_path):
     executed = out.read_text()
     assert "Size preset lowered" in executed and "capped to 8" in executed
     assert '"output_type": "error"' not in executed
-    assert "(8 bits: ITQ" in executed  # the comparison at the end, at the one length the data allow
+    assert "8 bits, Pre@100" in executed  # the comparison at the end, at the one length the data allow
 
 
 def test_chapter_11_runs_on_own_feature_files_of_300_queries(tmp_path):

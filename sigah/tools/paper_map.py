@@ -35,6 +35,7 @@ PAPER_MAP: dict[str, PaperCoverage] = {
     "09_ablations": PaperCoverage("5.5 (ablation study)", "Tables 4 and 5", "Figs. 7 and 8"),
     "10_reconstruction": PaperCoverage("3.6, 5.4 (reconstruction)", "", "Figs. 4 and 6"),
     "11_deep_features": PaperCoverage("5.6 (deep features)", "Tables 6 and 7"),
+    "12_search": PaperCoverage("none (beyond the paper: searching with the codes)"),
     "13_further_claims": PaperCoverage("1, 3.5, 3.6 (claims without an experiment)", "", "Fig. 8 (all weights zero)"),
 }
 

@@ -725,7 +725,14 @@ def plural(n: int, noun: str, plural_form: str | None = None) -> str:
     return f"{int(n):,} {word}"
 
 
+#: nouns the spelling rules below would get wrong ("ch" said as "k", Latin plurals)
+_IRREGULAR = {"epoch": "epochs", "matrix": "matrices", "index": "indices"}
+
+
 def _plural_of(noun: str) -> str:
+    last = noun.split()[-1] if noun.split() else noun
+    if last in _IRREGULAR:  # "training epoch" -> "training epochs"
+        return noun[: len(noun) - len(last)] + _IRREGULAR[last]
     if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
         return noun[:-1] + "ies"
     if noun.endswith(("s", "x", "ch", "sh")):
@@ -836,10 +843,10 @@ def _join(words: list[str]) -> str:
 
 
 # -- tables ----------------------------------------------------------------------------------------
-def mean_pm_std(mean: float, std: float, digits: int = 3) -> str:
+def mean_pm_std(mean: float, std: float | None, digits: int = 3) -> str:
     """``"0.512 ± 0.004"`` with non-breaking spaces around ``±`` (a table cell never wraps);
-    just the mean when the spread is NaN (one seed)."""
-    if not np.isfinite(std):
+    just the mean when the spread is missing (NaN or None: one seed)."""
+    if std is None or not np.isfinite(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f}{_NBSP}±{_NBSP}{std:.{digits}f}"
 

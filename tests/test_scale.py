@@ -90,3 +90,16 @@ def test_protocol_sigah_steps():
 
     assert protocol_sigah_steps("mnist", 3000) == optimiser_steps("sigah", 69_000) == 5400
     assert protocol_sigah_steps("/my/file.npy", 3000) == optimiser_steps("sigah", 3000)
+
+
+def test_chapter_13_is_reduced_to_the_code_lengths_it_runs():
+    params = {"dataset": "mnist", "n_queries": 1000, "n_database": None, "k": 1000, "sgh_iter": 5000,
+              "bits": 32}
+    scale = chapter_scale("13_further_claims", params)
+    assert scale.status == "reduced" and scale.differences[-1] == "32 bits of the paper's 32 and 64"
+    both = chapter_scale("13_further_claims", {**params, "bits": [32, 64]})
+    assert "bits" not in " ".join(both.differences)
+
+
+def test_chapter_12_says_why_it_is_not_compared():
+    assert "beyond the paper" in chapter_scale("12_search", {}).summary()

@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah.stats import plural
+from sigah.studies.wording import join_words
+
 __all__ = [
     "plural", "seeds_phrase", "signed", "value_range", "direction", "ablation_protocols", "run_summary",
     "effect_line", "verdict_lines", "paper_table4_gain", "discriminator_summary", "activation_table",
@@ -37,17 +40,6 @@ ACTIVATION_NAMES = {"leaky_relu": "LeakyReLU", "sigmoid": "sigmoid", "tanh": "ta
 
 
 # -- words ------------------------------------------------------------------------------------------
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``"1 seed"``, ``"2 seeds"``; ``plural_form`` for irregular nouns."""
-    return f"{n:,} {noun if n == 1 else plural_form or noun + 's'}"
-
-
-def join_words(words: Sequence[str]) -> str:
-    """``"A"``, ``"A and B"``, ``"A, B and C"``."""
-    words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1] if words else ""
-
-
 def seeds_phrase(n_a: int, n_b: int) -> str:
     """``"3 seeds each"`` for equal counts, ``"2 and 3 seeds"`` otherwise (``"1 seed each"`` for one)."""
     if n_a == n_b:

@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
+
+# counts in words come from the statistics module, so that every sentence of the book agrees
+from sigah.stats import count_of, mean_pm_std, plural
 
 __all__ = ["Prose", "plural", "count_of", "join_words", "pm", "value_range", "html_table", "headline", "NBSP"]
 
 #: non-breaking space: keeps "0.42 ± 0.01" on one line
 NBSP = "\u00a0"
-
-
-#: nouns the spelling rules below would get wrong ("ch" said as "k")
-_IRREGULAR = {"epoch": "epochs", "matrix": "matrices", "index": "indices"}
 
 
 class Prose(str):
@@ -34,44 +32,6 @@ class Prose(str):
         return Prose(str(self) + str(other))
 
 
-def plural(n: int, noun: str, plural_form: str | None = None) -> str:
-    """``"1 seed"``, ``"2 seeds"``, ``"1,000 queries"`` (``plural_form`` for irregular nouns).
-
-    Raises
-    ------
-    ValueError
-        ``n`` is not a non-negative integer.
-    """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"a count must be a non-negative integer, got {n!r}")
-    if n == 1:
-        word = noun
-    elif plural_form is not None:
-        word = plural_form
-    elif noun.split()[-1] in _IRREGULAR:
-        word = noun[: -len(noun.split()[-1])] + _IRREGULAR[noun.split()[-1]]
-    elif noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
-        word = noun[:-1] + "ies"
-    elif noun.endswith(("s", "x", "ch", "sh")):
-        word = noun + "es"
-    else:
-        word = noun + "s"
-    return f"{int(n):,} {word}"
-
-
-def count_of(k: int, n: int, noun: str, plural_form: str | None = None) -> str:
-    """``"1 of 1 cell"``, ``"2 of 3 cells"``: the noun agrees with the total ``n``.
-
-    Raises
-    ------
-    ValueError
-        ``k`` is not an integer between 0 and ``n``.
-    """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
-        raise ValueError(f"k must be an integer between 0 and n={n}, got {k!r}")
-    return f"{int(k):,} of {plural(n, noun, plural_form)}"
-
-
 def join_words(words: Sequence[str], conjunction: str = "and") -> str:
     """``"a"``, ``"a and b"``, ``"a, b and c"``; ``""`` for no words."""
     words = [str(w) for w in words]
@@ -81,11 +41,9 @@ def join_words(words: Sequence[str], conjunction: str = "and") -> str:
 
 
 def pm(mean: float, std: float | None, digits: int = 4) -> str:
-    """``"0.4242 ± 0.0042"`` with non-breaking spaces around ``±``; the mean alone when the
-    spread is missing (NaN or None, e.g. a single seed)."""
-    if std is None or not np.isfinite(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f}{NBSP}±{NBSP}{std:.{digits}f}"
+    """``"0.4242 ± 0.0042"`` that never wraps (:func:`sigah.stats.mean_pm_std`, four digits by
+    default); the mean alone when the spread is missing (NaN or None, e.g. a single seed)."""
+    return mean_pm_std(mean, std, digits)
 
 
 def value_range(low: float, high: float, digits: int = 4) -> str:

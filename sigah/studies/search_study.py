@@ -19,6 +19,7 @@ quantisation, and how fast? This module holds its machinery:
 
 from __future__ import annotations
 
+import functools
 import resource
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sigah.studies.timing import random_codes
+from sigah.studies.wording import Prose
 
 __all__ = [
     "FAMILIES", "SearchResult", "hashing_codes", "recall_at", "search_grid", "pareto_front",
@@ -49,6 +51,15 @@ RECALLS = (1, 10, 100)
 _SHORT = 0.1
 
 _PQ_COLORS = {"PQ": "#17becf", "OPQ": "#bcbd22", "IVF-PQ": "#e377c2", "exact (IndexFlatL2)": "#000000"}
+
+
+def _as_prose(sentence: Callable[..., str]) -> Callable[..., Prose]:
+    """A sentence a notebook cell shows as Markdown when it is the cell's value (no ``Markdown(…)``
+    in the chapter)."""
+    @functools.wraps(sentence)
+    def wrapped(*args: Any, **kwargs: Any) -> Prose:
+        return Prose(sentence(*args, **kwargs))
+    return wrapped
 
 
 @dataclass
@@ -526,7 +537,8 @@ def verdict_lines(result: SearchResult, n_bytes: int, recall: str = "recall@10")
     return lines
 
 
-def search_verdicts(result: SearchResult, recall: str = "recall@10") -> str:
+@_as_prose
+def search_verdicts(result: SearchResult, recall: str = "recall@10") -> Prose:
     """Markdown: per budget, which family leads, by how much (paired over queries) and at what speed."""
     budgets = sorted(result.records.loc[result.records["family"] != "exact", "bytes"].unique())
     lines = [f"- {' '.join(verdict_lines(result, int(b), recall))}" for b in budgets]
@@ -680,13 +692,15 @@ def same_scan_results(queries: np.ndarray, database: np.ndarray, k: int = 100) -
     return all(set(o[d < d[-1]]) == set(t[d < d[-1]]) for o, t, d in zip(ours_i, theirs_i, ours_d))
 
 
-def memory_sentence() -> str:
+@_as_prose
+def memory_sentence() -> Prose:
     """Markdown: the peak resident memory of this process so far (the 10^6-code study included)."""
     return (f"Peak resident memory of this process so far, every study above included: "
             f"{peak_memory_gb():.2f} GB.")
 
 
-def study_header(study: SearchStudy) -> str:
+@_as_prose
+def study_header(study: SearchStudy) -> Prose:
     """Markdown: the protocol of a study, its number of true neighbours and any lowered size."""
     return (f"**{study.protocol.description}**, k = {study.groundtruth.shape[1]} exact neighbours."
             + "".join(f"\n- {note}" for note in study.notes))
@@ -699,7 +713,8 @@ def scan_table(frame: pd.DataFrame, *, source: str):
         f"ns per code, one thread, {source}")
 
 
-def throughput_sentence(frame: pd.DataFrame, fit: Mapping[str, float], *, source: str) -> str:
+@_as_prose
+def throughput_sentence(frame: pd.DataFrame, fit: Mapping[str, float], *, source: str) -> Prose:
     """Markdown: the measured scan rate at the largest size and the time for ``fit['target']`` codes."""
     largest = frame["n_database"].max()
     at = frame[(frame["n_database"] == largest) & (frame["engine"] == "faiss")].iloc[0]
@@ -713,7 +728,8 @@ def throughput_sentence(frame: pd.DataFrame, fit: Mapping[str, float], *, source
             f"{target / largest:,.0f} times the largest size measured, not a measurement.")
 
 
-def scan_sentence(frame: pd.DataFrame, limits: Mapping[str, float], *, identical: bool) -> str:
+@_as_prose
+def scan_sentence(frame: pd.DataFrame, limits: Mapping[str, float], *, identical: bool) -> Prose:
     """Markdown: faiss against our scan at the largest size, beside the measured limits, and the decision."""
     largest = frame["n_database"].max()
     at = frame[frame["n_database"] == largest].set_index("engine")["ns per code"]

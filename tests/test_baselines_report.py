@@ -186,3 +186,14 @@ def test_paper_check_on_per_query_grids_covers_the_query_sample():
     text = report.paper_check_sentence(check, 2, MNIST).data
     assert "2 seeds\u00a0×\u00a0300 queries" in text and "another query sample is not covered" not in text
     assert "between seeds and query samples accounts for every gap" in text
+
+
+def test_the_method_table_splits_scores_from_times():
+    frame = pd.DataFrame({"method": ["itq"], "bits": [32], "Pre@100": [0.5], "mAP (PR area)": [0.3],
+                          "train s": [1.0], "encode s": [0.1], "train s, GIST1M (paper)": [2.0]})
+    quality = report.method_table(frame).to_html()
+    time = report.method_table(frame, part="time").to_html()
+    assert "Pre@100" in quality and "train s" not in quality and "encode s" not in quality
+    assert "train s" in time and "encode s" in time and "Pre@100" not in time and "ITQ" in time
+    with pytest.raises(ValueError, match="part must be"):
+        report.method_table(frame, part="speed")

@@ -142,15 +142,22 @@ def with_timings(comparison: pd.DataFrame, records: pd.DataFrame) -> pd.DataFram
     return out
 
 
-def method_table(comparison: pd.DataFrame, protocol: Any = None) -> Any:
+def method_table(comparison: pd.DataFrame, protocol: Any = None, part: str = "quality") -> Any:
     """The table of all methods for display (one seed each: no seed or spread columns).
 
-    The paper's Table 2 columns are left out when ``protocol`` is on data other than MNIST.
+    ``part="quality"`` shows the retrieval scores, ``part="time"`` the training and encoding
+    seconds (ours and the paper's Table 3): together they would not fit the page's width. The
+    paper's columns are left out when ``protocol`` is on data other than MNIST.
     """
+    if part not in ("quality", "time"):
+        raise ValueError(f"part must be 'quality' or 'time', got {part!r}")
     drop = ["seeds", "Pre@100 ±", "mAP (PR area) ±"]
     if protocol is not None and not has_paper_columns(protocol):
         drop += ["Pre@100 (paper)", "mAP (paper)"]
-    return styled(comparison.drop(columns=[c for c in drop if c in comparison]))
+    times = [c for c in comparison.columns if c.startswith(("train s", "encode s"))]
+    keys = [c for c in ("method", "bits") if c in comparison.columns]
+    shown = keys + times if part == "time" else [c for c in comparison.columns if c not in times]
+    return styled(comparison[[c for c in shown if c not in drop]])
 
 
 def ranking_row(name: str, bits: int, scores: Mapping[str, float]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ import numpy as np
 from sigah import machine
 from sigah.storage import (
     STALE_SECONDS, atomic_save_npz, atomic_write_text, error_about, is_stale_temporary, remove_stale_temporaries,
-    temporary_name,
+    sha256_file, temporary_name,
 )
 
 __all__ = [
@@ -352,12 +352,6 @@ def fit_key(hasher: Any, train_fingerprint: str) -> tuple[str, dict[str, Any]]:
 
 
 # -- checked files ------------------------------------------------------------------------------
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_checked_json(path: Path, body: dict[str, Any]) -> None:
@@ -539,7 +533,7 @@ class RunStore:
         tmp = temporary_name(folder / "model.npz")
         try:
             hasher.save(tmp)
-            sha = _sha256_file(tmp)
+            sha = sha256_file(tmp)
             model_file = f"model-{sha[:32]}.npz"
             os.replace(tmp, folder / model_file)  # named by content: a concurrent writer never overwrites it
         except BaseException as exc:
@@ -582,7 +576,7 @@ class RunStore:
         if not _MODEL_FILE.fullmatch(model_file) or model_file != f"model-{sha[:32]}.npz":
             return None  # only a file of this folder, named by its content, is ever read
         try:
-            if _sha256_file(folder / model_file) != sha:
+            if sha256_file(folder / model_file) != sha:
                 return None
             model = Hasher.load(folder / model_file)
         except (OSError, ValueError, KeyError, MemoryError):

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from sigah.machine import library_versions
-from sigah.storage import atomic_save_npy, atomic_write_text
+from sigah.storage import atomic_save_npy, atomic_write_text, sha256_file
 from sigah.store import cache_root, method_source_hash
 from sigah.validation import check_choice, check_scalar
 
@@ -281,7 +281,7 @@ def save_features(features: FeatureSet, folder: PathLike) -> dict[str, Path]:
         atomic_save_npy(paths[part], getattr(features, part))
     meta = {"network": features.network, "test_accuracy": features.test_accuracy,
             "n_parameters": features.n_parameters, "train_seconds": features.train_seconds,
-            "sha256": {part: _sha256(paths[part]) for part in _FILES}}
+            "sha256": {part: sha256_file(paths[part]) for part in _FILES}}
     atomic_write_text(paths["meta"], json.dumps(meta, indent=1))
     return paths
 
@@ -309,7 +309,7 @@ def load_features(folder: PathLike, network: str) -> FeatureSet:
     recorded = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
     arrays = {}
     for part in _FILES:
-        if part in recorded and _sha256(paths[part]) != recorded[part]:
+        if part in recorded and sha256_file(paths[part]) != recorded[part]:
             raise ValueError(f"{paths[part]}: its SHA-256 differs from the one recorded in {paths['meta'].name}")
         try:  # memory-mapped first: a header claiming more than the file holds fails here, not in an allocation
             arrays[part] = np.array(np.load(paths[part], mmap_mode="r", allow_pickle=False))
@@ -326,12 +326,6 @@ def load_features(folder: PathLike, network: str) -> FeatureSet:
                       train_seconds=train_seconds, **arrays)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cached_features(

@@ -33,6 +33,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -101,9 +103,22 @@ def check_split(rows: list[dict]) -> None:
                              f"got {row.get('split')!r} for setting {row.get('setting')!r}")
 
 
+@contextlib.contextmanager
+def locked(path: Path):
+    """Hold an exclusive lock beside ``path``, so sweeps running side by side never lose each other's rows."""
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def record(rows: list[dict], path: Path = SWEEPS_FILE) -> None:
     """Append ``rows`` to the sweeps CSV (written atomically); only validation rows are accepted."""
     check_split(rows)
+    with locked(path):
+        _append_rows(rows, path)
+
+
+def _append_rows(rows: list[dict], path: Path) -> None:
     old = pd.read_csv(path, dtype={"seed": str}) if path.exists() else pd.DataFrame(columns=COLUMNS)
     new = pd.DataFrame(rows).reindex(columns=COLUMNS)
     frame = pd.concat([old, new], ignore_index=True)
@@ -114,8 +129,9 @@ def record(rows: list[dict], path: Path = SWEEPS_FILE) -> None:
 
 def record_scores(scores: dict[str, np.ndarray], path: Path = SCORES_FILE) -> None:
     """Add per-query ``scores`` (:func:`scores_key` names, float32 arrays) to the companion file, atomically."""
-    old = dict(np.load(path)) if path.exists() else {}
-    atomic_save_npz(path, old | {key: np.asarray(value, dtype=np.float32) for key, value in scores.items()})
+    with locked(path):
+        old = dict(np.load(path)) if path.exists() else {}
+        atomic_save_npz(path, old | {key: np.asarray(value, dtype=np.float32) for key, value in scores.items()})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,8 @@ Each configuration (a JSON list of ``[label, {SiGAH arguments}]`` pairs, applied
 defaults) runs at every ``--bits`` with seeds ``0 .. --seeds − 1``, ITQ beside it on the same split.
 Every row (stage, dataset, split, bits, seed, setting, method, metrics, fit seconds, code version) is
 appended to the CSV as soon as it is measured, unless ``--no-record``; the scores of every validation
-query go beside it into ``data/sigah_sweeps_scores.npz`` (:func:`scores_key` names them), so the
+query go beside it into ``data/sigah_sweeps_scores.npz`` (:func:`sigah.studies.sweeps.scores_key`
+names them), so the
 appendix can pair two settings over seeds and queries. Only ``validation`` rows can be recorded:
 :func:`record` refuses any other split. Seeds run in the outer loop, so a sweep stopped early leaves
 complete seeds (every setting of a seed measured).
@@ -51,6 +52,7 @@ from sigah.studies.experiments import evaluate_hasher
 from sigah.hashers import make_hasher
 from sigah.metrics import euclidean_ground_truth
 from sigah.storage import atomic_save_npz, atomic_write_text
+from sigah.studies.sweeps import scores_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEPS_FILE = data_dir() / "sigah_sweeps.csv"
@@ -88,11 +90,6 @@ def code_version() -> str:
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     return commit + ("+dirty" if git("status", "--porcelain", "sigah") else "")
-
-
-def scores_key(stage: str, dataset: str, bits: int, setting: str, seed: int | str, metric: str) -> str:
-    """The name of one run's per-query scores in :data:`SCORES_FILE`."""
-    return "|".join([stage, dataset, str(int(bits)), setting, str(seed), metric])
 
 
 def check_split(rows: list[dict]) -> None:
@@ -140,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configs", default='[["defaults", {}]]', help="JSON list of [label, {SiGAH arguments}]")
     parser.add_argument("--datasets", nargs="+", default=["mnist", "siftsmall"])
     parser.add_argument("--bits", type=int, nargs="+", default=[32, 64])
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 0 .. seeds-1 of every configuration")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds first-seed .. seeds-1 of every configuration")
+    parser.add_argument("--first-seed", type=int, default=0, help="resume a sweep at this seed")
     parser.add_argument("--n-val", type=int, default=500)
     parser.add_argument("--n-train", type=int, default=20000, help="MNIST training subsample")
     parser.add_argument("--no-itq", action="store_true", help="skip the ITQ rows")
@@ -157,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
               f"K = {k}", flush=True)
         jobs = ([] if args.no_itq else [("ITQ", "itq", {})]) + [(label, "sigah", kw) for label, kw in configs]
         for bits in args.bits:
-            for seed in range(args.seeds):  # outer, so a sweep stopped early leaves complete seeds
+            for seed in range(args.first_seed, args.seeds):  # outer, so a sweep stopped early leaves complete seeds
                 for label, method, params in jobs:
                     extra = {"progress": False} if method == "sigah" else {}
                     hasher = make_hasher(method, bits, seed=seed, **params, **extra)

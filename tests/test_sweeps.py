@@ -11,7 +11,7 @@ from sigah.stats import mean_pm_std
 from sigah.studies.sweeps import (
     SWEEP_METRICS, against_itq, complete_seeds, mean_with_std, pool_seeds, read_sweep_scores, read_sweeps, recheck_family,
     recheck_means, recheck_summary, recheck_table, run_scores, scores_key, seed_spread, selection_summary,
-    selection_table, stage_table, earlier_checks_summary, earlier_checks_table,
+    selection_table, stage_table, earlier_checks_summary, earlier_checks_table, recheck_report,
 )
 
 
@@ -209,9 +209,10 @@ def test_the_shipped_recheck_scores_average_to_their_rows():
             key = scores_key(r["stage"], r["dataset"], r["bits"], r["setting"], r["seed"], metric)
             assert scores[key].shape == (500,)
             assert scores[key].mean() == pytest.approx(r[metric], abs=1e-6)
-    for dataset in rows["dataset"].unique():
-        family = recheck_family(sweeps, scores, "6 validation re-check", dataset)
-        assert all(c.n_queries == 500 for c in family.comparisons)
+    report = recheck_report(sweeps, scores, "6 validation re-check")
+    assert report.families  # SIFT10K ran first
+    for family in report.families.values():
+        assert all(c.n_queries == 500 for c in family.comparisons)  # paired over the validation queries
     assert (sweeps.loc[sweeps["code_version"] != "before the trainer rewrite", "split"] == "validation").all()
 
 
@@ -254,3 +255,17 @@ def test_validation_queries_come_from_the_training_data_never_the_test_queries()
     database = {row.tobytes() for row in protocol.database}
     assert not any(q.tobytes() in database for q in protocol.queries)
     assert not any(q.tobytes() in base for q in shipped.queries)  # the test queries are another set
+
+
+def test_the_report_covers_the_datasets_where_the_defaults_ran():
+    rows, scores = recheck_log()
+    partial = rows[~((rows["dataset"] == "siftsmall") & (rows["setting"] == "defaults"))]
+    test_rows = pd.DataFrame([
+        {"stage": "s", "dataset": "mnist", "split": "test", "bits": 32, "setting": name, "epochs": 20,
+         "precision_at_100": v, "map_pr_area": v, "map": v} for name, v in (("a", 0.5), ("b", 0.4))])
+    report = recheck_report(pd.concat([partial, test_rows]), scores, STAGE, margin=0.01,
+                            checks={"A": (("s", "a"), ("s", "b"))})
+    assert list(report.families) == ["mnist"] and list(report.tables) == ["MNIST"]
+    assert {c.margin for c in report.families["mnist"].comparisons} == {0.01}
+    assert report.summary.startswith("**MNIST**") and "SIFT10K" not in report.summary
+    assert list(report.earlier["setting"]) == ["A"] * 3

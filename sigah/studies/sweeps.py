@@ -5,16 +5,30 @@ pooled seeds, setting, method). :func:`stage_table` shows one stage with ``mean 
 :func:`pool_seeds` averages single-seed rows of one setting, :func:`against_itq` sets each SiGAH
 setting beside ITQ run on the same split and code length, and :func:`seed_spread` measures how much
 one seed's result varies, the noise a single-seed difference must exceed.
+
+A stage that re-checks the defaults (:func:`recheck_report`) is analysed with :mod:`sigah.stats`:
+every setting against the defaults and the defaults against ITQ, paired over the seeds every
+setting completed and over the validation queries whose scores ``sigah_sweeps_scores.npz`` keeps
+(:func:`scores_key`), Holm-corrected per dataset; the setting chosen on one dataset is ranked on
+the other (:func:`selection_table`), and the test-protocol rows of the earlier stages are set
+beside the re-check (:func:`earlier_checks_table`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sigah import stats
 
-__all__ = ["SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread"]
+__all__ = [
+    "SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread",
+    "DATASET_NAMES", "REFERENCE", "EARLIER_TEST_CHECKS", "scores_key", "read_sweep_scores", "complete_seeds",
+    "run_scores", "recheck_family", "recheck_table", "recheck_means", "selection_table", "earlier_checks_table",
+    "recheck_summary", "selection_summary", "earlier_checks_summary", "RecheckReport", "recheck_report",
+]
 
 #: metric column of the log -> display name
 SWEEP_METRICS = {"precision_at_100": "Pre@100", "map_pr_area": "mAP (PR area)", "map": "mAP (ranking)"}
@@ -347,8 +361,8 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
     """
     rows = _stage_rows(sweeps, stage, bits)
     rows = rows[(rows["n_seeds"] == 1) & (rows["method"] == "sigah")]
-    datasets = list(rows["dataset"].unique())
-    seeds = {d: complete_seeds(rows[rows["dataset"] == d]) for d in datasets}
+    seeds = {d: complete_seeds(rows[rows["dataset"] == d]) for d in rows["dataset"].unique()}
+    datasets = [d for d in seeds if seeds[d]]
     means = {d: rows[(rows["dataset"] == d) & rows["seed"].isin(seeds[d])].groupby("setting", sort=False)[
         list(SWEEP_METRICS)].mean() for d in datasets}
     out, pairs = [], {}
@@ -378,7 +392,7 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
 
 #: stage-6 setting -> the test-protocol rows that first judged it: (stage, setting) with it, and
 #: (stage, setting) of the defaults it was judged against; both at the same code length
-TEST_CHECKS = {
+EARLIER_TEST_CHECKS = {
     "no L_bd": (("2 continuation", "SiGAH s 1 -> 100"), ("3 balance and decorrelation", "SiGAH decorrelation 1")),
     "relaxed input (Eq. 20)": (("3 balance and decorrelation", "SiGAH decorrelation 1"),
                                ("4 stochastic codes", "SiGAH stochastic, 20 epochs (the defaults)")),
@@ -395,7 +409,7 @@ def _test_protocol_row(sweeps: pd.DataFrame, stage: str, setting: str, bits: int
 
 
 def earlier_checks_table(sweeps: pd.DataFrame, families: dict[str, stats.Family], *, bits: int = 32,
-                     checks: dict = TEST_CHECKS, reference: str = REFERENCE, digits: int = 3) -> pd.DataFrame:
+                     checks: dict = EARLIER_TEST_CHECKS, reference: str = REFERENCE, digits: int = 3) -> pd.DataFrame:
     """What the test-protocol rows of the earlier stages said of a setting, beside the validation re-check.
 
     Parameters
@@ -519,3 +533,74 @@ def earlier_checks_summary(table: pd.DataFrame) -> str:
         return "The re-check has no setting that the test rows judged."
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+# -- the whole re-check, as the appendix shows it --------------------------------------------------------
+@dataclass(frozen=True)
+class RecheckReport:
+    """Everything the appendix shows of a re-check stage (:func:`recheck_report`).
+
+    Attributes
+    ----------
+    means : pandas.DataFrame
+        :func:`recheck_means`.
+    families : dict
+        Dataset -> :func:`recheck_family`.
+    tables : dict
+        Dataset display name -> :func:`recheck_table`.
+    selection : pandas.DataFrame
+        :func:`selection_table`.
+    earlier : pandas.DataFrame
+        :func:`earlier_checks_table`.
+    summary, selection_text, earlier_text : str
+        :func:`recheck_summary`, :func:`selection_summary`, :func:`earlier_checks_summary`.
+    """
+
+    means: pd.DataFrame
+    families: dict
+    tables: dict
+    selection: pd.DataFrame
+    earlier: pd.DataFrame
+    summary: str
+    selection_text: str
+    earlier_text: str
+
+
+def recheck_report(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: str, *, bits: int = 32,
+                   margin: float | None = None, reference: str = REFERENCE, checks: dict = EARLIER_TEST_CHECKS,
+                   digits: int = 3) -> RecheckReport:
+    """The tables and sentences of a re-check stage, for every dataset on which ``reference`` was run.
+
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame
+        The log (:func:`read_sweeps`).
+    scores : dict
+        Per-query scores (:func:`read_sweep_scores`; may be empty: seed-level comparisons then).
+    stage : str
+    bits : int
+    margin : float, optional
+        Equivalence margin of every comparison (none: no equivalence is claimed).
+    reference : str
+    checks : dict
+        The earlier test-protocol rows of each setting (:data:`EARLIER_TEST_CHECKS`).
+    digits : int
+
+    Returns
+    -------
+    RecheckReport
+    """
+    rows = _stage_rows(sweeps, stage, bits)
+    datasets = [d for d in rows["dataset"].unique()
+                if reference in set(rows.loc[rows["dataset"] == d, "setting"])
+                and len(complete_seeds(rows[rows["dataset"] == d])) > 0]
+    families = {d: recheck_family(sweeps, scores, stage, d, bits=bits, reference=reference, margin=margin)
+                for d in datasets}
+    tables = {_dataset_name(d): recheck_table(f, digits=digits) for d, f in families.items()}
+    selection = selection_table(sweeps, scores, stage, bits=bits, digits=digits)
+    earlier = earlier_checks_table(sweeps, families, bits=bits, checks=checks, reference=reference, digits=digits)
+    return RecheckReport(
+        means=recheck_means(sweeps, stage, bits=bits, digits=digits), families=families, tables=tables,
+        selection=selection, earlier=earlier, summary=recheck_summary(families, reference=reference, digits=digits),
+        selection_text=selection_summary(selection), earlier_text=earlier_checks_summary(earlier),
+    )

@@ -436,7 +436,7 @@ def earlier_checks_table(sweeps: pd.DataFrame, families: dict[str, stats.Family]
         for metric, label in SWEEP_METRICS.items():
             then = float(a[metric] - b[metric])
             row = {"setting": setting, "metric": label, "test rows": stats.format_signed(then, digits),
-                   "epochs then": f"{a['epochs']} vs {b['epochs']}"}
+                   "epochs then": f"{_whole(a['epochs'])} vs {_whole(b['epochs'])}"}
             for dataset, family in families.items():
                 key = f"{setting} − {reference}|{metric}"
                 if key not in family.labels:
@@ -447,6 +447,10 @@ def earlier_checks_table(sweeps: pd.DataFrame, families: dict[str, stats.Family]
                 row[f"{name} agrees"] = _agreement(then, c)
             out.append(row)
     return pd.DataFrame(out)
+
+
+def _whole(value) -> str:
+    return "–" if pd.isna(value) else f"{int(value)}"
 
 
 def _agreement(then: float, c: stats.Comparison) -> str:
@@ -488,8 +492,9 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
             else:
                 by_setting.setdefault(comparison.removesuffix(f" − {reference}"), []).append(words)
         settings = "; ".join(f"*{s}*: {_metric_list(w)}" for s, w in by_setting.items())
-        text = (f"**{name}** ({design}, Holm over the {len(family)} comparisons of its table). Against the "
-                f"{reference}: {settings}.")
+        text = f"**{name}** ({design}, Holm over the {len(family)} comparisons of its table)."
+        if settings:
+            text += f" Against the {reference}: {settings}."
         if itq:
             trails = [m for m, c in itq if c.verdict == "lower"]
             leads = [m for m, c in itq if c.verdict == "higher"]

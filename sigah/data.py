@@ -21,6 +21,7 @@ import gzip
 import hashlib
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +104,7 @@ SHIPPED_DATASETS = {
         },
         # The .gz wrappers were recompressed; the decompressed bytes are the official files.
         "hash_decompressed": True,
+        "shape": {"n_vectors": 70_000, "dimension": 784, "n_query_vectors": None},
     },
     "siftsmall": {
         "display": "SIFT10K",
@@ -112,6 +114,7 @@ SHIPPED_DATASETS = {
             "groundtruth": "siftsmall_groundtruth.ivecs",
         },
         "hash_decompressed": False,
+        "shape": {"n_vectors": 10_000, "dimension": 128, "n_query_vectors": 100},
     },
 }
 CHECKSUMS_FILE = "checksums.json"
@@ -186,7 +189,13 @@ def verify_checksums(name: str, *, folder: PathLike | None = None) -> dict[str, 
             raise FileNotFoundError(f"shipped data file not found: {path}")
         if file_name not in recorded:
             raise ValueError(f"{folder / CHECKSUMS_FILE} records no checksum for {key}/{file_name}")
-        actual = _sha256_of(path, decompress=decompress)
+        try:
+            actual = _sha256_of(path, decompress=decompress)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # damage the checksum would have reported
+            raise ValueError(
+                f"checksum check failed for {path}: its gzip stream is damaged ({exc}); the file is damaged or was "
+                "replaced: restore it from the repository"
+            ) from None
         if actual != recorded[file_name]:
             what = "decompressed content of " if decompress else ""
             raise ValueError(
@@ -467,6 +476,11 @@ def load_dataset(
     if not path.exists():
         raise FileNotFoundError(
             f"no such file: {path} (and not a shipped dataset: expected one of {sorted(SHIPPED_DATASETS)} or a path)"
+        )
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a directory, expected a data file ({', '.join(SUPPORTED_EXTENSIONS)}) or a shipped dataset "
+            f"name ({', '.join(sorted(SHIPPED_DATASETS))})"
         )
     column_labels = None
     if label_column is not None:

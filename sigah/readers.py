@@ -22,6 +22,7 @@ import os
 import pickle
 import re
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,8 @@ def _existing_file(path: PathLike) -> Path:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, expected a data file")
     if not path.is_file():
         raise FileNotFoundError(f"not a regular file: {path}")
     return path
@@ -89,6 +92,74 @@ def _existing_file(path: PathLike) -> Path:
 def _is_gzip(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
+
+
+#: a gzip-compressed IDX file may decompress to this many bytes whatever its size (MNIST's largest
+#: file: 47 MB), or to this many times its compressed size. Real data compress far less (MNIST 5:1);
+#: a header claiming more is a "gzip bomb" (deflate reaches about 1000:1 on constant bytes), refused
+#: before any allocation. Plain IDX files are memory-mapped and have no such limit.
+GZIP_IDX_FREE_BYTES = 64 << 20
+GZIP_IDX_MAX_RATIO = 200
+
+
+def _idx_header(path: Path, header: bytes) -> tuple[np.dtype, int]:
+    """The dtype and number of dimensions of a 4-byte IDX magic number, or a one-sentence error."""
+    if len(header) < 4 or header[0] != 0 or header[1] != 0:
+        raise ValueError(
+            f"{path}: not an IDX file (magic bytes {header.hex() or 'missing'}, expected 0000<type><ndim>)"
+        )
+    code, ndim = header[2], header[3]
+    if code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
+        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}, expected one of {known}")
+    if ndim == 0:
+        raise ValueError(f"{path}: IDX header declares 0 dimensions, expected at least 1")
+    return _IDX_DTYPES[code], ndim
+
+
+def _size_mismatch(path: Path, shape: tuple[int, ...], dtype: np.dtype, expected: int, held: str) -> ValueError:
+    return ValueError(
+        f"{path}: IDX payload size mismatch: header shape {shape} of {dtype.newbyteorder('=')} needs "
+        f"{expected} bytes in all, the file holds {held}"
+    )
+
+
+def _read_idx_gzip(path: Path) -> np.ndarray:
+    """A gzip-compressed IDX file, decompressed as a stream into an array of the size its header gives.
+
+    Nothing beyond the declared payload is decompressed, and a header declaring more than the
+    compressed file can hold is refused at once: a small file cannot make the reader allocate
+    gigabytes (a "gzip bomb").
+    """
+    compressed = path.stat().st_size
+    try:
+        with gzip.open(path, "rb") as fh:
+            dtype, ndim = _idx_header(path, fh.read(4))
+            offset = 4 + 4 * ndim
+            dims_bytes = fh.read(4 * ndim)
+            if len(dims_bytes) < 4 * ndim:
+                raise ValueError(f"{path}: truncated IDX header ({4 + len(dims_bytes)} bytes, expected at least {offset})")
+            shape = tuple(int(d) for d in np.frombuffer(dims_bytes, dtype=">i4"))
+            payload = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            limit = max(GZIP_IDX_FREE_BYTES, GZIP_IDX_MAX_RATIO * compressed)
+            if min(shape) < 0 or payload > limit:
+                raise ValueError(
+                    f"{path}: IDX header shape {shape} of {dtype.newbyteorder('=')} asks for {offset + payload:,} "
+                    f"bytes from {compressed:,} compressed ones, expected at most {limit:,} (a damaged header or a "
+                    "gzip bomb); if the data are real, decompress the file and give the plain IDX file"
+                )
+            buffer = bytearray(payload)
+            view, filled = memoryview(buffer), 0
+            while filled < payload:
+                got = fh.readinto(view[filled:])
+                if not got:
+                    raise _size_mismatch(path, shape, dtype, offset + payload, str(offset + filled))
+                filled += got
+            if fh.read(1):  # more after the payload: not decompressed any further
+                raise _size_mismatch(path, shape, dtype, offset + payload, "more")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path}: corrupt gzip stream ({exc})") from None
+    return np.frombuffer(buffer, dtype=dtype).reshape(shape)
 
 
 def read_idx(path: PathLike) -> np.ndarray:
@@ -111,51 +182,25 @@ def read_idx(path: PathLike) -> np.ndarray:
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the magic number, the type code or the number of dimensions is invalid, or the payload size
-        does not match the dimensions in the header.
+        If the magic number, the type code or the number of dimensions is invalid, the payload size
+        does not match the dimensions in the header, or the gzip stream is damaged.
     """
     path = _existing_file(path)
-    compressed = _is_gzip(path)
-    if compressed:
-        try:
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read()
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: corrupt gzip stream ({exc})") from exc
-        size = len(raw)
-        header = raw[:4]
+    if _is_gzip(path):
+        array = _read_idx_gzip(path)
     else:
         size = path.stat().st_size
-        with open(path, "rb") as fh:
-            header = fh.read(4)
-    if len(header) < 4 or header[0] != 0 or header[1] != 0:
-        raise ValueError(
-            f"{path}: not an IDX file (magic bytes {header.hex() or 'missing'}, expected 0000<type><ndim>)"
-        )
-    code, ndim = header[2], header[3]
-    if code not in _IDX_DTYPES:
-        known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
-        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}, expected one of {known}")
-    if ndim == 0:
-        raise ValueError(f"{path}: IDX header declares 0 dimensions, expected at least 1")
-    offset = 4 + 4 * ndim
-    if size < offset:
-        raise ValueError(f"{path}: truncated IDX header ({size} bytes, expected at least {offset})")
-    dims_bytes = raw[4:offset] if compressed else _read_bytes(path, 4, 4 * ndim)
-    shape = tuple(int(d) for d in np.frombuffer(dims_bytes, dtype=">i4"))
-    dtype = _IDX_DTYPES[code]
-    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if size != expected:
-        raise ValueError(
-            f"{path}: IDX payload size mismatch: header shape {shape} of {dtype.newbyteorder('=')} needs "
-            f"{expected} bytes in all, the file holds {size}"
-        )
-    if compressed:
-        array = np.frombuffer(raw, dtype=dtype, offset=offset).reshape(shape)
-    else:
+        dtype, ndim = _idx_header(path, _read_bytes(path, 0, 4))
+        offset = 4 + 4 * ndim
+        if size < offset:
+            raise ValueError(f"{path}: truncated IDX header ({size} bytes, expected at least {offset})")
+        shape = tuple(int(d) for d in np.frombuffer(_read_bytes(path, 4, 4 * ndim), dtype=">i4"))
+        expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if min(shape) < 0 or size != expected:
+            raise _size_mismatch(path, shape, dtype, expected, str(size))
         array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
-    if dtype.byteorder == ">":  # big-endian on disk: convert once to native order
-        array = array.astype(dtype.newbyteorder("="))
+    if array.dtype.byteorder == ">":  # big-endian on disk: convert once to native order
+        array = array.astype(array.dtype.newbyteorder("="))
     return array
 
 
@@ -588,6 +633,8 @@ def load_array(path: PathLike, key: str | None = None) -> np.ndarray:
     """
     path = Path(path)
     kind = _format_of(path)
+    if path.is_dir():  # before the name: a folder is never the file meant, whatever it is called
+        _existing_file(path)
     if kind is None:
         raise ValueError(
             f"{path}: unsupported file type, expected a name ending in one of {', '.join(SUPPORTED_EXTENSIONS)}"

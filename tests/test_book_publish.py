@@ -151,7 +151,7 @@ def test_launch_cell_installs_and_downloads_the_shipped_data_on_colab_only(tmp_p
     assert os.environ["SIGAH_DATA_DIR"] == str(tmp_path / "sigah-data")
     for dataset in ("mnist", "siftsmall"):
         verify_checksums(dataset, folder=tmp_path / "sigah-data")  # every shipped file, intact
-    assert "paper_results.csv" in fetched
+    assert "paper_results.csv" in fetched and "claims.csv" in fetched  # record_verdict reads the claim list
 
 
 def test_add_launch_cell_is_idempotent():

@@ -44,9 +44,11 @@ def test_vector_file_shape_reads_headers_like_the_readers(tmp_path, shape):
 def test_good_parameters_pass_and_report_the_shape(files):
     found = check_chapter_parameters(dataset=files["base"], queries_path=files["queries"],
                                      labels_path=files["labels"], bits=[32, 64], n_queries=5, k=10)
-    assert found == {"n_vectors": 50, "dimension": 12}
-    assert check_chapter_parameters(dataset="mnist", bits=8) == {}
-    assert check_chapter_parameters(dataset="SiftSmall") == {}
+    assert found == {"n_vectors": 50, "dimension": 12, "n_query_vectors": 7}
+    assert check_chapter_parameters(dataset="mnist", bits=8) == {"n_vectors": 70_000, "dimension": 784,
+                                                                 "n_query_vectors": None}
+    assert check_chapter_parameters(dataset="SiftSmall") == {"n_vectors": 10_000, "dimension": 128,
+                                                             "n_query_vectors": 100}
 
 
 @pytest.mark.parametrize(
@@ -96,10 +98,11 @@ def test_papermill_error_is_reduced_to_the_sentence():
 
 
 def test_chapter_run_with_a_missing_file_stops_in_its_first_cells_with_one_line(tmp_path):
-    with pytest.raises(BookBuildError) as info:
+    with pytest.raises(ChapterParameterError) as info:
         run_chapter("01_evaluation", {"dataset": str(tmp_path / "missing.fvecs")}, output_dir=tmp_path, size="ci")
     message = str(info.value)
-    assert "ChapterParameterError:" in message and "missing.fvecs" in message and "does not exist" in message
-    assert "Traceback" not in message
+    assert message.startswith("01_evaluation: ") and "missing.fvecs" in message and "does not exist" in message
+    assert "Traceback" not in message and "\n" not in message
+    assert not isinstance(info.value, BookBuildError)  # a user error: status 2 from the command
     executed = (tmp_path / "01_evaluation.ipynb").read_text()
     assert "does not exist" in executed

@@ -36,7 +36,8 @@ def archive(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
 
 
 def _spec(path: Path) -> ArchiveSpec:
-    return ArchiveSpec("toy", path.as_uri(), dict(SHAPES))
+    """The toy archive with its digest pinned, as the TEXMEX archives are pinned in data/."""
+    return ArchiveSpec("toy", path.as_uri(), dict(SHAPES), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def test_download_extracts_checks_and_records_sha256(archive, tmp_path):
@@ -78,7 +79,8 @@ def test_fetch_unreachable_names_the_file_and_where_to_put_it(tmp_path):
 
 def test_wrong_shape_is_reported(archive, tmp_path):
     path, _ = archive
-    spec = ArchiveSpec("toy", path.as_uri(), dict(SHAPES) | {"toy/toy_base.fvecs": (60, 12)})
+    spec = ArchiveSpec("toy", path.as_uri(), dict(SHAPES) | {"toy/toy_base.fvecs": (60, 12)},
+                       sha256=_spec(path).sha256)
     with pytest.raises(DownloadError, match=r"toy_base\.fvecs: .* bytes, expected .*60 records of dimension 12"):
         download_dataset("toy", tmp_path / "dest", spec=spec, progress=False)
 

@@ -238,6 +238,12 @@ class Hasher:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"model file not found: {path}")
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory, expected a model file (.npz) written by `sigah fit`")
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":  # np.load would read any .npy whole, then fail
+                raise ValueError(f"{path} is not a sigah model file: expected the .npz archive that "
+                                 "`sigah fit --model` writes")
         try:
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(bytes(f["meta_json"]).decode())

@@ -208,7 +208,11 @@ def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, stor
     store = resolve_store(store)
     q_codes, db_codes, fit_seconds, encode_seconds, (key, from_store) = _fit_and_encode(
         hasher, protocol, store, _train_fingerprint, progress)
-    scores, query_scores = evaluate_codes(q_codes, db_codes, groundtruth, per_query=True)
+    # P@100 of a database under 100 points is its precision at the whole database (the CLI says so)
+    n_precision = min(100, len(db_codes))
+    scores, query_scores = evaluate_codes(q_codes, db_codes, groundtruth, ns=(n_precision,), per_query=True)
+    for table in (scores, query_scores):  # the column keeps its name
+        table["precision_at_100"] = table.pop(f"precision_at_{n_precision}")
     record = {
         "method": hasher.name,
         "bits": int(hasher.n_bits),

@@ -461,7 +461,8 @@ def run_study(
 ) -> Study:
     """Split ``dataset``, compute its exact ground truth, run every method and set the paper beside it.
 
-    Counts larger than the data are lowered by :func:`sigah.studies.sizes.cap_sizes`, with a note in
+    Counts larger than the data are lowered by :func:`sigah.studies.sizes.cap_sizes`, and code
+    lengths longer than its dimension by :func:`sigah.studies.sizes.cap_bits`, with a note in
     :attr:`Study.notes`; QoLSH runs at as many bits as the data has dimensions (rounded up to whole
     bytes), as in the paper's Table 1.
 
@@ -481,10 +482,12 @@ def run_study(
     """
     from sigah.data import make_protocol
     from sigah.studies.experiments import ground_truth_for, summarize
-    from sigah.studies.sizes import cap_sizes
+    from sigah.studies.sizes import cap_bits, cap_sizes
 
     methods = [m.lower() for m in methods]
     sizes, notes = cap_sizes(dataset, n_queries=n_queries, n_database=n_database, n_train=n_train, k=k)
+    bits, bit_notes = cap_bits(list(bits), dataset.dim, dataset.name)
+    notes = notes + bit_notes
     protocol = make_protocol(dataset, n_queries=sizes["n_queries"], seed=seed, n_database=sizes["n_database"],
                              n_train=sizes["n_train"])
     k = sizes["k"]

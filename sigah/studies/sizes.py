@@ -9,10 +9,35 @@ list of sizes, such as the training-set sizes of a scaling study.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["cap_sizes", "cap_values"]
+__all__ = ["DataSizes", "cap_bits", "cap_sizes", "cap_values"]
+
+
+@dataclass(frozen=True)
+class DataSizes:
+    """What the caps need to know of a dataset known only from its files' headers.
+
+    Attributes
+    ----------
+    name : str
+        Shown in the notes.
+    n : int
+        Number of vectors (the database, or the pool of queries and database).
+    n_own_queries : int or None
+        Number of query vectors the dataset brings (``None``: queries are drawn from the ``n``).
+    """
+
+    name: str
+    n: int
+    n_own_queries: int | None = None
+
+    @property
+    def queries(self) -> range | None:
+        """Stands for the own queries: only their number is used."""
+        return None if self.n_own_queries is None else range(self.n_own_queries)
 
 
 def _count(value: Any, name: str) -> int | None:
@@ -29,10 +54,11 @@ def _count(value: Any, name: str) -> int | None:
 def cap_sizes(
     dataset: Any,
     *,
-    n_queries: int,
+    n_queries: int | None,
     n_database: int | None = None,
     n_train: int | None = None,
     k: int | None = None,
+    draw_queries: bool = False,
 ) -> tuple[dict[str, int | None], list[str]]:
     """Lower every count of a size preset that the dataset cannot supply, with a note for each.
 
@@ -41,18 +67,23 @@ def cap_sizes(
     ``n_database``, and ``n_train`` of the database points are the training set; ``k`` true
     neighbours are taken from the database. Caps, in that order:
 
-    * ``n_queries`` at half the vectors (so that a database remains);
+    * ``n_queries`` at half the vectors (so that a database remains); for a dataset with its own
+      queries it is left as it is (they are used whole), unless ``draw_queries`` says that
+      ``n_queries`` of them are drawn: then at their number;
     * ``n_database`` at the vectors left after the queries;
     * ``n_train`` at the database size;
     * ``k`` at the database size.
 
     Parameters
     ----------
-    dataset : sigah.data.Dataset
+    dataset : sigah.data.Dataset or DataSizes
         Needs ``n`` (number of vectors), ``queries`` (own queries or None) and ``name``.
-    n_queries : int
+    n_queries : int or None
+        ``None`` only for a dataset with its own queries (all of them).
     n_database, n_train, k : int or None
         ``None`` (all available, or not used) is left as it is.
+    draw_queries : bool
+        ``n_queries`` are drawn from the dataset's own queries (a test split of labelled data).
 
     Returns
     -------
@@ -69,7 +100,7 @@ def cap_sizes(
     """
     requested = {"n_queries": _count(n_queries, "n_queries"), "n_database": _count(n_database, "n_database"),
                  "n_train": _count(n_train, "n_train"), "k": _count(k, "k")}
-    if requested["n_queries"] is None:
+    if requested["n_queries"] is None and dataset.queries is None:
         raise ValueError("n_queries must be a positive integer, got None")
     n = int(dataset.n)
     name = getattr(dataset, "name", "the dataset")
@@ -87,6 +118,9 @@ def cap_sizes(
         cap("n_queries", n // 2, f"{name} has {n:,} vectors and at least half of them stay in the database")
         available = n - sizes["n_queries"]
     else:
+        if draw_queries:
+            own = len(dataset.queries)
+            cap("n_queries", own, f"{name} brings {own:,} query vectors to draw them from")
         available = n
     cap("n_database", available, f"{name} leaves {available:,} vectors for the database")
     database = available if sizes["n_database"] is None else sizes["n_database"]
@@ -128,3 +162,40 @@ def cap_values(values: Iterable[int], limit: int, name: str, why: str) -> tuple[
     over = [v for v in values if v > limit]
     notes = [f"{name} {', '.join(f'{v:,}' for v in over)} capped to {limit:,}: {why}."] if over else []
     return sorted({min(v, limit) for v in values}), notes
+
+
+def cap_bits(bits: int | Sequence[int], dimension: int, name: str = "the data") -> tuple[list[int], list[str]]:
+    """Code lengths above the data's dimension lowered to the longest whole-byte length it allows.
+
+    Methods that learn ``k`` orthonormal directions or principal components (ITQ, BA, OCH) need
+    ``k ≤ d``; the others are held to the same lengths so that all methods stay comparable.
+
+    Parameters
+    ----------
+    bits : int or sequence of int
+        Positive multiples of 8.
+    dimension : int
+        The data's dimension ``d``.
+    name : str
+        The data's name, for the note.
+
+    Returns
+    -------
+    bits : list of int
+        Sorted, without duplicates, each at most ``8 * (d // 8)``.
+    notes : list of str
+        One sentence naming the lowered lengths; empty when none was.
+
+    Raises
+    ------
+    ValueError
+        A dimension below 8: no code of whole bytes fits (one sentence saying so).
+    """
+    values = [bits] if isinstance(bits, int) or hasattr(bits, "__index__") else list(bits)
+    values = [_count(v, "bits") for v in values]
+    dimension = _count(dimension, "dimension")
+    if dimension < 8:
+        raise ValueError(f"{name} has dimension {dimension}, fewer than the 8 bits of the shortest code (codes are "
+                         "whole bytes and ITQ, BA and OCH need at most d bits): give vectors of 8 or more dimensions")
+    return cap_values(values, 8 * (dimension // 8), "bits",
+                      f"{name} has {dimension:,} dimensions and ITQ, BA and OCH learn at most d bits")

@@ -11,6 +11,10 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
 3. hides papermill's injected-parameters cell (``remove-cell`` tag) and TensorFlow's start-up banner;
 4. writes ``book/status.md``: each chapter's size, parameters, run time, how many fits it computed
    and how many it read from the store of runs (:mod:`sigah.store`), and the versions used;
+   each chapter records its verdicts on the paper's claims in ``_build/verdicts/<chapter>.json``
+   (:mod:`sigah.studies.claims`), and a chapter that does not record a claim the claim list wires to
+   it fails the build, naming the claim; the *Claims ledger* page, which reads those records, is
+   executed after every other chapter wherever it stands in ``_toc.yml``;
 5. runs ``jupyter-book build -W -n --keep-going`` on the staging folder into ``_build/html``.
 
 The log is one progress line per chapter (code cells done / total, elapsed time), the total at the
@@ -43,7 +47,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sigah.tools.publish import stage_for_publishing
-from sigah.tools.params import parameter_error_message
+from sigah.tools.params import ChapterParameterError, parameter_error_message
+from sigah.tools.verdicts import LEDGER_PAGE, check_chapter_claims, ledger_status_lines, verdict_environment
 from sigah.storage import atomic_write_text
 
 __all__ = ["BookBuildError", "ChapterRun", "build_book", "chapter_sources", "find_root", "run_chapter"]
@@ -336,7 +341,7 @@ def _versions() -> dict[str, str]:
 
 
 def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_seconds: float,
-                 fresh: bool = False) -> str:
+                 fresh: bool = False, claims: list[str] | None = None) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Build status",
@@ -350,6 +355,8 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         "- Fits: *computed* ran in the chapter; *from store* were read from the store of runs, fitted by an "
         "earlier chapter or build with the same method, parameters, seed, training data and code"
         + (" (this build ignored the store: `--fresh`)." if fresh else "."),
+        "",
+        *(claims or []),
         "",
         "| chapter | size | run time (s) | status | fits computed | fits from store | parameters |",
         "|---|---|---|---|---|---|---|",
@@ -424,7 +431,8 @@ def build_book(
     notebooks = [e for e in entries if e != STATUS_PAGE and (root / f"{e}.md").exists() and _is_notebook(root / f"{e}.md")]
     for entry in notebooks:  # before executing anything: a build that cannot finish stops at once
         name = Path(entry).name
-        reused = not execute or (chapters is not None and name not in chapters)
+        # the ledger runs again whenever a chapter does, so it needs no earlier execution
+        reused = not execute or (chapters is not None and name not in chapters and entry != LEDGER_PAGE)
         if reused and not (stage / f"{entry}.ipynb").exists():
             raise FileNotFoundError(f"{name} has never been executed; build it first (without --chapters)")
 
@@ -435,8 +443,10 @@ def build_book(
     executed = 0
     logs = build / "logs"
     fresh_store = Path(tempfile.mkdtemp(prefix="fresh-store-", dir=build)) if fresh and execute else None
+    # the ledger reads every other chapter's verdicts: it runs last, and again whenever a chapter ran
+    in_order = [e for e in entries if e != LEDGER_PAGE] + [e for e in entries if e == LEDGER_PAGE]
     try:
-        for entry in entries:
+        for entry in in_order:
             if entry == STATUS_PAGE:
                 continue
             src = root / f"{entry}.md"
@@ -446,7 +456,8 @@ def build_book(
                 continue
             out = stage / f"{entry}.ipynb"
             name = Path(entry).name
-            if not execute or (chapters is not None and name not in chapters):
+            rerun_ledger = entry == LEDGER_PAGE and executed > 0
+            if not execute or (chapters is not None and name not in chapters and not rerun_ledger):
                 if entry in previous:
                     runs.append(ChapterRun(**previous[entry]))
                 continue
@@ -463,7 +474,8 @@ def build_book(
 
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
-    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh))
+    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh,
+                                                                claims=ledger_status_lines(root, entries)))
     stage_for_publishing(root, stage, entries, repository=repository_url, sizes={r.chapter: r.size for r in runs})
     computed, stored = sum(r.fits_computed for r in runs), sum(r.fits_from_store for r in runs)
     log(f"[book] {len(runs)} chapters ({executed} executed now, the others from the last build), "
@@ -493,7 +505,8 @@ def _run_chapter_in_build(src: Path, out: Path, name: str, size: str, root: Path
     fits_log = logs / f"{name}.fits.jsonl"
     fits_log.parent.mkdir(parents=True, exist_ok=True)
     fits_log.write_text("")
-    env = {"SIGAH_STORE_LOG": str(fits_log), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    env = {"SIGAH_STORE_LOG": str(fits_log), "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+           **verdict_environment(root, name, size)}
     if fresh_store is not None:
         env["SIGAH_CACHE"] = str(fresh_store)
     progress = _ChapterProgress(name, log)
@@ -509,6 +522,8 @@ def _run_chapter_in_build(src: Path, out: Path, name: str, size: str, root: Path
     finally:
         progress.close()
     computed, from_store = _fit_counts(fits_log)
+    if not error:  # a chapter that ran to the end must have recorded every claim wired to it
+        error = check_chapter_claims(root, name)
     run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error,
                      cells=cells[0], fits_computed=computed, fits_from_store=from_store)
     fits = f"fits: {computed} computed, {from_store} from the store"
@@ -571,7 +586,13 @@ def run_chapter(
     params = _read_ci_parameters(src) if size == "ci" else {}
     params.update(parameters or {})
     out = Path(output_dir) / f"{src.stem}.ipynb"
-    seconds, error = _execute(src, out.resolve(), params, cwd=root, kernel_log=out.resolve().with_suffix(".kernel.log"))
+    # verdicts go beside the run (runs/verdicts/), never into the build's ledger
+    env = verdict_environment(root, src.stem, "custom" if parameters else size, folder=out.resolve().parent / "verdicts")
+    seconds, error = _execute(src, out.resolve(), params, cwd=root, env=env,
+                              kernel_log=out.resolve().with_suffix(".kernel.log"))
+    prefix = f"{ChapterParameterError.__name__}: "
+    if error.startswith(prefix):  # a bad parameter is a user error: one line, as from any other command
+        raise ChapterParameterError(f"{src.stem}: {error.removeprefix(prefix)} (stopped in its check cell; {out})")
     if error:
         raise BookBuildError(f"{src.stem} failed after {seconds:.0f} s (partial output in {out}):\n{error[-3000:]}")
     return out

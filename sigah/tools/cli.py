@@ -15,6 +15,7 @@ Examples
     sigah book build --size ci
     sigah book run 01_evaluation -p n_queries 500
     sigah book check
+    sigah book claims
     sigah book notebooks notebooks/ --size ci
 """
 
@@ -134,19 +135,36 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from sigah.codes import hamming_knn
     from sigah.hashers import Hasher
     from sigah.storage import atomic_save_npz
 
     model = Hasher.load(args.model)
-    database = np.load(args.database) if str(args.database).endswith(".npy") else model.encode(_load(args.database).features)
+    if str(args.database).endswith(".npy"):
+        database = _code_file(args.database, model.n_bits)
+    else:
+        database = model.encode(_load(args.database).features)
     queries = model.encode(_load(args.queries).features)
-    dist, idx = hamming_knn(queries, database, args.k)
+    if args.k > len(database):
+        print(f"# --k {args.k} capped to the {len(database):,} codes of the database", file=sys.stderr)
+    dist, idx = hamming_knn(queries, database, min(args.k, len(database)))
     atomic_save_npz(Path(args.out), {"distances": dist, "indices": idx})
     print(f"searched {len(queries)} queries in {len(database)} codes, k={args.k}; saved {args.out}")
     return 0
+
+
+def _code_file(path: str, n_bits: int):
+    """Packed codes of ``n_bits`` written by ``sigah encode``, or a one-line error naming the file."""
+    import numpy as np
+
+    from sigah.readers import read_npy
+
+    codes = read_npy(path)
+    width = n_bits // 8
+    if codes.ndim != 2 or codes.dtype != np.uint8 or codes.shape[0] < 1 or codes.shape[1] != width:
+        raise UserError(f"--database {path}: {codes.dtype} array of shape {codes.shape}, expected the {n_bits}-bit codes "
+                        f"`sigah encode` writes with this model (uint8, shape (n ≥ 1, {width}))")
+    return np.ascontiguousarray(codes)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -163,8 +181,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     protocol = _evaluation_protocol(args)
     params = _params_per_method(_parse_params(args.param), methods)
     overrides = {"qolsh": _qolsh_bits(protocol.database.shape[1])} if "qolsh" in methods else None
-    if args.k > protocol.n_database:
-        raise UserError(f"--k {args.k} is larger than the database ({protocol.n_database} points)")
+    if protocol.n_database < 100:
+        print(f"# P@100 is scored at the database size: precision_at_100 = P@{protocol.n_database}", file=sys.stderr)
     printer = _RecordPrinter(args.format, RECORD_COLUMNS, label_columns=protocol.query_labels is not None)
     print(f"# {protocol.description}; k = {args.k}", file=sys.stderr)
     run_grid(
@@ -185,10 +203,18 @@ def _evaluation_protocol(args: argparse.Namespace):
         raise UserError("--query-labels needs --queries (without it the queries are drawn from --data with --labels)")
     if args.queries and args.labels and not args.query_labels:
         raise UserError("with --queries and --labels, give the queries' labels too (--query-labels)")
+    from sigah.studies.sizes import cap_sizes
+
     extra = {key: value for key, value in (("labels", args.labels), ("queries", args.queries)) if value}
     dataset = load_dataset(args.data, **extra)
-    protocol = make_protocol(dataset, n_queries=args.n_queries, seed=args.seed, n_database=args.n_database,
-                             n_train=args.n_train)
+    # counts larger than the data are lowered, with a note, as in the chapters
+    sizes, notes = cap_sizes(dataset, n_queries=args.n_queries, n_database=args.n_database, n_train=args.n_train,
+                             k=args.k)
+    for note in notes:
+        print(f"# Size lowered: {note}", file=sys.stderr)
+    args.k = sizes["k"]
+    protocol = make_protocol(dataset, n_queries=sizes["n_queries"], seed=args.seed, n_database=sizes["n_database"],
+                             n_train=sizes["n_train"])
     if args.query_labels:
         from sigah.data import _as_labels
         from sigah.readers import load_array
@@ -255,13 +281,15 @@ def _cmd_download(args: argparse.Namespace) -> int:
     from sigah.download import DownloadError, download_dataset
 
     try:
-        result = download_dataset(args.dataset, args.dest, url=args.url, progress=sys.stderr.isatty())
+        result = download_dataset(args.dataset, args.dest, url=args.url, progress=sys.stderr.isatty(),
+                                  trust_unpinned=args.trust_unpinned)
     except DownloadError as exc:
         raise UserError(str(exc)) from None
     if result.archive is None:
         print(f"{args.dataset}: every file already in {args.dest} and checked")
     else:
-        print(f"{args.dataset}: fetched {result.archive} (sha256 {result.sha256}, in {result.archive}.sha256)")
+        how = "pinned" if result.pinned else "recorded, not pinned"
+        print(f"{args.dataset}: fetched {result.archive} (sha256 {result.sha256}, {how}; in {result.archive}.sha256)")
     for path, (n, d) in result.files.items():
         print(f"  {path}: {n:,} × {d}, size and records checked")
     return 0
@@ -307,6 +335,14 @@ def _cmd_book_check(args: argparse.Namespace) -> int:
         print(f"sigah book check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"sigah book check: every page of {args.html} passed")
+    return 0
+
+
+def _cmd_book_claims(args: argparse.Namespace) -> int:
+    from sigah.studies.claims import read_verdicts
+    from sigah.studies.ledger import ledger_rows, ledger_text
+
+    print(ledger_text(ledger_rows(verdicts=read_verdicts(args.verdicts))), end="")
     return 0
 
 
@@ -378,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", choices=("sift1m", "gist1m"))
     p.add_argument("--dest", required=True, help="folder to download and extract into")
     p.add_argument("--url", help="another address of the same archive (a mirror, or a file:// copy)")
+    p.add_argument("--trust-unpinned", action="store_true",
+                   help="extract an archive whose SHA-256 is pinned nowhere (data/texmex_sha256.json), and record "
+                   "its digest beside it for later runs")
     p.set_defaults(func=_cmd_download)
 
     book = sub.add_parser("book", help="build, run, check or export the book")
@@ -403,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
     p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")
     p.set_defaults(func=_cmd_book_check)
+    p = bsub.add_parser("claims", help="print the paper's claims and the verdicts the last build computed")
+    p.add_argument("--verdicts", default="_build/verdicts", help="the build's verdict records (default _build/verdicts)")
+    p.set_defaults(func=_cmd_book_claims)
     p = bsub.add_parser("notebooks", help="export the chapters as plain .ipynb notebooks")
     p.add_argument("dest", help="output folder")
     p.add_argument("--size", choices=("full", "ci"), default="full", help="ci: add the CI-sized parameters")

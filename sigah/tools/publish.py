@@ -18,6 +18,9 @@
   :mod:`sigah.tools.markdown_download` finds them.
 - **The paper map** of the front page (:mod:`sigah.tools.paper_map`), rendered for the chapters in
   ``_toc.yml`` in place of the marker :data:`PAPER_MAP_MARKER` in ``book/intro.md``.
+- **The claims tally** of the front page (:func:`sigah.studies.ledger.tally_sentence`, with a link to
+  the *Claims ledger*), from the verdicts the chapters recorded in ``_build/verdicts``, in place of the
+  marker :data:`CLAIMS_TALLY_MARKER` in ``book/intro.md``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sigah.storage import atomic_write_text
 
 __all__ = [
     "BINDER_URL",
+    "CLAIMS_TALLY_MARKER",
     "COLAB_URL",
     "LAUNCH_BRANCH",
     "LAUNCH_CELL_TAG",
@@ -51,6 +55,7 @@ COLAB_URL = "https://colab.research.google.com"
 LAUNCH_CELL_TAG = "sigah-launch"
 MARKDOWN_SOURCES = "_markdown_sources"
 PAPER_MAP_MARKER = "<!-- paper-map -->"
+CLAIMS_TALLY_MARKER = "<!-- claims-tally -->"
 
 
 def repository_url(explicit: str | None = None, *, root: Path | None = None) -> str | None:
@@ -108,7 +113,7 @@ if "google.colab" in sys.modules:
     raw = f"https://raw.githubusercontent.com/{{REPOSITORY}}/{{BRANCH}}/data/"
     data = os.path.abspath("sigah-data")
     os.makedirs(data, exist_ok=True)
-    for name in ("checksums.json", "paper_results.csv"):
+    for name in ("checksums.json", "paper_results.csv", "claims.csv"):
         urllib.request.urlretrieve(raw + name, os.path.join(data, name))
     with open(os.path.join(data, "checksums.json")) as handle:
         shipped = {{dataset: [f for f in files if not f.startswith("_")] for dataset, files in json.load(handle).items()}}
@@ -202,4 +207,15 @@ def stage_for_publishing(
     if intro.exists() and PAPER_MAP_MARKER in intro.read_text(encoding="utf-8"):
         text = intro.read_text(encoding="utf-8").replace(PAPER_MAP_MARKER, render_paper_map(root, entries, sizes))
         atomic_write_text(intro, text)
+    if intro.exists() and CLAIMS_TALLY_MARKER in intro.read_text(encoding="utf-8"):
+        text = intro.read_text(encoding="utf-8").replace(CLAIMS_TALLY_MARKER, _claims_tally(stage.parent / "verdicts"))
+        atomic_write_text(intro, text)
     return url
+
+
+def _claims_tally(verdicts: Path) -> str:
+    """The tally sentence of the claims ledger, linked to it, from a build's verdict records."""
+    from sigah.studies.claims import read_verdicts
+    from sigah.studies.ledger import ledger_rows, tally_sentence
+
+    return tally_sentence(ledger_rows(verdicts=read_verdicts(verdicts)), link="{doc}`Claims ledger <claims_ledger>`")

@@ -1,0 +1,475 @@
+"""The paper's checkable claims, and the verdicts the chapters record for them.
+
+The claims live in ``data/claims.csv``, one a row (see ``data/README.md`` for the columns): an id
+(``R`` retrieval, ``E`` efficiency, ``A`` ablations, ``C`` reconstruction, ``D`` deep features,
+``T`` theory, then two digits), the paper's words, where they stand in the paper, the chapter and
+section that test them, and a status:
+
+``wired``
+    the chapter records a verdict for the claim in every run; the build fails when it does not;
+``planned``
+    a chapter is named but does not record the claim yet;
+``not testable``
+    nothing the book ships can test it; ``reason`` says what data or compute would.
+
+A chapter records a verdict with :func:`record_verdict`. Executed by the book's build, the record
+goes to ``<build>/verdicts/<chapter>.json`` (the build sets :data:`VERDICTS_DIR_ENV`,
+:data:`CHAPTER_ENV` and :data:`SIZE_ENV` for the kernel); run by hand, the verdict is checked and
+returned, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sigah.storage import atomic_write_text
+
+__all__ = [
+    "CHAPTER_ENV",
+    "CLAIMS_FILE",
+    "GROUPS",
+    "SIZES",
+    "SIZE_ENV",
+    "STATUSES",
+    "VERDICTS",
+    "VERDICTS_DIR_ENV",
+    "Claim",
+    "ClaimError",
+    "Verdict",
+    "chapter_anchors",
+    "claim_list",
+    "comparison_verdict",
+    "read_verdict_file",
+    "read_verdicts",
+    "record_verdict",
+    "start_verdict_file",
+    "verdict_file",
+]
+
+CLAIMS_FILE = "claims.csv"
+COLUMNS = ("id", "group", "quote", "place", "chapter", "anchor", "status", "reason", "stand_in")
+#: id prefix → group name, in the order the ledger shows the groups.
+GROUPS = {"R": "retrieval", "E": "efficiency", "A": "ablations", "C": "reconstruction",
+          "D": "deep features", "T": "theory"}
+STATUSES = ("wired", "planned", "not testable")
+VERDICTS = ("held", "not held", "inconclusive", "not testable")
+#: ``ci``: the chapter's CI-sized parameters; ``full``: its full-size defaults (the paper's protocol);
+#: ``reduced``: full size by the build, but a protocol the chapter itself reduces (it says how);
+#: ``custom``: other parameters (``sigah book run -p ...``).
+SIZES = ("ci", "full", "reduced", "custom")
+
+VERDICTS_DIR_ENV = "SIGAH_VERDICTS_DIR"
+CHAPTER_ENV = "SIGAH_CHAPTER"
+SIZE_ENV = "SIGAH_BOOK_SIZE"
+
+_ID = re.compile(r"^([A-Z])(\d{2})$")
+_CHAPTER = re.compile(r"^\d{2}_[a-z0-9_]+$")
+
+
+class ClaimError(ValueError):
+    """A bad claim list, or a verdict that does not fit it; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable claim of the paper (a row of ``data/claims.csv``)."""
+
+    id: str
+    group: str
+    quote: str
+    place: str
+    chapter: str
+    anchor: str
+    status: str
+    reason: str = ""
+    stand_in: str = ""
+
+    @property
+    def number(self) -> int:
+        """The claim's number within its group (``R07`` → 7)."""
+        return int(self.id[1:])
+
+
+def _claims_path(path: str | os.PathLike | None) -> Path:
+    if path is not None:
+        return Path(path)
+    from sigah.data import data_dir  # here, so that a late SIGAH_DATA_DIR is honoured
+
+    return data_dir() / CLAIMS_FILE
+
+
+def _check_claim(row: Mapping[str, str], line: int, where: str) -> Claim:
+    """One row of the claim list, or a one-line :class:`ClaimError` naming the line and the value."""
+    at = f"{where} line {line}"
+    if None in row or None in row.values():  # csv puts surplus fields under None, missing ones as None
+        fields = len(row) - (None in row) + len(row.get(None) or []) - sum(v is None for v in row.values())
+        raise ClaimError(f"{at}: {fields} fields, expected {len(COLUMNS)} ({', '.join(COLUMNS)})")
+    claim_id = (row.get("id") or "").strip()
+    match = _ID.match(claim_id)
+    if not match or match.group(1) not in GROUPS:
+        raise ClaimError(f"{at}: id must be one of the letters {''.join(GROUPS)} and two digits, got {claim_id!r}")
+    values = {name: (row.get(name) or "").strip() for name in COLUMNS}
+    expected_group = GROUPS[match.group(1)]
+    if values["group"] != expected_group:
+        raise ClaimError(f"{at}: claim {claim_id} has group {values['group']!r}, expected {expected_group!r}")
+    if values["status"] not in STATUSES:
+        raise ClaimError(f"{at}: claim {claim_id} has status {values['status']!r}, expected one of {STATUSES}")
+    for name in ("quote", "place"):
+        if not values[name]:
+            raise ClaimError(f"{at}: claim {claim_id} has an empty {name}")
+    if values["status"] == "not testable":
+        if not values["reason"]:
+            raise ClaimError(f"{at}: claim {claim_id} is not testable but gives no reason")
+    elif not _CHAPTER.match(values["chapter"]):
+        raise ClaimError(f"{at}: claim {claim_id} is {values['status']} but names no chapter "
+                         f"(expected NN_slug, got {values['chapter']!r})")
+    if values["status"] == "wired" and not values["anchor"]:
+        raise ClaimError(f"{at}: claim {claim_id} is wired but names no section anchor")
+    return Claim(**values)
+
+
+def claim_list(path: str | os.PathLike | None = None) -> dict[str, Claim]:
+    """Read and check the claim list.
+
+    Parameters
+    ----------
+    path : path, optional
+        The CSV (default ``data/claims.csv``, honouring ``SIGAH_DATA_DIR``).
+
+    Returns
+    -------
+    dict of str to Claim
+        In the file's order, keyed by id.
+
+    Raises
+    ------
+    ClaimError
+        One line naming the row and the value: a missing column, a bad id, group or status, a
+        duplicate id, a not-testable claim without a reason, a wired claim without chapter or anchor.
+    """
+    path = _claims_path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"claim list not found: {path} (expected data/{CLAIMS_FILE})")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ClaimError(f"{path.name}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}")
+        claims: dict[str, Claim] = {}
+        for line, row in enumerate(reader, start=2):
+            claim = _check_claim(row, line, path.name)
+            if claim.id in claims:
+                raise ClaimError(f"{path.name} line {line}: claim id {claim.id} appears twice")
+            claims[claim.id] = claim
+    return claims
+
+
+@dataclass
+class Verdict:
+    """What one chapter computed for one claim.
+
+    ``effect`` and ``interval`` are in the units the chapter states in ``measured`` or ``note``;
+    ``smallest_detectable`` is the smallest effect the design could have detected (required when
+    the verdict is ``inconclusive``); ``measured`` holds the quantities behind the verdict, by name.
+    """
+
+    claim: str
+    verdict: str
+    chapter: str = ""
+    anchor: str = ""
+    size: str = ""
+    effect: float | None = None
+    interval: tuple[float, float] | None = None
+    n: int | None = None
+    smallest_detectable: float | None = None
+    measured: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["interval"] = list(self.interval) if self.interval is not None else None
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Verdict:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if known.get("interval") is not None:
+            known["interval"] = tuple(known["interval"])
+        return cls(**known)
+
+
+def _finite(name: str, value: Any, claim: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ClaimError(f"verdict for {claim}: {name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ClaimError(f"verdict for {claim}: {name} must be finite, got {value!r}")
+    return number
+
+
+def _plain(value: Any) -> Any:
+    """A measured value as JSON can hold it (NumPy scalars and arrays become numbers and lists)."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ClaimError(f"measured value {value!r} of type {type(value).__name__} is not a number, text or list")
+
+
+def verdict_file(folder: str | os.PathLike, chapter: str) -> Path:
+    """``<folder>/<chapter>.json``: where a chapter's verdicts go."""
+    return Path(folder) / f"{chapter}.json"
+
+
+def start_verdict_file(folder: str | os.PathLike, chapter: str, size: str) -> Path:
+    """Write an empty record for a chapter about to run (the build calls it before each chapter).
+
+    Its existence says the chapter ran in the build; the chapter's :func:`record_verdict` calls add to it.
+    """
+    path = verdict_file(folder, chapter)
+    atomic_write_text(path, json.dumps({"chapter": chapter, "size": size, "verdicts": []}, indent=1))
+    return path
+
+
+def read_verdict_file(path: str | os.PathLike) -> tuple[str, list[Verdict]]:
+    """(the size the chapter ran at, its verdicts) from one verdict file."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return str(data.get("size", "")), [Verdict.from_json(v) for v in data.get("verdicts", [])]
+
+
+def read_verdicts(folder: str | os.PathLike) -> dict[str, list[Verdict]]:
+    """Every chapter's verdicts in a build's verdict folder, keyed by chapter ({} if there is none).
+
+    A chapter with a file and no verdicts ran and recorded nothing; a chapter without a file did not run.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    return {path.stem: read_verdict_file(path)[1] for path in sorted(folder.glob("*.json"))}
+
+
+def _resolve_size(size: str | None, build_size: str) -> str:
+    if size is not None and size not in SIZES:
+        raise ClaimError(f"size must be one of {SIZES}, got {size!r}")
+    if build_size in ("ci", "custom"):
+        return build_size  # a chapter cannot run at more than the build gave it
+    return size or build_size or "custom"
+
+
+def record_verdict(
+    claim: str,
+    verdict: str,
+    *,
+    effect: float | None = None,
+    interval: tuple[float, float] | None = None,
+    n: int | None = None,
+    smallest_detectable: float | None = None,
+    measured: Mapping[str, Any] | None = None,
+    note: str = "",
+    size: str | None = None,
+    claims: Mapping[str, Claim] | None = None,
+) -> Verdict:
+    """Record this chapter's verdict on one claim of ``data/claims.csv``.
+
+    Parameters
+    ----------
+    claim : str
+        The claim's id, e.g. ``"T04"``.
+    verdict : {"held", "not held", "inconclusive", "not testable"}
+    effect : float, optional
+        The estimated effect (a difference, a rate, a ratio), in the units ``note`` states.
+    interval : (float, float), optional
+        Its interval (lower ≤ upper), when the chapter computed one.
+    n : int, optional
+        The number of independent units behind the effect (draws, seeds, query samples, images).
+    smallest_detectable : float, optional
+        The smallest effect the design could have detected; required when ``verdict`` is
+        ``"inconclusive"``.
+    measured : dict, optional
+        The quantities behind the verdict by name (numbers, text, or lists of them).
+    note : str
+        One sentence: the rule that gave the verdict, or why the claim cannot be tested on this run.
+    size : {"full", "reduced"}, optional
+        ``"reduced"`` when the chapter's full-size run departs from the paper's protocol; the build's
+        size (``ci``, ``full``) otherwise.
+    claims : mapping, optional
+        The claim list (default: :func:`claim_list`).
+
+    Returns
+    -------
+    Verdict
+        The record. Under the book's build it is also written, atomically, to
+        ``$SIGAH_VERDICTS_DIR/$SIGAH_CHAPTER.json``, replacing an earlier record of the same claim;
+        without those variables (a chapter run by hand) nothing is written.
+
+    Raises
+    ------
+    ClaimError
+        One line: an unknown claim id, a verdict word outside the four, an interval that is not
+        (lower, upper), an inconclusive verdict without its smallest detectable effect, a claim the
+        list assigns to another chapter.
+    """
+    claims = claim_list() if claims is None else claims
+    if claim not in claims:
+        raise ClaimError(f"unknown claim id {claim!r}: not in data/{CLAIMS_FILE}")
+    if verdict not in VERDICTS:
+        raise ClaimError(f"verdict for {claim} must be one of {', '.join(VERDICTS)}; got {verdict!r}")
+    if interval is not None:
+        if len(interval) != 2:
+            raise ClaimError(f"verdict for {claim}: interval must be (lower, upper), got {interval!r}")
+        lower, upper = (_finite("interval", v, claim) for v in interval)
+        if lower > upper:
+            raise ClaimError(f"verdict for {claim}: interval must be (lower, upper), got {interval!r}")
+        interval = (lower, upper)
+    if verdict == "inconclusive" and smallest_detectable is None:
+        raise ClaimError(f"verdict for {claim} is inconclusive: give smallest_detectable, "
+                         "the smallest effect this design could have detected")
+    if n is not None and (isinstance(n, bool) or int(n) != n or n < 1):
+        raise ClaimError(f"verdict for {claim}: n must be a positive whole number, got {n!r}")
+    chapter = os.environ.get(CHAPTER_ENV, "")
+    owner = claims[claim].chapter
+    if chapter and owner and chapter != owner:
+        raise ClaimError(f"claim {claim} belongs to chapter {owner} in data/{CLAIMS_FILE}, not to {chapter}")
+    record = Verdict(
+        claim=claim, verdict=verdict, chapter=chapter or owner, anchor=claims[claim].anchor,
+        size=_resolve_size(size, os.environ.get(SIZE_ENV, "")),
+        effect=_finite("effect", effect, claim), interval=interval, n=None if n is None else int(n),
+        smallest_detectable=_finite("smallest_detectable", smallest_detectable, claim),
+        measured=_plain(dict(measured or {})), note=str(note).strip(),
+    )
+    folder = os.environ.get(VERDICTS_DIR_ENV)
+    if folder and chapter:
+        _write(verdict_file(folder, chapter), record)
+    return record
+
+
+def comparison_verdict(comparison: Any, *, expects: str = "higher", measured: Mapping[str, Any] | None = None,
+                       note: str = "") -> dict[str, Any]:
+    """The verdict on a claim of a difference, from a paired comparison of :mod:`sigah.stats`.
+
+    Parameters
+    ----------
+    comparison : sigah.stats.Comparison
+        The claimed variant minus its reference (after the family correction of its table).
+    expects : {"higher", "lower", "equivalent"}
+        What the paper claims of that difference.
+    measured, note : optional
+        Added to the record; the note defaults to the comparison's verdict and interval.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`record_verdict` after the claim id: **held** when the
+        comparison's verdict is the claimed one, **not held** when it is another decided one
+        (the opposite direction, or equivalence within its stated margin against a claimed
+        difference), **inconclusive** otherwise, with the comparison's minimum detectable effect.
+    """
+    if expects not in ("higher", "lower", "equivalent"):
+        raise ClaimError(f"expects must be 'higher', 'lower' or 'equivalent', got {expects!r}")
+    decided = comparison.verdict
+    if decided == expects:
+        verdict = "held"
+    elif decided == "inconclusive":
+        verdict = "inconclusive"
+    else:
+        verdict = "not held"
+    return dict(verdict=verdict, effect=comparison.effect, interval=(comparison.low, comparison.high),
+                n=comparison.n_seeds, smallest_detectable=comparison.mde,
+                measured={"queries": comparison.n_queries, "interval level": comparison.confidence,
+                          "family": f"{comparison.method}, {comparison.family_size}", **dict(measured or {})},
+                note=note or f"the comparison finds {decided}; the paper claims {expects}")
+
+
+def _write(path: Path, record: Verdict) -> None:
+    data = {"chapter": record.chapter, "size": record.size, "verdicts": []}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    kept = [v for v in data.get("verdicts", []) if v.get("claim") != record.claim]
+    data["verdicts"] = kept + [record.to_json()]
+    atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False))
+
+
+# -- section anchors of a chapter -------------------------------------------------------------
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$")
+_MATH = re.compile(r"\$[^$]*\$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_SLUG_DROP = re.compile(r"[^\w\u4e00-\u9fff\- ]")
+#: heading levels that get an anchor (``myst_heading_anchors`` in ``_config.yml``)
+HEADING_ANCHOR_LEVELS = 3
+
+
+def heading_slug(title: str) -> str:
+    """The anchor MyST gives a heading (``myst_heading_anchors``): GitHub's slug of its text, maths left out."""
+    text = _LINK.sub(r"\1", _MATH.sub("", title)).replace("*", "").replace("`", "")
+    return _SLUG_DROP.sub("", text.lower().replace(" ", "-"))
+
+
+def chapter_anchors(text: str) -> dict[str, str]:
+    """The link targets of a chapter source: heading slugs (levels 1-3) and ``(label)=`` targets.
+
+    Parameters
+    ----------
+    text : str
+        A MyST-markdown chapter (front matter and code cells are skipped).
+
+    Returns
+    -------
+    dict of str to str
+        Anchor → the heading it points to (for a label, the heading that follows it), in order.
+    """
+    anchors: dict[str, str] = {}
+    lines = text.splitlines()
+    start = 0
+    if lines and lines[0].strip() == "---":
+        start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    fence = ""
+    pending: list[str] = []
+    slugs: set[str] = set()
+    for line in lines[start:]:
+        stripped = line.strip()
+        opened = _FENCE.match(stripped)
+        if fence:
+            if opened and stripped.startswith(fence) and stripped.strip(fence[0]) == "":
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        if label := _LABEL.match(stripped):
+            pending.append(label.group(1))
+            continue
+        heading = _HEADING.match(line)
+        if not heading:
+            continue
+        title = heading.group(2).strip()
+        for name in pending:
+            anchors[name] = title
+        pending = []
+        if len(heading.group(1)) <= HEADING_ANCHOR_LEVELS:
+            slug = base = heading_slug(title)
+            i = 1
+            while slug in slugs:  # MyST numbers repeated headings -1, -2, ...
+                slug = f"{base}-{i}"
+                i += 1
+            slugs.add(slug)
+            anchors[slug] = title
+    return anchors

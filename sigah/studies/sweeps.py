@@ -276,6 +276,19 @@ def recheck_family(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: s
     completed (and over the validation queries when their scores are stored), Holm-corrected
     together (:func:`sigah.stats.compare_family`).
 
+    Parameters
+    ----------
+    sweeps : pandas.DataFrame
+        The log (:func:`read_sweeps`).
+    scores : dict
+        Per-query scores (:func:`read_sweep_scores`); a pair without them is compared over seeds.
+    stage, dataset : str
+    bits : int
+    reference : str
+        The setting every other one is compared with.
+    margin : float, optional
+        Equivalence margin of every comparison (none: no equivalence is claimed).
+
     Returns
     -------
     sigah.stats.Family
@@ -284,8 +297,8 @@ def recheck_family(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: s
     Raises
     ------
     ValueError
-        When the stage has no rows of ``dataset``, no ``reference`` or fewer than two complete seeds
-        and no per-query scores.
+        When the stage has no rows at ``bits``, no ``reference`` on ``dataset``, or a single
+        complete seed and no per-query scores.
     """
     rows = _stage_rows(sweeps, stage, bits)
     rows = rows[(rows["dataset"] == dataset) & (rows["n_seeds"] == 1)]

@@ -11,7 +11,7 @@ from sigah.stats import mean_pm_std
 from sigah.studies.sweeps import (
     SWEEP_METRICS, against_itq, complete_seeds, mean_with_std, pool_seeds, read_sweep_scores, read_sweeps, recheck_family,
     recheck_means, recheck_summary, recheck_table, run_scores, scores_key, seed_spread, selection_summary,
-    selection_table, stage_table, earlier_checks_summary, earlier_checks_table, recheck_report,
+    selection_table, stage_table, earlier_checks_summary, earlier_checks_table, recheck_report, coverage_summary,
 )
 
 
@@ -269,3 +269,14 @@ def test_the_report_covers_the_datasets_where_the_defaults_ran():
     assert {c.margin for c in report.families["mnist"].comparisons} == {0.01}
     assert report.summary.startswith("**MNIST**") and "SIFT10K" not in report.summary
     assert list(report.earlier["setting"]) == ["A"] * 3
+
+
+def test_coverage_counts_the_seeds_each_run_finished():
+    rows, _ = recheck_log()
+    partial = rows[~((rows["dataset"] == "mnist") & (rows["setting"] != "ITQ") & (rows["seed"] != "0"))]
+    partial = partial[~((partial["dataset"] == "siftsmall") & (partial["setting"] == "defaults"))]
+    text = coverage_summary(partial, STAGE)
+    assert text.startswith("On MNIST, *defaults* 1 seed, *A* 1 seed, *B* 1 seed and *ITQ* 3 seeds finished; "
+                           "the comparisons there pair the 1 seed that all 4 configurations finished.")
+    assert "On SIFT10K, *defaults* 0 seeds, *A* 3 seeds" in text
+    assert text.endswith("nothing is compared there, since *defaults* has no seed.")

@@ -27,7 +27,8 @@ __all__ = [
     "SWEEP_METRICS", "read_sweeps", "mean_with_std", "pool_seeds", "stage_table", "against_itq", "seed_spread",
     "DATASET_NAMES", "REFERENCE", "EARLIER_TEST_CHECKS", "scores_key", "read_sweep_scores", "complete_seeds",
     "run_scores", "recheck_family", "recheck_table", "recheck_means", "selection_table", "earlier_checks_table",
-    "recheck_summary", "selection_summary", "earlier_checks_summary", "RecheckReport", "recheck_report",
+    "recheck_summary", "selection_summary", "earlier_checks_summary", "coverage_summary", "RecheckReport",
+    "recheck_report",
 ]
 
 #: metric column of the log -> display name
@@ -473,6 +474,33 @@ def _agreement(then: float, c: stats.Comparison) -> str:
 
 
 # -- sentences -------------------------------------------------------------------------------------
+def coverage_summary(sweeps: pd.DataFrame, stage: str, *, bits: int = 32, reference: str = REFERENCE) -> str:
+    """Which runs of a stage finished: seeds per setting and dataset, and the seeds the comparisons pair.
+
+    Returns
+    -------
+    str
+        One sentence per dataset, e.g. "On MNIST, *defaults* finished 1 seed, *no L_bd* 0 seeds and
+        *ITQ* 3 seeds; no configuration is compared there, since *defaults* has no seed."
+    """
+    rows = _stage_rows(sweeps, stage, bits)
+    rows = rows[rows["n_seeds"] == 1]
+    settings = list(rows["setting"].unique())
+    sentences = []
+    for dataset in rows["dataset"].unique():
+        here = rows[rows["dataset"] == dataset]
+        counts = [f"*{s}* {stats.plural(int((here['setting'] == s).sum()), 'seed')}" for s in settings]
+        text = f"On {_dataset_name(dataset)}, {_metric_list(counts)} finished"
+        if reference not in set(here["setting"]):
+            text += f"; nothing is compared there, since *{reference}* has no seed"
+        else:
+            compared = here["setting"].nunique()
+            text += (f"; the comparisons there pair the {stats.plural(len(complete_seeds(here)), 'seed')} that "
+                     f"all {compared} configurations finished")
+        sentences.append(text + ".")
+    return " ".join(sentences)
+
+
 def _metric_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
@@ -570,8 +598,9 @@ class RecheckReport:
         :func:`selection_table`.
     earlier : pandas.DataFrame
         :func:`earlier_checks_table`.
-    summary, selection_text, earlier_text : str
-        :func:`recheck_summary`, :func:`selection_summary`, :func:`earlier_checks_summary`.
+    summary, selection_text, earlier_text, coverage_text : str
+        :func:`recheck_summary`, :func:`selection_summary`, :func:`earlier_checks_summary`,
+        :func:`coverage_summary`.
     """
 
     means: pd.DataFrame
@@ -582,6 +611,7 @@ class RecheckReport:
     summary: str
     selection_text: str
     earlier_text: str
+    coverage_text: str
 
 
 def recheck_report(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: str, *, bits: int = 32,
@@ -621,4 +651,5 @@ def recheck_report(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: s
         means=recheck_means(sweeps, stage, bits=bits, digits=digits), families=families, tables=tables,
         selection=selection, earlier=earlier, summary=recheck_summary(families, reference=reference, digits=digits),
         selection_text=selection_summary(selection), earlier_text=earlier_checks_summary(earlier),
+        coverage_text=coverage_summary(sweeps, stage, bits=bits, reference=reference),
     )

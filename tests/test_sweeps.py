@@ -280,3 +280,14 @@ def test_coverage_counts_the_seeds_each_run_finished():
                            "the comparisons there pair the 1 seed that all 4 configurations finished.")
     assert "On SIFT10K, *defaults* 0 seeds, *A* 3 seeds" in text
     assert text.endswith("nothing is compared there, since *defaults* has no seed.")
+
+
+def test_with_one_dataset_the_choice_is_listed_unconfirmed_and_decisions_are_stated():
+    rows, scores = recheck_log(effects={("siftsmall", "A"): -0.3})
+    one = rows[rows["dataset"] == "siftsmall"]
+    table = selection_table(one, scores, STAGE)
+    assert list(table["confirmed on"]) == ["none"] * 3 and set(table["verdict"]) == {"not confirmed"}
+    assert "A" not in set(table["choice"])
+    assert "with no second dataset to confirm it on" in selection_summary(table)
+    text = recheck_summary({"siftsmall": recheck_family(one, scores, STAGE, "siftsmall")})
+    assert "*A* is lower than the defaults in Pre@100, mAP (PR area) and mAP (ranking)." in text

@@ -364,14 +364,15 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
 
     For every metric and every ordered pair of datasets (chosen on, confirmed on), the SiGAH setting
     with the best mean on the first is ranked among the settings on the second; where it is not
-    the best there, it is compared (paired, Holm over the table) with the best there.
+    the best there, it is compared (paired, Holm over the table) with the best there. With one
+    dataset only, each metric's choice is listed with ``confirmed on`` "none".
 
     Returns
     -------
     pandas.DataFrame
         ``metric``, ``chosen on``, ``choice``, ``confirmed on``, ``rank`` (``"2 of 4"``), ``mean``
         (of the choice there), ``best there``, ``difference`` (choice − best) and ``verdict``
-        (``"is the best"`` where it is).
+        (``"is the best"`` where it is, ``"not confirmed"`` without a second dataset).
     """
     rows = _stage_rows(sweeps, stage, bits)
     rows = rows[(rows["n_seeds"] == 1) & (rows["method"] == "sigah")]
@@ -397,9 +398,15 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
                 if choice != best:
                     here = rows[rows["dataset"] == confirmed_on]
                     pairs[key] = _paired(here, scores, choice, best, metric, seeds[confirmed_on])
+    if len(datasets) == 1:
+        for metric, label in SWEEP_METRICS.items():
+            out.append({"key": "", "metric": label, "chosen on": _dataset_name(datasets[0]),
+                        "choice": means[datasets[0]][metric].idxmax(), "confirmed on": "none", "rank": "",
+                        "mean": "", "best there": "", "difference": ""})
     family = stats.compare_family(pairs) if pairs else None
     for row in out:
-        row["verdict"] = stats.verdict_phrase(family[row["key"]], digits) if row["key"] in pairs else "is the best"
+        row["verdict"] = (stats.verdict_phrase(family[row["key"]], digits) if row["key"] in pairs
+                          else "not confirmed" if row["confirmed on"] == "none" else "is the best")
     columns = ["metric", "chosen on", "choice", "confirmed on", "rank", "mean", "best there", "difference", "verdict"]
     return pd.DataFrame(out, columns=["key", *columns])[columns]
 
@@ -527,7 +534,7 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
         itq = []
         for label, c in zip(family.labels, family.comparisons):
             comparison, metric = label.rsplit("|", 1)
-            words = f"{SWEEP_METRICS[metric]} {stats.verdict_phrase(c, digits)} ({stats.format_signed(c.effect, digits)})"
+            words = f"{SWEEP_METRICS[metric]} {stats.format_signed(c.effect, digits)}, {stats.verdict_phrase(c, digits)}"
             if comparison == f"{reference} − ITQ":
                 itq.append((SWEEP_METRICS[metric], c))
             else:
@@ -536,6 +543,7 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
         text = f"**{name}** ({design}, Holm over the {len(family)} comparisons of its table)."
         if settings:
             text += f" Against the {reference}: {settings}."
+            text += " " + _decision_sentence(family, reference)
         if itq:
             trails = [m for m, c in itq if c.verdict == "lower"]
             leads = [m for m, c in itq if c.verdict == "higher"]
@@ -549,11 +557,28 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
     return "\n\n".join(paragraphs)
 
 
+def _decision_sentence(family: stats.Family, reference: str) -> str:
+    """Whether the comparisons support keeping ``reference`` over each other setting."""
+    higher, lower = {}, {}
+    for label, c in zip(family.labels, family.comparisons):
+        comparison, metric = label.rsplit("|", 1)
+        if comparison.endswith(f" − {reference}") and c.verdict in ("higher", "lower"):
+            side = higher if c.verdict == "higher" else lower
+            side.setdefault(comparison.removesuffix(f" − {reference}"), []).append(SWEEP_METRICS[metric])
+    if not higher and not lower:
+        return f"No configuration differs from the {reference} beyond its interval on any metric."
+    parts = [f"*{s}* is higher than the {reference} in {_metric_list(m)}" for s, m in higher.items()]
+    parts += [f"*{s}* is lower than the {reference} in {_metric_list(m)}" for s, m in lower.items()]
+    return "; ".join(parts)[0].upper() + "; ".join(parts)[1:] + "."
+
+
 def selection_summary(table: pd.DataFrame) -> str:
     """Sentences from :func:`selection_table`: how each dataset's choice fares on the other dataset."""
     sentences = []
     for r in table.to_dict("records"):
-        if r["verdict"] == "is the best":
+        if r["verdict"] == "not confirmed":
+            fate = "has the best mean, with no second dataset to confirm it on"
+        elif r["verdict"] == "is the best":
             fate = f"is also the best on {r['confirmed on']}"
         else:
             fate = (f"ranks {r['rank']} on {r['confirmed on']}, {r['difference']} against *{r['best there']}* "

@@ -290,4 +290,8 @@ def test_with_one_dataset_the_choice_is_listed_unconfirmed_and_decisions_are_sta
     assert "A" not in set(table["choice"])
     assert "with no second dataset to confirm it on" in selection_summary(table)
     text = recheck_summary({"siftsmall": recheck_family(one, scores, STAGE, "siftsmall")})
-    assert "*A* is lower than the defaults in Pre@100, mAP (PR area) and mAP (ranking)." in text
+    assert "Against the defaults, *A* is lower in Pre@100 (\u22120.3" in text
+    assert "The other 3 comparisons against the defaults: 0 equivalent within the margin, 3 inconclusive" in text
+    one_seed = rows[(rows["dataset"] == "siftsmall") & (rows["seed"] == "0")]
+    text = recheck_summary({"siftsmall": recheck_family(one_seed, scores, STAGE, "siftsmall")})
+    assert "(1 seed\u00a0×\u00a040 queries; with one seed the intervals cover the query sample, not another seed" in text

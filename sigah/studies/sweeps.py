@@ -523,27 +523,22 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
     Returns
     -------
     str
-        Markdown, one paragraph per dataset.
+        Markdown, one paragraph per dataset: the design, the settings that differ from ``reference``
+        beyond their interval (the others inconclusive or equivalent, with what the design detects),
+        and the reference against ITQ on every metric.
     """
     paragraphs = []
     for dataset, family in families.items():
-        name = _dataset_name(dataset)
         first = family.comparisons[0]
         design = stats.design_phrase(first.n_seeds, first.n_queries)
-        by_setting: dict[str, list[str]] = {}
-        itq = []
-        for label, c in zip(family.labels, family.comparisons):
-            comparison, metric = label.rsplit("|", 1)
-            words = f"{SWEEP_METRICS[metric]} {stats.format_signed(c.effect, digits)}, {stats.verdict_phrase(c, digits)}"
-            if comparison == f"{reference} − ITQ":
-                itq.append((SWEEP_METRICS[metric], c))
-            else:
-                by_setting.setdefault(comparison.removesuffix(f" − {reference}"), []).append(words)
-        settings = "; ".join(f"*{s}*: {_metric_list(w)}" for s, w in by_setting.items())
-        text = f"**{name}** ({design}, Holm over the {len(family)} comparisons of its table)."
+        one_seed = "; with one seed the intervals cover the query sample, not another seed" if first.n_seeds == 1 else ""
+        text = (f"**{_dataset_name(dataset)}** ({design}{one_seed}; Holm over the {len(family)} comparisons "
+                f"of its table).")
+        split = [(*label.rsplit("|", 1), c) for label, c in zip(family.labels, family.comparisons)]
+        settings = [(name, metric, c) for name, metric, c in split if name != f"{reference} − ITQ"]
         if settings:
-            text += f" Against the {reference}: {settings}."
-            text += " " + _decision_sentence(family, reference)
+            text += " " + _decision_sentence(settings, reference, digits)
+        itq = [(SWEEP_METRICS[metric], c) for name, metric, c in split if name == f"{reference} − ITQ"]
         if itq:
             trails = [m for m, c in itq if c.verdict == "lower"]
             leads = [m for m, c in itq if c.verdict == "higher"]
@@ -557,19 +552,30 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
     return "\n\n".join(paragraphs)
 
 
-def _decision_sentence(family: stats.Family, reference: str) -> str:
-    """Whether the comparisons support keeping ``reference`` over each other setting."""
-    higher, lower = {}, {}
-    for label, c in zip(family.labels, family.comparisons):
-        comparison, metric = label.rsplit("|", 1)
-        if comparison.endswith(f" − {reference}") and c.verdict in ("higher", "lower"):
-            side = higher if c.verdict == "higher" else lower
-            side.setdefault(comparison.removesuffix(f" − {reference}"), []).append(SWEEP_METRICS[metric])
-    if not higher and not lower:
-        return f"No configuration differs from the {reference} beyond its interval on any metric."
-    parts = [f"*{s}* is higher than the {reference} in {_metric_list(m)}" for s, m in higher.items()]
-    parts += [f"*{s}* is lower than the {reference} in {_metric_list(m)}" for s, m in lower.items()]
-    return "; ".join(parts)[0].upper() + "; ".join(parts)[1:] + "."
+def _decision_sentence(settings: list, reference: str, digits: int) -> str:
+    """Which settings differ from ``reference`` beyond their interval, and what the others could detect."""
+    moves: dict[str, dict[str, list[str]]] = {}
+    undecided = []
+    for comparison, metric, c in settings:
+        name = comparison.removesuffix(f" − {reference}")
+        if c.verdict in ("higher", "lower"):
+            words = f"{SWEEP_METRICS[metric]} ({stats.format_signed(c.effect, digits)})"
+            moves.setdefault(name, {}).setdefault(c.verdict, []).append(words)
+        else:
+            undecided.append(c)
+    parts = [f"*{name}* is " + " and ".join(f"{verdict} in {_metric_list(m)}" for verdict, m in by_verdict.items())
+             for name, by_verdict in moves.items()]
+    text = (f"Against the {reference}, {'; '.join(parts)}." if parts
+            else f"No configuration differs from the {reference} beyond its interval on any metric.")
+    if undecided:
+        low, high = f"{min(c.mde for c in undecided):.{digits}f}", f"{max(c.mde for c in undecided):.{digits}f}"
+        span = low if low == high else f"{low} to {high}"
+        equivalent = sum(c.verdict == "equivalent" for c in undecided)
+        rest = "The other" if parts else "All"
+        text += (f" {rest} {stats.plural(len(undecided), 'comparison')} against the {reference}: {equivalent} "
+                 f"equivalent within the margin, {len(undecided) - equivalent} inconclusive (the design detects "
+                 f"differences of {span}).")
+    return text
 
 
 def selection_summary(table: pd.DataFrame) -> str:

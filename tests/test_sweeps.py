@@ -268,6 +268,7 @@ def test_the_report_covers_the_datasets_where_the_defaults_ran():
     assert list(report.families) == ["mnist"] and list(report.tables) == ["MNIST"]
     assert {c.margin for c in report.families["mnist"].comparisons} == {0.01}
     assert report.summary.startswith("**MNIST**") and "SIFT10K" not in report.summary
+    assert "Holm over the 9 comparisons of its table; equivalence margin ±0.010)" in report.summary
     assert list(report.earlier["setting"]) == ["A"] * 3
 
 

@@ -532,8 +532,9 @@ def recheck_summary(families: dict[str, stats.Family], *, reference: str = REFER
         first = family.comparisons[0]
         design = stats.design_phrase(first.n_seeds, first.n_queries)
         one_seed = "; with one seed the intervals cover the query sample, not another seed" if first.n_seeds == 1 else ""
+        margin = f"; equivalence margin ±{first.margin:.{digits}f}" if first.margin is not None else ""
         text = (f"**{_dataset_name(dataset)}** ({design}{one_seed}; Holm over the {len(family)} comparisons "
-                f"of its table).")
+                f"of its table{margin}).")
         split = [(*label.rsplit("|", 1), c) for label, c in zip(family.labels, family.comparisons)]
         settings = [(name, metric, c) for name, metric, c in split if name != f"{reference} − ITQ"]
         if settings:

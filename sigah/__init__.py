@@ -14,7 +14,9 @@ only, tools → studies → library (``tests/test_layers.py`` enforces it).
   P@N, R@N, label-based mAP@K;
 - :mod:`sigah.data`, :mod:`sigah.readers`, :mod:`sigah.download`: the shipped datasets, file
   readers, query/database splits, the TEXMEX downloads;
-- :mod:`sigah.store`: the store of runs, which reads a fit back instead of repeating it.
+- :mod:`sigah.store`: the store of runs, which reads a fit back instead of repeating it;
+  :mod:`sigah.storage`: atomic writes; :mod:`sigah.machine`: the library versions and CPU a fit
+  ran on; :mod:`sigah.progress`: progress bars on a terminal, one line per fit elsewhere.
 
 **The studies** (:mod:`sigah.studies`): the experiments the chapters run (grids of methods, bits
 and seeds; retrieval, ablations, timing, reconstruction, deep features; the paper's numbers; plots).

@@ -206,7 +206,7 @@ def train_ebgan(
         Steps between two records of :class:`EBGANHistory`; the mean distance of generated points
         to their nearest real point is computed at each record on 256 samples.
     progress : bool
-        Show a tqdm progress bar.
+        Show a progress bar (on a terminal only, :mod:`sigah.progress`).
 
     Returns
     -------
@@ -230,9 +230,9 @@ def train_ebgan(
     probe = real[rng.choice(len(real), size=min(len(real), 500), replace=False)]
     steps = range(n_steps)
     if progress:
-        from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+        from sigah.progress import progress_bar
 
-        steps = tqdm(steps, desc=f"EBGAN (margin {margin:g})")
+        steps = progress_bar(steps, desc=f"EBGAN (margin {margin:g})")
     for step in steps:
         r = real[rng.integers(0, len(real), batch_size)]
         fake = gen(rng.standard_normal((batch_size, latent_dim)))

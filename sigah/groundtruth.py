@@ -35,9 +35,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.validation import check_matrix
+from sigah.progress import progress_bar
 from sigah.storage import atomic_save_npz
 
 __all__ = ["euclidean_ground_truth", "ground_truth_cache_key"]
@@ -109,7 +109,11 @@ def euclidean_ground_truth(
     if cached is not None:
         return cached
     indices = _exact_top_k(queries, database, k, int(block_size), int(chunk_rows), progress)
-    atomic_save_npz(path, {"indices": indices, "key": np.array(key)})
+    try:
+        atomic_save_npz(path, {"indices": indices, "key": np.array(key)})
+    except OSError as error:  # a cache that cannot be written costs time, never the result
+        warnings.warn(f"the ground-truth cache {cache_dir} cannot be written ({error}); the ground truth is "
+                      f"computed but not cached", RuntimeWarning, stacklevel=2)
     return indices
 
 
@@ -142,8 +146,8 @@ def _exact_top_k(
     per_chunk = max(2 * k, k + 32)
     chunks = [(c, min(c + chunk_rows, n_db)) for c in range(0, n_db, chunk_rows)]
     out = np.empty((queries.shape[0], k), dtype=np.int64)
-    bar = tqdm(total=queries.shape[0] * len(chunks), desc="exact ground truth", unit="query-chunk",
-               disable=not progress)
+    bar = progress_bar(total=queries.shape[0] * len(chunks), desc="exact ground truth", unit="query-chunk",
+                       enabled=progress)
     for start in range(0, queries.shape[0], block_size):
         q64 = queries[start : start + block_size].astype(np.float64)
         q32 = np.ascontiguousarray(q64, dtype=np.float32)

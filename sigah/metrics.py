@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 from scipy.special import digamma, gammaln
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+from sigah.progress import progress_bar
 
 from sigah.codes import _check_pair, hamming_distances
 from sigah.groundtruth import euclidean_ground_truth
@@ -448,7 +448,7 @@ def evaluate_label_codes(
     n_bits = 8 * query_codes.shape[1]
     ap, hits = np.empty(nq), np.empty((nq, len(cutoffs)))
     blocks = list(_row_blocks((nq, nd), _DISTANCE_ELEMENTS))
-    for rows in tqdm(blocks, desc="evaluating codes by label", unit="block", disable=not progress):
+    for rows in progress_bar(blocks, desc="evaluating codes by label", unit="block", enabled=progress):
         distances = hamming_distances(query_codes[rows], database_codes)
         h = label_shell_histograms(distances, query_labels[rows], database_labels, n_bits=n_bits)
         ap[rows] = _expected_label_ap_at_k_from_histograms(h.items, h.relevant, k)
@@ -518,7 +518,7 @@ def evaluate_codes(
 
     items, relevant, positions = [], [], []
     blocks = list(_row_blocks((nq, nd), _DISTANCE_ELEMENTS))
-    for rows in tqdm(blocks, desc="evaluating codes", unit="block", disable=not progress):
+    for rows in progress_bar(blocks, desc="evaluating codes", unit="block", enabled=progress):
         distances = hamming_distances(query_codes[rows], database_codes)
         histograms = shell_histograms(distances, groundtruth[rows], n_bits=n_shells - 1)
         items.append(histograms.items)

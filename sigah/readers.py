@@ -37,6 +37,7 @@ __all__ = [
     "read_ivecs",
     "read_bvecs",
     "read_npy",
+    "check_npz_sizes",
     "read_mat",
     "read_csv",
     "write_idx",
@@ -357,7 +358,77 @@ def _pick_key(path: Path, arrays: dict, key: str | None) -> np.ndarray:
         return arrays[keys[0]]
     if not keys:
         raise ValueError(f"{path}: the file holds no arrays")
-    raise ValueError(f"{path}: the file holds several arrays {keys}; pass key=<name> to choose one")
+    raise ValueError(f"{path}: the file holds several arrays {keys}, expected one; save the one to use "
+                     f"alone (in Python, load_array(path, key=NAME) picks one)")
+
+
+#: the most a deflate stream can expand (its longest match is 258 bytes from a 2-bit code: 1032 to 1)
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _claimed_bytes(header: tuple, path: Path, member: str) -> int:
+    shape, _, dtype = header
+    if dtype.hasobject:
+        raise ValueError(f"{path}: array {member!r} holds Python objects, expected numbers")
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def check_npz_sizes(path: PathLike) -> None:
+    """Refuse a ``.npz`` whose arrays claim more bytes than the archive can hold, before any is read.
+
+    Each member's ``.npy`` header gives a shape and a dtype; reading it allocates their product
+    first. A crafted header (a few bytes claiming terabytes) must therefore be caught here: the
+    claimed array must fit in the member's stated size, that size in what its compression can give
+    (deflate expands at most 1032-fold; members stored uncompressed not at all), and the array in
+    the machine's memory.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the array, its shape and the bytes it claims, when a bound is broken or
+        the archive is not a zip file.
+    """
+    import zipfile
+
+    path = Path(path)
+    memory = _memory_bytes()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.compress_type == zipfile.ZIP_STORED:
+                    limit = info.compress_size
+                elif info.compress_type == zipfile.ZIP_DEFLATED:
+                    limit = info.compress_size * _DEFLATE_MAX_RATIO
+                else:
+                    limit = info.file_size
+                name = info.filename.removesuffix(".npy")
+                if info.file_size > limit:
+                    raise ValueError(f"{path}: array {name!r} claims {info.file_size:,} bytes from "
+                                     f"{info.compress_size:,} compressed, more than its compression can give")
+                with archive.open(info) as member:
+                    try:
+                        version = np.lib.format.read_magic(member)
+                        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                       else np.lib.format.read_array_header_2_0)
+                        header = read_header(member)
+                    except ValueError as exc:
+                        raise ValueError(f"{path}: member {info.filename!r} is not a NumPy array ({exc})") from None
+                    available = info.file_size - member.tell()
+                claimed = _claimed_bytes(header, path, name)
+                if claimed > available or (memory is not None and claimed > memory):
+                    bound = (f"the archive holds {available:,}" if claimed > available
+                             else f"this machine has {memory:,} bytes of memory")
+                    raise ValueError(f"{path}: array {name!r} claims shape {tuple(header[0])} of "
+                                     f"{header[2]} ({claimed:,} bytes), but {bound}")
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable .npz archive ({exc})") from None
 
 
 def read_npy(path: PathLike, key: str | None = None) -> np.ndarray:
@@ -375,6 +446,8 @@ def read_npy(path: PathLike, key: str | None = None) -> np.ndarray:
     """
     path = _existing_file(path)
     is_npz = path.suffix.lower() == ".npz"
+    if is_npz:
+        check_npz_sizes(path)  # before np.load, which allocates whatever a header claims
     try:
         if is_npz:
             with np.load(path, allow_pickle=False) as archive:

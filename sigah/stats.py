@@ -725,7 +725,14 @@ def plural(n: int, noun: str, plural_form: str | None = None) -> str:
     return f"{int(n):,} {word}"
 
 
+#: nouns the spelling rules below would get wrong ("ch" said as "k", Latin plurals)
+_IRREGULAR = {"epoch": "epochs", "matrix": "matrices", "index": "indices"}
+
+
 def _plural_of(noun: str) -> str:
+    last = noun.split()[-1] if noun.split() else noun
+    if last in _IRREGULAR:  # "training epoch" -> "training epochs"
+        return noun[: len(noun) - len(last)] + _IRREGULAR[last]
     if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
         return noun[:-1] + "ies"
     if noun.endswith(("s", "x", "ch", "sh")):
@@ -790,7 +797,7 @@ def comparison_sentence(c: Comparison, *, subject: str, reference: str, metric: 
                         digits: int = 3) -> str:
     """One sentence stating a paired comparison, its interval, design and verdict.
 
-    Examples: "SiGAH's mAP is higher than ITQ's by +0.012 (95 % interval +0.004 to +0.020,
+    Examples: "SiGAH's mAP is higher than ITQ's by 0.012 (95 % interval +0.004 to +0.020,
     3 seeds × 100 queries)." / "The difference in mAP between A and B, +0.004 (95 % interval
     −0.003 to +0.011, 3 seeds × 100 queries), is inconclusive: the design detects 0.012 or more
     80 % of the time."
@@ -799,7 +806,8 @@ def comparison_sentence(c: Comparison, *, subject: str, reference: str, metric: 
              f"{design_phrase(c.n_seeds, c.n_queries)}{_one_seed_note(c.n_seeds)}{_correction_phrase(c)}")
     effect = format_signed(c.effect, digits)
     if c.verdict in ("higher", "lower"):
-        return f"{subject}'s {metric} is {c.verdict} than {reference}'s by {effect} ({where})."
+        # the verdict word carries the sign: "lower by 0.225", never "lower by −0.225"
+        return f"{subject}'s {metric} is {c.verdict} than {reference}'s by {abs(c.effect):.{digits}f} ({where})."
     if c.verdict == "equivalent":
         return (f"{subject} and {reference} are equivalent in {metric} within ±{c.margin:.{digits}f}: "
                 f"the difference is {effect} ({where}).")
@@ -835,10 +843,10 @@ def _join(words: list[str]) -> str:
 
 
 # -- tables ----------------------------------------------------------------------------------------
-def mean_pm_std(mean: float, std: float, digits: int = 3) -> str:
+def mean_pm_std(mean: float, std: float | None, digits: int = 3) -> str:
     """``"0.512 ± 0.004"`` with non-breaking spaces around ``±`` (a table cell never wraps);
-    just the mean when the spread is NaN (one seed)."""
-    if not np.isfinite(std):
+    just the mean when the spread is missing (NaN or None: one seed)."""
+    if std is None or not np.isfinite(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f}{_NBSP}±{_NBSP}{std:.{digits}f}"
 

@@ -10,13 +10,17 @@ Every fit of a method is stored once, under a key that names everything its resu
   ``import`` statements, the package modules that define its computation (for SiGAH
   ``sigah/hashers/sigah.py`` and ``sigah/sigah_model/*.py``; for ITQ ``sigah/hashers/itq.py``,
   ``sigah/hashers/base.py``, ``sigah/codes.py`` ...). Editing a file therefore invalidates exactly
-  the fits whose code reads it.
+  the fits whose code reads it;
+- the versions of Python and of the libraries that compute (NumPy, SciPy, TensorFlow, Keras,
+  scikit-learn, faiss) and the machine's architecture (:func:`sigah.machine.library_versions`): an
+  upgrade can change a fit's numbers, so after one every fit is computed again.
 
 An entry is a folder ``<root>/fits/<key[:2]>/<key>/`` holding
 
 ``entry.json``
-    the key's parts, the fit's wall-clock time, the name and SHA-256 of the model file, the fitted
-    attributes that :meth:`Hasher.save` does not keep (training histories), and a checksum of itself;
+    the key's parts, the fit's wall-clock time and the CPU it ran on, the name and SHA-256 of the
+    model file, the fitted attributes that :meth:`Hasher.save` does not keep (training histories,
+    only those named by the method's :attr:`Hasher.stored_attributes`), and a checksum of itself;
 ``model-<sha>.npz``
     the fitted model in :meth:`Hasher.save` format (``sigah encode --model`` reads it);
 ``codes-<split>.npz``
@@ -32,6 +36,20 @@ absent, so the fit is recomputed, never used. Two processes writing the same key
 nothing: model files are named by their content, ``entry.json`` is replaced whole, and codes and
 records of different splits live in different files.
 
+The checksums detect damage, not tampering: whoever can write the store can re-sign an edited
+entry. What an entry can do is therefore limited. Loading one never runs code (``.npz`` without
+pickles, JSON), and the attributes it sets on the model must be among those its method declares
+(:attr:`Hasher.stored_attributes`): an entry naming any other attribute (``W_``, say) is refused with
+a ``RuntimeWarning`` and the fit is redone.
+
+A process killed half-way (``kill -9``) leaves temporary files, and possibly a model file no
+``entry.json`` names yet. The first store a process opens on a folder removes them
+(:meth:`RunStore.tidy`): temporary files whose writer has exited or that are over an hour old, and
+unnamed model files over ten minutes old. An entry folder found replaced by a file is moved aside
+and written afresh, with one warning. A store that cannot be written at all (a read-only or full
+disk, a file where its folder goes) costs time, never a result: the fit is computed and returned,
+and one ``RuntimeWarning`` per store says that it was not stored.
+
 Location: the folder in the environment variable ``SIGAH_CACHE``; by default ``_build/store`` in a
 source checkout, else ``$XDG_CACHE_HOME/sigah`` (``~/.cache/sigah``). The exact ground-truth cache
 of :mod:`sigah.studies.experiments` lives in its ``groundtruth/`` sub-folder. Pass ``store=None`` to the
@@ -46,22 +64,28 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import functools
 import hashlib
 import json
 import os
-import tempfile
+import re
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sigah.storage import atomic_save_npz, atomic_write_text
+from sigah import machine
+from sigah.storage import (
+    STALE_SECONDS, atomic_save_npz, atomic_write_text, error_about, is_stale_temporary, remove_stale_temporaries,
+    temporary_name,
+)
 
 __all__ = [
-    "DEFAULT", "ENV_CACHE", "ENV_LOG", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
+    "DEFAULT", "ENV_CACHE", "ENV_LOG", "ORPHAN_SECONDS", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
     "fit_cached", "fit_key", "load_or_fit", "method_source_files", "method_source_hash", "reset_counts", "resolve_store",
 ]
 
@@ -70,10 +94,17 @@ ENV_CACHE = "SIGAH_CACHE"
 #: environment variable naming a JSON-lines file that receives one line per fit
 ENV_LOG = "SIGAH_STORE_LOG"
 #: bump when the layout or the meaning of an entry changes, so old entries are not read
-_FORMAT = 1
+#: (2: the key names the library versions and the architecture; attributes are allow-listed)
+_FORMAT = 2
+#: a model file no entry names is removed once this old (a writer names it milliseconds after writing it)
+ORPHAN_SECONDS = 600.0
+_MODEL_FILE = re.compile(r"model-[0-9a-f]{32}\.npz")
 _PACKAGE_DIR = Path(__file__).resolve().parent
-# Package modules that do not define any method's computation (registry, file writing, this store).
-_NOT_COMPUTATION = frozenset({"sigah", "sigah.hashers", "sigah.storage", "sigah.store"})
+# Package modules that do not define any method's computation (registry, file writing and reading,
+# progress display, version lookup, this store).
+_NOT_COMPUTATION = frozenset({
+    "sigah", "sigah.hashers", "sigah.storage", "sigah.store", "sigah.machine", "sigah.progress", "sigah.readers",
+})
 # Constructor arguments that change how a fit reports, not what it computes: left out of the key.
 _NOT_RESULT_PARAMS = frozenset({"progress", "verbose"})
 
@@ -93,10 +124,24 @@ _COUNTS = {"hits": 0, "misses": 0, "unstored": 0}
 
 # -- location ---------------------------------------------------------------------------------
 def cache_root() -> Path:
-    """The cache root: ``$SIGAH_CACHE``, else ``<checkout>/_build/store``, else ``~/.cache/sigah``."""
+    """The cache root: ``$SIGAH_CACHE``, else ``<checkout>/_build/store``, else ``~/.cache/sigah``.
+
+    Raises
+    ------
+    ValueError
+        If ``$SIGAH_CACHE`` names a file, or a path below one, instead of a folder.
+    """
     env = os.environ.get(ENV_CACHE)
     if env:
-        return Path(env)
+        root = Path(env)
+        for level in (root, *root.parents):
+            if os.path.lexists(level):
+                if not level.is_dir():
+                    where = "" if level == root else f" ({level} is a file)"
+                    raise ValueError(f"{ENV_CACHE}={env} is not a folder{where}: set it to a folder, "
+                                     f"or to a path where one can be created")
+                break
+        return root
     checkout = _PACKAGE_DIR.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "_toc.yml").is_file():
         return checkout / "_build" / "store"
@@ -104,8 +149,19 @@ def cache_root() -> Path:
 
 
 def default_store() -> RunStore:
-    """The shared store under :func:`cache_root` (``fits/`` sub-folder)."""
-    return RunStore(cache_root() / "fits")
+    """The shared store under :func:`cache_root` (``fits/`` sub-folder).
+
+    The first call of a process also removes stale temporary files from the other caches under the
+    root (``groundtruth/``, ``features/``): what writers killed half-way left there.
+    """
+    root = cache_root()
+    marker = os.path.abspath(root)
+    if marker not in _TIDIED:
+        _TIDIED.add(marker)
+        for folder in (root / "groundtruth", root / "features"):
+            with contextlib.suppress(OSError):
+                remove_stale_temporaries(folder)
+    return RunStore(root / "fits")
 
 
 def resolve_store(store: RunStore | _DefaultStore | str | os.PathLike | None) -> RunStore | None:
@@ -267,6 +323,11 @@ def method_source_hash(module: str, *, root: str | os.PathLike | None = None) ->
     return _source_hash_cached(module, str(root), stamps)
 
 
+def _result_params(hasher: Any) -> dict[str, Any]:
+    """The constructor arguments that change what a fit computes."""
+    return {k: v for k, v in hasher.get_params().items() if k not in _NOT_RESULT_PARAMS}
+
+
 def fit_key(hasher: Any, train_fingerprint: str) -> tuple[str, dict[str, Any]]:
     """The store key of fitting ``hasher`` (not yet fitted) on the data of ``train_fingerprint``.
 
@@ -275,15 +336,17 @@ def fit_key(hasher: Any, train_fingerprint: str) -> tuple[str, dict[str, Any]]:
     key : str
         SHA-256 hex digest of the canonical JSON of ``parts``.
     parts : dict
-        ``format, method, params, seed, train, source`` (what the key is made of).
+        ``format, method, params, seed, train, source, versions`` (what the key is made of;
+        ``versions`` is :func:`sigah.machine.library_versions`).
     """
     parts = {
         "format": _FORMAT,
         "method": hasher.name,
-        "params": _canonical({k: v for k, v in hasher.get_params().items() if k not in _NOT_RESULT_PARAMS}),
+        "params": _canonical(_result_params(hasher)),
         "seed": _canonical(getattr(hasher, "seed", None)),
         "train": train_fingerprint,
         "source": method_source_hash(type(hasher).__module__),
+        "versions": dict(machine.library_versions()),
     }
     return hashlib.sha256(_canonical_json(parts).encode()).hexdigest(), parts
 
@@ -370,8 +433,16 @@ def _from_json(value: Any) -> Any:
 
 
 # -- the store ----------------------------------------------------------------------------------
+#: folders tidied by this process (:meth:`RunStore.tidy` runs once per folder and process)
+_TIDIED: set[str] = set()
+#: stores this process found it cannot write (warned about once)
+_UNWRITABLE: set[str] = set()
+
+
 class RunStore:
     """Fitted models, codes and records, content-addressed under one folder.
+
+    The first store a process opens on a folder tidies it (:meth:`tidy`).
 
     Parameters
     ----------
@@ -381,6 +452,10 @@ class RunStore:
 
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
+        marker = os.path.abspath(self.folder)
+        if marker not in _TIDIED:
+            _TIDIED.add(marker)
+            self.tidy()
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.folder)!r})"
@@ -389,21 +464,89 @@ class RunStore:
         """The folder of entry ``key``."""
         return self.folder / key[:2] / key
 
+    # upkeep ------------------------------------------------------------------------------------
+    def tidy(self) -> list[Path]:
+        """Remove what killed writers left behind; never fails (a store is usable untidied).
+
+        Removed: temporary files whose writer has exited or that are over
+        :data:`sigah.storage.STALE_SECONDS` old, and model files that no ``entry.json`` of their
+        folder names and that are over :data:`ORPHAN_SECONDS` old.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files removed.
+        """
+        removed: list[Path] = []
+        now = time.time()
+        folders = [self.folder]  # the root, then its key prefixes, then their entry folders
+        while folders:
+            folder = folders.pop()
+            try:
+                children = list(folder.iterdir())
+                if folder.parent.parent == self.folder:  # an entry folder
+                    removed += _tidy_entry(folder, now)
+                    continue
+                removed += _remove_stale(children, now)
+                folders += [child for child in children if child.is_dir() and not child.is_symlink()]
+            except OSError:
+                continue  # another process removing the same files, or an unreadable folder: not ours to fix
+        return removed
+
+    def _make_entry_dir(self, key: str) -> Path:
+        """The folder of ``key``, created; a file in the way of it (damage) is moved aside first."""
+        folder = self.entry_dir(key)
+        if os.path.lexists(self.folder) and not self.folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "the store of runs is a file, expected a folder", str(self.folder))
+        for level in (folder.parent, folder):
+            if os.path.lexists(level) and not level.is_dir():
+                aside = temporary_name(level)
+                try:
+                    os.replace(level, aside)  # atomic: readers see the file or nothing, never a mixture
+                except FileNotFoundError:
+                    continue  # a concurrent writer moved it first
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(aside)
+                warnings.warn(f"the store entry {level} was a file, not a folder: it is replaced by a fresh "
+                              f"entry", RuntimeWarning, stacklevel=3)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @contextlib.contextmanager
+    def _writing(self) -> Any:
+        """Writes that fail (a read-only or full disk, a file in the way) cost time, never the result:
+        the computed fit, codes or record is still returned, and one warning per store says why."""
+        try:
+            yield
+        except OSError as exc:
+            marker = os.path.abspath(self.folder)
+            if marker not in _UNWRITABLE:
+                _UNWRITABLE.add(marker)
+                warnings.warn(f"the store of runs {self.folder} cannot be written ({exc}): results are computed "
+                              f"but not stored", RuntimeWarning, stacklevel=4)
+
     # model -------------------------------------------------------------------------------------
     def put_model(self, key: str, parts: Mapping[str, Any], hasher: Any, fit_seconds: float) -> None:
-        """Store a fitted ``hasher`` (and the fit's wall-clock time) under ``key``."""
-        folder = self.entry_dir(key)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".model.", suffix=".npz")
-        os.close(fd)
+        """Store a fitted ``hasher`` (and the fit's wall-clock time) under ``key``.
+
+        A store that cannot be written warns once and stores nothing (see :meth:`_writing`).
+        """
+        with self._writing():
+            self._put_model(key, parts, hasher, fit_seconds)
+
+    def _put_model(self, key: str, parts: Mapping[str, Any], hasher: Any, fit_seconds: float) -> None:
+        folder = self._make_entry_dir(key)
+        tmp = temporary_name(folder / "model.npz")
         try:
             hasher.save(tmp)
-            sha = _sha256_file(Path(tmp))
+            sha = _sha256_file(tmp)
             model_file = f"model-{sha[:32]}.npz"
             os.replace(tmp, folder / model_file)  # named by content: a concurrent writer never overwrites it
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise error_about(exc, folder / "model.npz") from None  # never name the temporary file
             raise
         _write_checked_json(folder / "entry.json", {
             "key": key,
@@ -411,37 +554,62 @@ class RunStore:
             "model_file": model_file,
             "model_sha256": sha,
             "fit_seconds": float(fit_seconds),
+            "cpu": machine.cpu_model(),
             "attributes": _extra_attributes(hasher),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
 
+    def entry_cpu(self, key: str) -> str | None:
+        """The CPU the fit stored under ``key`` ran on, as its entry records it (None: no entry, or
+        an entry written before the CPU was recorded)."""
+        entry = _read_checked_json(self.entry_dir(key) / "entry.json")
+        cpu = entry.get("cpu") if entry is not None and entry.get("key") == key else None
+        return str(cpu) if cpu else None
+
     def get_model(self, key: str) -> tuple[Any, dict[str, Any]] | None:
-        """``(fitted hasher, entry)`` for ``key``, or None if absent or damaged (never a partial model)."""
+        """``(fitted hasher, entry)`` for ``key``, or None if absent, damaged or refused.
+
+        Never a partial model. An entry whose ``attributes`` name anything the method does not
+        declare (:attr:`Hasher.stored_attributes`) is refused with a ``RuntimeWarning``.
+        """
         from sigah.hashers import Hasher
 
         folder = self.entry_dir(key)
         entry = _read_checked_json(folder / "entry.json")
         if entry is None or entry.get("key") != key:
             return None
-        path = folder / str(entry.get("model_file", ""))
+        model_file, sha = str(entry.get("model_file", "")), str(entry.get("model_sha256", ""))
+        if not _MODEL_FILE.fullmatch(model_file) or model_file != f"model-{sha[:32]}.npz":
+            return None  # only a file of this folder, named by its content, is ever read
         try:
-            if _sha256_file(path) != entry["model_sha256"]:
+            if _sha256_file(folder / model_file) != sha:
                 return None
-            model = Hasher.load(path)
-        except (OSError, ValueError, KeyError):
+            model = Hasher.load(folder / model_file)
+        except (OSError, ValueError, KeyError, MemoryError):
             return None
-        for name, value in (entry.get("attributes") or {}).items():
-            setattr(model, name, _from_json(value))
+        parts = entry.get("parts") or {}
+        if (model.name != parts.get("method")
+                or _canonical_json(_result_params(model)) != _canonical_json(parts.get("params"))):
+            return None  # a model of another method or other parameters than the key names
+        if not _attributes_allowed(entry, type(model), key):
+            return None
+        try:
+            values = {name: _from_json(value) for name, value in (entry.get("attributes") or {}).items()}
+        except (ValueError, TypeError):
+            return None
+        for name, value in values.items():
+            setattr(model, name, value)
         return model, entry
 
     # codes -------------------------------------------------------------------------------------
     def put_codes(self, key: str, split: str, query_codes: np.ndarray, database_codes: np.ndarray,
                   encode_seconds: float) -> None:
         """Store the codes of one split's queries and database under ``key``."""
-        _write_checked_npz(self.entry_dir(key) / f"codes-{_short(split)}.npz", {
-            "split": np.array(split), "query_codes": query_codes, "database_codes": database_codes,
-            "encode_seconds": np.array(float(encode_seconds)),
-        })
+        with self._writing():
+            _write_checked_npz(self._make_entry_dir(key) / f"codes-{_short(split)}.npz", {
+                "split": np.array(split), "query_codes": query_codes, "database_codes": database_codes,
+                "encode_seconds": np.array(float(encode_seconds)),
+            })
 
     def get_codes(self, key: str, split: str) -> tuple[np.ndarray, np.ndarray, float] | None:
         """``(query_codes, database_codes, encode_seconds)`` of ``split``, or None."""
@@ -453,22 +621,34 @@ class RunStore:
     # records -----------------------------------------------------------------------------------
     def put_record(self, key: str, evaluation: str, record: Mapping[str, Any]) -> None:
         """Store one evaluation record of the codes of ``key`` (``evaluation`` names split and ground truth)."""
-        _write_checked_json(self.entry_dir(key) / f"record-{_short(evaluation)}.json",
-                            {"evaluation": evaluation, "record": dict(record)})
+        with self._writing():
+            _write_checked_json(self._make_entry_dir(key) / f"record-{_short(evaluation)}.json",
+                                {"evaluation": evaluation, "record": dict(record)})
 
     def get_record(self, key: str, evaluation: str) -> dict[str, Any] | None:
-        """The stored record, or None."""
+        """The stored record, or None (also when the entry of its fit is refused: a forged entry's
+        records are not trusted either)."""
+        from sigah.hashers import get_hasher_class
+
+        entry = _read_checked_json(self.entry_dir(key) / "entry.json")
+        if entry is not None:
+            try:
+                method = get_hasher_class(str((entry.get("parts") or {}).get("method")))
+            except ValueError:
+                return None
+            if entry.get("key") != key or not _attributes_allowed(entry, method, key):
+                return None
         body = _read_checked_json(self.entry_dir(key) / f"record-{_short(evaluation)}.json")
         if body is None or body.get("evaluation") != evaluation:
             return None
         return dict(body["record"])
 
-
     # per-query scores ---------------------------------------------------------------------------
     def put_scores(self, key: str, evaluation: str, scores: Mapping[str, np.ndarray]) -> None:
         """Store the per-query scores of one evaluation of the codes of ``key`` (one array per metric)."""
-        _write_checked_npz(self.entry_dir(key) / f"scores-{_short(evaluation)}.npz",
-                           {"evaluation": np.array(evaluation), **{f"score:{k}": v for k, v in scores.items()}})
+        with self._writing():
+            _write_checked_npz(self._make_entry_dir(key) / f"scores-{_short(evaluation)}.npz",
+                               {"evaluation": np.array(evaluation), **{f"score:{k}": v for k, v in scores.items()}})
 
     def get_scores(self, key: str, evaluation: str) -> dict[str, np.ndarray] | None:
         """The stored per-query scores ``{metric: array of shape (n_queries,)}``, or None."""
@@ -478,20 +658,61 @@ class RunStore:
         return {k.removeprefix("score:"): v for k, v in arrays.items() if k.startswith("score:")}
 
 
+def _attributes_allowed(entry: Mapping[str, Any], method: type, key: str) -> bool:
+    """Whether every attribute ``entry`` sets is one ``method`` declares; warns when not."""
+    attributes = entry.get("attributes") or {}
+    allowed = set(method.stored_attributes)
+    refused = sorted(set(attributes) - allowed) if isinstance(attributes, dict) else ["(not a mapping)"]
+    if refused:
+        warnings.warn(
+            f"the store entry {key[:16]} of {method.name} sets attributes {refused} that {method.__name__} "
+            f"does not declare (it declares {sorted(allowed)}): the entry is refused and the fit is redone",
+            RuntimeWarning, stacklevel=4)
+    return not refused
+
+
+def _remove_stale(paths: Any, now: float) -> list[Path]:
+    removed = []
+    for path in paths:
+        if is_stale_temporary(path, now=now, max_age=STALE_SECONDS):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _tidy_entry(folder: Path, now: float) -> list[Path]:
+    """Stale temporary files of one entry folder, and model files its ``entry.json`` does not name."""
+    names = os.listdir(folder)
+    removed = _remove_stale((folder / name for name in names), now)
+    models = [name for name in names if name.startswith("model-") and name.endswith(".npz")]
+    if not models or (len(models) == 1 and "entry.json" in names):
+        return removed  # the usual entry: its one model file is the one it names (checked when read)
+    entry = _read_checked_json(folder / "entry.json") if "entry.json" in names else None
+    named = entry.get("model_file") if entry else None
+    for name in models:
+        path = folder / name
+        if name == named:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if now - path.lstat().st_mtime > ORPHAN_SECONDS:
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 def _short(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _extra_attributes(hasher: Any) -> dict[str, Any]:
-    """Fitted attributes (``name_``) that the model file does not restore, e.g. training histories."""
-    rebuilt = type(hasher)(**hasher.get_params())
-    rebuilt._set_state(hasher._state())
+    """The fitted attributes the method declares in ``stored_attributes`` (those the model file lacks)."""
     out = {}
-    for name, value in vars(hasher).items():
-        if not name.endswith("_") or name.startswith("_") or name in vars(rebuilt) or name == "n_features_":
+    for name in type(hasher).stored_attributes:
+        if name not in vars(hasher):
             continue
         try:
-            out[name] = _to_json(value)
+            out[name] = _to_json(vars(hasher)[name])
         except (TypeError, ValueError):
             continue  # not representable: a reloaded model simply lacks it
     return out

@@ -185,3 +185,24 @@ def test_failure_names_chapter_cell_and_error_in_one_message(tiny_book, tiny_cha
     assert "if fail:" in message and "\x1b[" not in message  # the cell's source, no terminal colours
     # cells: papermill's injected parameters (In [1]), the parameters cell, the failing cell
     assert any("01_demo: FAILED after 3/3 cells" in line for line in lines), lines
+
+
+def test_status_page_says_each_chapters_size_against_the_protocol(tmp_path):
+    from datetime import datetime, timezone
+
+    from sigah.tools.build import ChapterRun, _parameters_cell, _status_page
+
+    root = Path(__file__).resolve().parent.parent
+    source = root / "book" / "09_ablations.md"
+    defaults = _parameters_cell(source)
+    assert defaults["n_train"] == 5000 and defaults["sigah_params"] == {"min_steps": 600}
+    runs = [ChapterRun("09_ablations", "full", {}, 1.0, True),
+            ChapterRun("09_ablations", "full", {"n_train": None, "sigah_params": {}, "second_dataset": ""}, 1.0, True),
+            ChapterRun("01_demo", "ci", {"n": 3}, 1.0, True)]
+    page = _status_page(runs, "full", datetime.now(timezone.utc), 3.0,
+                        sources={"09_ablations": source, "01_demo": tmp_path / "missing.md"})
+    lines = page.split("## Size against the paper's protocol")[1].splitlines()
+    rows = [line for line in lines if line.startswith("- **")]
+    assert rows[0].startswith("- **09_ablations**: reduced: MNIST: 5,000 of 69,000 training vectors")
+    assert rows[1] == "- **09_ablations**: the paper's protocol."
+    assert rows[2] == "- **01_demo**: not comparable (no retrieval protocol)."

@@ -14,7 +14,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from sigah.tools.check import BookCheckError, check_book, check_links, chromium_paths, html_pages
+from sigah.tools.check import BookCheckError, check_book, check_links, chromium_paths, html_pages, is_redirect
 from sigah.tools.cli import main
 
 matplotlib.use("Agg")
@@ -50,6 +50,24 @@ DEFECTS = {
     "broken link": '<p><a href="missing.html">a missing page</a></p>',
     "broken anchor": '<p><a href="other.html#no-such-section">a missing section</a></p>',
     "horizontal scroll": '<table id="wide-table"><tr><td style="min-width: 3000px">a table wider than the window</td></tr></table>',
+    # The output box scrolls (as the theme's ``div.cell_output .output`` does), so the page does not.
+    "wide table": (
+        '<div class="cell_output docutils container"><div class="output text_html" style="max-width: 100%; '
+        'overflow-x: auto"><table id="wide-output"><tr><td style="min-width: 3000px">0.4242 ± 0.0042</td>'
+        "</tr></table></div></div>"
+    ),
+}
+
+# Boxes that scroll inside themselves but are not output tables: logged as notes, never failures.
+WIDE_NOTES = {
+    "equation": '<div id="long-equation" style="overflow-x: auto"><span style="display: inline-block; '
+                'min-width: 3000px">a long display equation</span></div>',
+    "prose table": '<div class="pst-scrollable-table-container" style="overflow-x: auto">'
+                   '<table id="prose-table"><tr><td style="min-width: 3000px">a table in the text</td></tr>'
+                   "</table></div>",
+    "narrow output table": '<div class="cell_output docutils container"><div class="output text_html" '
+                           'style="max-width: 100%; overflow-x: auto"><table id="narrow-output"><tr>'
+                           "<td>0.42</td></tr></table></div></div>",
 }
 
 
@@ -124,7 +142,7 @@ def test_each_planted_defect_is_caught_and_named(tmp_path, chromium):
     expected_element = {
         "unrendered TeX": "p", "MathJax error": "nosuchmacro", "image not loaded": "missing.png",
         "error in output": "Traceback", "broken link": "missing.html", "broken anchor": "no-such-section",
-        "horizontal scroll": "wide-table",
+        "horizontal scroll": "wide-table", "wide table": "wide-output",
     }
     for kind in DEFECTS:
         page = f"book/{_slug(kind)}.html"
@@ -133,6 +151,30 @@ def test_each_planted_defect_is_caught_and_named(tmp_path, chromium):
         assert {p.kind for p in found} == {kind}, found
         assert expected_element[kind] in found[0].element or expected_element[kind] in found[0].detail, found[0]
     assert {p.page for p in problems} == {f"book/{_slug(kind)}.html" for kind in DEFECTS}  # the clean pages pass
+
+
+def test_a_wide_equation_or_prose_table_is_a_note_not_a_failure(tmp_path, chromium):
+    """Only an output table that scrolls fails; other scrolling boxes are logged, and a narrow
+    output table is neither."""
+    html = make_book(tmp_path, "".join(WIDE_NOTES.values()))
+    lines = []
+    assert check_book(html, screenshots=None, log=lines.append) == []
+    notes = [line for line in lines if "note (not a failure)" in line]
+    assert any("long-equation" in line for line in notes), lines
+    assert any("pst-scrollable-table-container" in line for line in notes), lines
+    assert not any("narrow-output" in line for line in lines), lines
+
+
+def test_a_redirect_page_is_not_opened(tmp_path, chromium):
+    """Jupyter Book's root index.html only forwards to the first chapter; opening it raced the
+    forward and failed the whole check."""
+    html = make_book(tmp_path)
+    (html / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/chapter.html" />\n',
+                                     encoding="utf-8")
+    assert is_redirect(html / "index.html") and not is_redirect(html / "book" / "chapter.html")
+    lines = []
+    assert check_book(html, screenshots=None, log=lines.append) == []
+    assert "[check] index.html: a redirect, not opened" in lines
 
 
 def test_links_are_checked_without_a_browser(tmp_path):

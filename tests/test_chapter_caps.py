@@ -30,6 +30,7 @@ FILE_CHAPTERS = {
     "09_ablations": "dataset",
     "10_reconstruction": "dataset",
     "11_deep_features": "features_path",
+    "12_search": "dataset",
 }
 #: the chapters whose check cell lowers the counts too (the others lower them per dataset later)
 COUNTS_IN_CHECK = {"01_evaluation", "02_baselines", "08_training_time", "11_deep_features"}
@@ -83,6 +84,8 @@ def _overrides(chapter: str, files: dict, dim: int) -> dict:
 def test_a_small_low_dimensional_file_gets_counts_and_codes_it_can_hold(chapter, files):
     parameters: dict = {}
     exec(_cells(chapter)[0], parameters)
+    if "bits" not in parameters:  # chapter 12 sets its code lengths in bytes per vector
+        parameters["bits"] = [8 * b for b in parameters["bytes_per_vector"]]
     shortest = min([parameters["bits"]] if isinstance(parameters["bits"], int) else parameters["bits"])
     assert shortest > 12, "the file must have fewer dimensions than the chapter's shortest code"
     namespace = _run_to_the_caps(chapter, _overrides(chapter, files, 12))
@@ -102,6 +105,8 @@ def test_a_small_low_dimensional_file_gets_counts_and_codes_it_can_hold(chapter,
         assert namespace["scaling_bits"] == 8
     if chapter == "11_deep_features":
         assert namespace["table7_bits"] == 8
+    if chapter == "12_search":
+        assert namespace["bytes_per_vector"] == [1]
 
 
 @pytest.mark.parametrize("chapter", sorted(FILE_CHAPTERS))
@@ -131,7 +136,7 @@ def test_chapter_01_runs_on_a_small_file_of_12_dimensions(tmp_path):
     executed = out.read_text()
     assert "Size preset lowered" in executed and "capped to 8" in executed
     assert '"output_type": "error"' not in executed
-    assert "(8 bits: ITQ" in executed  # the comparison at the end, at the one length the data allow
+    assert "8 bits, Pre@100" in executed  # the comparison at the end, at the one length the data allow
 
 
 def test_chapter_11_runs_on_own_feature_files_of_300_queries(tmp_path):

@@ -211,3 +211,90 @@ def test_evaluate_n_train_trains_on_a_sample_and_searches_the_whole_database(vec
     assert json.loads(out.splitlines()[0])["n_database"] == 600
     code, out, err = _run(capsys, *argv, "--n-train", "601")  # more than the database: lowered, with a note
     assert code == 0 and "n_train = 601 capped to 600" in err and json.loads(out.splitlines()[0])["n_train"] == 600
+
+
+@pytest.fixture()
+def search_files(vectors, capsys):
+    folder, base, queries = vectors
+    model = folder / "itq.npz"
+    assert _run(capsys, "fit", "--method", "itq", "--bits", "16", "--data", str(folder / "base.npy"),
+                "--model", str(model))[0] == 0
+    assert _run(capsys, "encode", "--model", str(model), "--data", str(folder / "base.npy"),
+                "--out", str(folder / "codes.npy"))[0] == 0
+    return folder, base, queries, model
+
+
+def _search(capsys, folder, model, *extra):
+    code, out, err = _run(capsys, "search", "--model", str(model), "--database", str(folder / "codes.npy"),
+                          "--queries", str(folder / "queries.npy"), "--out", str(folder / "knn.npz"), *extra)
+    assert code == 0, err
+    with np.load(folder / "knn.npz") as knn:
+        return knn["distances"], knn["indices"], out
+
+
+@pytest.mark.parametrize("index", ["flat", "mih", "ivf", "hnsw"])
+def test_search_with_each_index_returns_true_hamming_distances(search_files, capsys, index):
+    from sigah.codes import hamming_distances, hamming_knn
+
+    folder, _, queries, model = search_files
+    distances, ids, out = _search(capsys, folder, model, "--index", index, "--k", "7")
+    codes, query_codes = np.load(folder / "codes.npy"), Hasher.load(model).encode(queries)
+    assert ids.shape == (20, 7) and f"{index} index" in out
+    found = ids >= 0
+    true = np.take_along_axis(hamming_distances(query_codes, codes), np.where(found, ids, 0), axis=1)
+    np.testing.assert_array_equal(true[found], distances[found])
+    if index == "flat":  # exact: the same distances as the reference
+        np.testing.assert_array_equal(distances, hamming_knn(query_codes, codes, 7, engine="numpy")[0])
+
+
+def test_search_rerank_of_the_whole_database_is_the_exact_ground_truth(search_files, capsys):
+    from sigah.groundtruth import euclidean_ground_truth
+
+    folder, base, queries, model = search_files
+    distances, ids, out = _search(capsys, folder, model, "--k", "5", "--rerank", "600",
+                                  "--vectors", str(folder / "base.npy"))
+    np.testing.assert_array_equal(ids, euclidean_ground_truth(queries, base, 5))
+    np.testing.assert_allclose(distances[:, 0], ((base[ids[:, 0]] - queries) ** 2).sum(axis=1), rtol=1e-5)
+    assert "re-ranked" in out
+    _, ids_few, _ = _search(capsys, folder, model, "--k", "5", "--rerank", "50", "--index", "hnsw",
+                            "--vectors", str(folder / "base.npy"))
+    truth = euclidean_ground_truth(queries, base, 5)
+    _, hamming_only, _ = _search(capsys, folder, model, "--k", "5")
+    overlap = [len(set(a) & set(t)) for a, t in zip(ids_few, truth)]
+    assert np.mean(overlap) >= np.mean([len(set(a) & set(t)) for a, t in zip(hamming_only, truth)])
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--rerank", "50"], "--rerank needs the database vectors: give --vectors FILE"),
+    (["--rerank", "3", "--k", "5", "--vectors", "{base}"], "--rerank 3 must be at least --k 5"),
+    (["--vectors", "{base}"], "--vectors is read only for --rerank L"),
+    (["--rerank", "50", "--vectors", "{short}"], "--vectors holds 5 vectors but the database has 600"),
+])
+def test_search_user_errors_are_one_line(search_files, capsys, extra, message):
+    folder, base, _, model = search_files
+    np.save(folder / "short.npy", base[:5])
+    extra = [e.format(base=folder / "base.npy", short=folder / "short.npy") for e in extra]
+    code = main(["search", "--model", str(model), "--database", str(folder / "codes.npy"),
+                 "--queries", str(folder / "queries.npy"), "--out", str(folder / "x.npz"), *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and message in err, err
+
+
+def test_search_unknown_index_is_a_usage_error(search_files, capsys):
+    folder, _, _, model = search_files
+    with pytest.raises(SystemExit):
+        main(["search", "--model", str(model), "--database", str(folder / "codes.npy"), "--queries",
+              str(folder / "queries.npy"), "--out", str(folder / "x.npz"), "--index", "lsh"])
+    assert "invalid choice: 'lsh'" in capsys.readouterr().err
+
+
+def test_search_k_and_rerank_beyond_the_database_are_capped_with_a_note(search_files, capsys):
+    from sigah.groundtruth import euclidean_ground_truth
+
+    folder, base, queries, model = search_files
+    code, out, err = _run(capsys, "search", "--model", str(model), "--database", str(folder / "codes.npy"),
+                          "--queries", str(folder / "queries.npy"), "--out", str(folder / "knn.npz"),
+                          "--k", "700", "--rerank", "900", "--vectors", str(folder / "base.npy"))
+    assert code == 0 and "--k 700 capped to the 600 codes" in err and "--rerank 900 capped" in err
+    with np.load(folder / "knn.npz") as knn:
+        np.testing.assert_array_equal(knn["indices"], euclidean_ground_truth(queries, base, 600))

@@ -97,11 +97,11 @@ def test_group_table_rows_links_and_numbers(claims, verdicts):
     lines = theory.strip().splitlines()
     assert len(lines) == 2 + 6 and all(line.count(" | ") >= 4 for line in lines[2:])
     assert "“the words of claim T01” (§3.2)" in lines[2]
-    assert "[04 · Theorem 1](04_generator_bound.md#theorem-1)" in lines[2]
+    assert "[04 · Theorem 1](04_generator_bound.ipynb#theorem-1)" in lines[2]
     assert "**held**: holds in every informative draw" in lines[2]
     assert "effect 0.95 [0.9, 1]; n = 40; vacuous share = 0.25; full size" in lines[2]
     assert "smallest detectable effect 0.05" in lines[4] and "CI size" in lines[4]
-    assert "[04](04_generator_bound.md)" in lines[6], "a heading that is gone links the chapter itself"
+    assert "[04](04_generator_bound.ipynb)" in lines[6], "a heading that is gone links the chapter itself"
     assert "not testable here: needs ImageNet features" in lines[7] and "| – |" in lines[7]
     retrieval = group_table(rows, "retrieval", book_dir=BOOK)
     assert "SiGAH \\| 0.4320 \\| 0.5014" in retrieval, "a quoted table row must not split the Markdown table"
@@ -137,7 +137,7 @@ def test_the_real_list_renders_every_group_with_live_links():
     rows = ledger_rows(claim_list(), {})
     for group in {row.claim.group for row in rows}:
         table = group_table(rows, group, book_dir=BOOK)
-        for chapter, anchor in re.findall(r"\]\((\d\d_\w+)\.md#([\w-]+)\)", table):
+        for chapter, anchor in re.findall(r"\]\((\d\d_\w+)\.ipynb#([\w-]+)\)", table):
             assert anchor in chapter_anchors((BOOK / f"{chapter}.md").read_text(encoding="utf-8"))
     assert tally(rows)["not run"] + tally(rows)["not testable"] == len(rows)
 

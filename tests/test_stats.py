@@ -343,3 +343,14 @@ def test_swapping_the_variants_mirrors_the_comparison_and_shared_difficulty_canc
         rows, columns = rng.permutation(shape[0]), rng.permutation(shape[1])
         permuted = st.compare_paired(a[rows][:, columns], b[rows][:, columns])
         assert (permuted.low, permuted.high) == pytest.approx((forward.low, forward.high))
+
+
+@pytest.mark.parametrize("shift", [-0.2, 0.2])
+def test_a_decided_difference_reads_with_its_size_not_a_second_sign(shift):
+    rng = np.random.default_rng(11)
+    b = rng.normal(0.5, 0.01, size=(3, 50))
+    c = st.compare_paired(b + shift, b)
+    sentence = st.comparison_sentence(c, subject="SiGAH", reference="ITQ")
+    word = "higher" if shift > 0 else "lower"
+    assert c.verdict == word
+    assert f"is {word} than ITQ's by {abs(shift):.3f} (" in sentence

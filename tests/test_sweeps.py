@@ -24,7 +24,7 @@ def log() -> pd.DataFrame:
                 rows.append({"stage": "5 min_steps", "dataset": dataset, "split": "validation", "bits": 32,
                              "seed": seed, "setting": setting, "method": method, "epochs": 20,
                              **{m: rng.uniform(0.2, 0.8) for m in SWEEP_METRICS},
-                             **{f"{m}_std": np.nan for m in SWEEP_METRICS}})
+                             "n_seeds": 1, **{f"{m}_std": np.nan for m in SWEEP_METRICS}})
     return pd.DataFrame(rows)
 
 
@@ -91,6 +91,43 @@ def test_seed_spread_takes_single_seed_groups_and_recorded_stds_of_the_method_on
     itq_only = seed_spread(frame, method="itq").set_index("metric")
     assert itq_only.loc["Pre@100", "settings"] == 2
     assert seed_spread(frame.assign(n_seeds=1).iloc[:1]).empty  # one seed: no spread to measure
+
+
+def test_stage_styler_and_its_caption():
+    from sigah.studies.sweeps import stage_styler
+
+    html = stage_styler(log(), "5 min_steps", pooled=True, caption="5 min_steps").to_html()
+    assert "<caption>5 min_steps</caption>" in html and "\u00a0±\u00a0" in html
+
+
+def test_single_seed_detectable_is_the_mde_of_two_single_seed_results():
+    from sigah.stats import minimum_detectable_effect
+    from sigah.studies.sweeps import seed_noise_sentence, single_seed_detectable
+
+    spread = seed_spread(log())
+    detectable = single_seed_detectable(spread)
+    row = spread.iloc[0]
+    assert detectable[row["metric"]] == pytest.approx(
+        minimum_detectable_effect(np.sqrt(2) * row["median std"], float(row["settings"])))
+    assert (detectable > np.sqrt(2) * spread.set_index("metric")["median std"]).all()  # wider than the noise
+    text = seed_noise_sentence(spread)
+    assert "A single-seed difference below it is inconclusive." in text and "twice" not in text
+    assert "not measured" in seed_noise_sentence(spread.iloc[0:0])
+
+
+def test_appendix_sentences_on_the_shipped_log():
+    from sigah.studies.sweeps import (single_seed_detectable, stage1_sentence, stage4_sentence, targets_sentence)
+
+    sweeps = read_sweeps(data_dir() / "sigah_sweeps.csv")
+    detectable = single_seed_detectable(seed_spread(sweeps))["mAP (PR area)"]
+    s1 = sweeps[(sweeps["stage"] == "1 loss weights") & (sweeps["method"] == "sigah")]
+    text = stage1_sentence(sweeps, detectable)
+    assert f"{s1['map_pr_area'].max():.3f} against" in text and f"detects {detectable:.3f}" in text
+    assert stage4_sentence(sweeps).startswith("With stochastic codes (three seeds each), at 32 bits")
+    verdicts = against_itq(log())
+    expected = verdicts.groupby("setting")["meets the targets"].all()
+    text = targets_sentence(verdicts)
+    assert all((f"*{s}*" in text) == ok for s, ok in expected.items())
 
 
 # -- a stage re-checked with statistics ----------------------------------------------------------------

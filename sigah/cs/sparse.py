@@ -289,7 +289,7 @@ def phase_transition(
         Distribution of the non-zero values.
     seed : int
     progress : bool
-        Show a tqdm progress bar over the grid.
+        Show a progress bar over the grid (on a terminal only, :mod:`sigah.progress`).
 
     Returns
     -------
@@ -307,9 +307,9 @@ def phase_transition(
     rates = np.zeros((len(sparsities), len(measurements)))
     cells = [(i, j) for i in range(len(sparsities)) for j in range(len(measurements))]
     if progress:
-        from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+        from sigah.progress import progress_bar
 
-        cells = tqdm(cells, desc=f"phase transition ({solver if isinstance(solver, str) else 'custom'})")
+        cells = progress_bar(cells, desc=f"phase transition ({solver if isinstance(solver, str) else 'custom'})")
     for i, j in cells:
         k, m = int(sparsities[i]), int(measurements[j])
         A = gaussian_matrix(m, n, seed=rng)

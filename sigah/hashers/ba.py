@@ -44,9 +44,9 @@ by ``a²`` and leaves the codes of every step unchanged.
 from __future__ import annotations
 
 import numpy as np
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
+from sigah.progress import progress_bar
 from sigah.validation import check_choice, check_scalar
 
 __all__ = ["BinaryAutoencoder", "z_step_alternating", "z_step_enumerate", "penalised_objective"]
@@ -204,6 +204,7 @@ class BinaryAutoencoder(Hasher):
     """
 
     name = "ba"
+    stored_attributes = Hasher.stored_attributes + ("history_", "stop_reason_")
 
     def __init__(
         self,
@@ -299,7 +300,7 @@ class BinaryAutoencoder(Hasher):
         )
         self.history_ = []
         self.stop_reason_ = ""
-        bar = tqdm(range(self.n_iter), desc="BA (MAC)", disable=not self.progress, leave=False)
+        bar = progress_bar(range(self.n_iter), desc="BA (MAC)", enabled=self.progress, leave=False)
         for it in bar:
             if it:
                 mu *= self.mu_factor

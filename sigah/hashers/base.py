@@ -15,7 +15,10 @@ Subclasses implement three methods:
 ``_state() -> dict[str, np.ndarray]`` / ``_set_state(state)``
     the learned arrays, for :meth:`Hasher.save` and :meth:`Hasher.load`.
 
-and declare ``name`` (the registry key, used by the ``sigah`` command). The
+and declare ``name`` (the registry key, used by the ``sigah`` command) and, when ``_fit`` sets
+fitted attributes that ``_state`` does not hold (training histories, counts, timings), their names
+in ``stored_attributes``: the store of runs (:mod:`sigah.store`) keeps exactly those beside the
+model file, and refuses an entry that names any other. The
 hyper-parameters are the arguments of the subclass's ``__init__`` (read from its signature,
 as scikit-learn does), each stored untouched under its own name; they are validated in
 ``fit`` (through :func:`sigah.validation.check_scalar` / ``check_choice``), never rewritten,
@@ -40,6 +43,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sigah.codes import pack_bits
+from sigah.progress import report_fit
+from sigah.readers import check_npz_sizes
 from sigah.storage import atomic_save_npz
 from sigah.validation import check_matrix, check_scalar
 
@@ -111,6 +116,9 @@ class Hasher:
     """
 
     name: ClassVar[str] = "base"
+    #: fitted attributes outside the model file that the store of runs keeps and restores (an
+    #: allow-list: a stored entry naming any other attribute is refused); subclasses add their own
+    stored_attributes: ClassVar[tuple[str, ...]] = ("collapse_check_seconds_",)
     #: constructor arguments, derived from the signature of ``__init__`` (see :meth:`_get_param_names`)
     _param_names: ClassVar[tuple[str, ...]] = ("n_bits", "seed")
 
@@ -162,12 +170,16 @@ class Hasher:
         self._validate_params()
         X = check_features(X)
         self.n_features_ = X.shape[1]
+        start = time.perf_counter()
         try:
             self._fit(X)
         except Exception:
             self.n_features_ = None  # a failed fit leaves the model unfitted
             raise
         self._warn_if_collapsed(X)
+        if getattr(self, "progress", False):  # off a terminal no bar was shown: say once what was done
+            report_fit(f"{type(self).__name__} ({self.n_bits} bits, seed {self.seed})", time.perf_counter() - start,
+                       detail=f"{X.shape[0]} × {X.shape[1]} training vectors")
         return self
 
     def encode(self, X: Any) -> np.ndarray:
@@ -245,6 +257,7 @@ class Hasher:
                 raise ValueError(f"{path} is not a sigah model file: expected the .npz archive that "
                                  "`sigah fit --model` writes")
         try:
+            check_npz_sizes(path)  # np.load would allocate whatever a crafted header claims
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(bytes(f["meta_json"]).decode())
                 state = {k[len("state__"):]: f[k] for k in f.files if k.startswith("state__")}

@@ -78,6 +78,7 @@ class ITQ(Hasher):
     """
 
     name = "itq"
+    stored_attributes = Hasher.stored_attributes + ("loss_history_",)
 
     def __init__(self, n_bits: int = 32, seed: int = 0, n_iter: int = 50) -> None:
         super().__init__(n_bits=n_bits, seed=seed)

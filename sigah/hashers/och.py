@@ -36,10 +36,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
+from sigah.progress import progress_bar
 from sigah.validation import check_choice, check_scalar
 
 __all__ = ["OrdinalConstraintHashing", "kmeans", "stiefel_step", "violated_fraction"]
@@ -177,6 +177,7 @@ class OrdinalConstraintHashing(Hasher):
     """
 
     name = "och"
+    stored_attributes = Hasher.stored_attributes + ("history_",)
 
     def __init__(
         self,
@@ -249,7 +250,7 @@ class OrdinalConstraintHashing(Hasher):
         monitor = self._draw_triplets(sample[: min(len(sample), 2000)], rng)
         monitor_points = sample[: min(len(sample), 2000)]
         self.history_ = []
-        bar = tqdm(range(self.n_steps + 1), desc="OCH", disable=not self.progress, leave=False)
+        bar = progress_bar(range(self.n_steps + 1), desc="OCH", enabled=self.progress, leave=False)
         loss = float("nan")
         for step in bar:
             if step % self.eval_every == 0 or step == self.n_steps:

@@ -49,9 +49,9 @@ import os
 from functools import lru_cache
 
 import numpy as np
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.hashers.base import Hasher
+from sigah.progress import progress_bar
 from sigah.validation import check_choice, check_scalar
 
 __all__ = ["StochasticGenerativeHashing", "doubly_stochastic_neuron"]
@@ -209,6 +209,7 @@ class StochasticGenerativeHashing(Hasher):
     """
 
     name = "sgh"
+    stored_attributes = Hasher.stored_attributes + ("loss_history_", "reconstruction_history_")
 
     def __init__(
         self,
@@ -282,7 +283,7 @@ class StochasticGenerativeHashing(Hasher):
         half = np.full((self.batch_size, L), 0.5, np.float32)
         losses = np.empty(self.n_iter)
         reconstructions = np.empty(self.n_iter)
-        bar = tqdm(range(self.n_iter), desc="SGH", disable=not self.progress, leave=False)
+        bar = progress_bar(range(self.n_iter), desc="SGH", enabled=self.progress, leave=False)
         for it in bar:
             rate = self.learning_rate
             if self.lr_halving_every:

@@ -143,7 +143,8 @@ class SiGAH(Hasher):
         as a difference between SGH and SiGAH, §3.5). "relaxed": ``tanh(Wᵀx̃)`` itself, as in the paper.
         "sign": ``sgn(Wᵀx̃)`` with the gradient of ``tanh`` (straight-through).
     progress : bool
-        Show a tqdm progress bar over the epochs with the loss terms.
+        Show a progress bar over the epochs with the loss terms (on a terminal; elsewhere one line
+        when the fit ends, :mod:`sigah.progress`).
 
     Attributes
     ----------

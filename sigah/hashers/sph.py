@@ -34,11 +34,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
 
 from sigah.codes import unpack_bits
 from sigah.distances import squared_euclidean
 from sigah.hashers.base import Hasher
+from sigah.progress import progress_bar
 from sigah.validation import check_choice, check_scalar
 
 __all__ = ["SphericalHashing", "spherical_hamming_distances", "sphere_overlaps"]
@@ -134,6 +134,7 @@ class SphericalHashing(Hasher):
     """
 
     name = "sph"
+    stored_attributes = Hasher.stored_attributes + ("converged_", "history_", "n_iter_")
 
     def __init__(
         self,
@@ -177,7 +178,7 @@ class SphericalHashing(Hasher):
         off_diagonal = ~np.eye(k, dtype=bool)
         self.history_ = []
         self.converged_ = False
-        bar = tqdm(range(self.max_iter), desc="SpH", disable=not self.progress, leave=False)
+        bar = progress_bar(range(self.max_iter), desc="SpH", enabled=self.progress, leave=False)
         for it in bar:
             radii, inside = self._balanced_radii(X, centers)
             overlaps = sphere_overlaps(inside)

@@ -263,7 +263,7 @@ def train(
     rng_order : numpy.random.Generator
         Source of the batch order.
     progress : bool
-        A tqdm bar over the epochs with the main loss terms.
+        A bar over the epochs with the main loss terms (on a terminal only, :mod:`sigah.progress`).
     on_epoch : callable, optional
         Called with the number of complete epochs after each one.
 
@@ -301,9 +301,9 @@ def train(
 
 
 def _run_epochs(run_epoch, hash_layer, history, epochs, tanh_scale_end, rng_order, n, start, progress, on_epoch) -> None:
-    from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+    from sigah.progress import progress_bar
 
-    with tqdm(total=epochs, desc="SiGAH", unit="epoch", disable=not progress, leave=False) as bar:
+    with progress_bar(total=epochs, desc="SiGAH", unit="epoch", enabled=progress, leave=False) as bar:
         for epoch in range(epochs):
             order = rng_order.permutation(n).astype(np.int32)
             scale = relaxation_scale(epoch, epochs, tanh_scale_end)

@@ -97,13 +97,13 @@ def encode_batched(hasher: Any, X: np.ndarray, *, batch: int = ENCODE_BATCH, pro
     -------
     numpy.ndarray, shape (n, n_bits // 8), uint8
     """
-    from tqdm import tqdm  # plain bars: notebook widgets would not render in the book
+    from sigah.progress import progress_bar
 
     n = len(X)
     if n <= batch:
         return hasher.encode(X)
     out = np.empty((n, int(hasher.n_bits) // 8), dtype=np.uint8)
-    for start in tqdm(range(0, n, batch), desc=desc, unit="block", disable=not progress, leave=False):
+    for start in progress_bar(range(0, n, batch), desc=desc, unit="block", enabled=progress, leave=False):
         out[start : start + batch] = hasher.encode(X[start : start + batch])
     return out
 
@@ -384,7 +384,7 @@ def run_grid(
         the (seeds × queries) grids of :mod:`sigah.stats` with :func:`score_grid`.
     """
     import pandas as pd
-    from tqdm import tqdm
+    from sigah.progress import progress_bar
 
     methods = [m.strip().lower() for m in methods]
     bits = [int(b) for b in bits]
@@ -404,7 +404,7 @@ def run_grid(
             for r in range(repeats):
                 jobs.append((method, b, seed + r))
     records, models, query_scores = [], {}, {}
-    bar = tqdm(jobs, disable=not progress, desc="methods × bits × seeds", leave=False)
+    bar = progress_bar(jobs, enabled=progress, desc="methods × bits × seeds", leave=False)
     for method, b, s in bar:
         bar.set_postfix_str(f"{method} {b} bits seed {s}")
         hasher = make_hasher(method, b, seed=s, **dict(params.get(method) or {}))

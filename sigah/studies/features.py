@@ -25,12 +25,14 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sigah.machine import library_versions
 from sigah.storage import atomic_save_npy, atomic_write_text
 from sigah.store import cache_root, method_source_hash
 from sigah.validation import check_choice, check_scalar
@@ -266,7 +268,8 @@ def feature_paths(folder: PathLike, network: str) -> dict[str, Path]:
 def save_features(features: FeatureSet, folder: PathLike) -> dict[str, Path]:
     """Write a :class:`FeatureSet` as four ``.npy`` files and a JSON of its accuracy, atomically.
 
-    The metadata file is written last, so its presence means the arrays are complete.
+    The metadata file is written last, so its presence means the arrays are complete; it records
+    the SHA-256 of each array file, which :func:`load_features` checks.
 
     Returns
     -------
@@ -277,7 +280,8 @@ def save_features(features: FeatureSet, folder: PathLike) -> dict[str, Path]:
     for part in _FILES:
         atomic_save_npy(paths[part], getattr(features, part))
     meta = {"network": features.network, "test_accuracy": features.test_accuracy,
-            "n_parameters": features.n_parameters, "train_seconds": features.train_seconds}
+            "n_parameters": features.n_parameters, "train_seconds": features.train_seconds,
+            "sha256": {part: _sha256(paths[part]) for part in _FILES}}
     atomic_write_text(paths["meta"], json.dumps(meta, indent=1))
     return paths
 
@@ -289,15 +293,45 @@ def load_features(folder: PathLike, network: str) -> FeatureSet:
     ------
     FileNotFoundError
         If the metadata or an array of ``network`` is missing from ``folder``.
+    ValueError
+        If a file is damaged: unreadable metadata, an array whose SHA-256 differs from the one the
+        metadata records, an unreadable array, or arrays whose shapes do not fit together.
     """
     paths = feature_paths(folder, network)
     for path in paths.values():
         if not path.is_file():
             raise FileNotFoundError(f"no saved features of network {network!r}: {path} is missing")
-    meta = json.loads(paths["meta"].read_text())
-    arrays = {part: np.load(paths[part]) for part in _FILES}
-    return FeatureSet(network=network, test_accuracy=float(meta["test_accuracy"]),
-                      n_parameters=int(meta["n_parameters"]), train_seconds=float(meta["train_seconds"]), **arrays)
+    try:
+        meta = json.loads(paths["meta"].read_text(encoding="utf-8"))
+        details = (float(meta["test_accuracy"]), int(meta["n_parameters"]), float(meta["train_seconds"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{paths['meta']}: damaged feature metadata ({type(exc).__name__}: {exc})") from None
+    recorded = meta.get("sha256") if isinstance(meta.get("sha256"), dict) else {}
+    arrays = {}
+    for part in _FILES:
+        if part in recorded and _sha256(paths[part]) != recorded[part]:
+            raise ValueError(f"{paths[part]}: its SHA-256 differs from the one recorded in {paths['meta'].name}")
+        try:  # memory-mapped first: a header claiming more than the file holds fails here, not in an allocation
+            arrays[part] = np.array(np.load(paths[part], mmap_mode="r", allow_pickle=False))
+        except (ValueError, EOFError, OSError) as exc:
+            raise ValueError(f"{paths[part]}: not a readable NumPy array ({exc})") from None
+    if (arrays["train_features"].ndim != 2 or arrays["test_features"].ndim != 2
+            or arrays["train_labels"].shape != arrays["train_features"].shape[:1]
+            or arrays["test_labels"].shape != arrays["test_features"].shape[:1]
+            or arrays["train_features"].shape[1] != arrays["test_features"].shape[1]):
+        shapes = ", ".join(f"{part} {arrays[part].shape}" for part in _FILES)
+        raise ValueError(f"{folder}: the saved features of {network!r} do not fit together ({shapes})")
+    test_accuracy, n_parameters, train_seconds = details
+    return FeatureSet(network=network, test_accuracy=test_accuracy, n_parameters=n_parameters,
+                      train_seconds=train_seconds, **arrays)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def cached_features(
@@ -312,9 +346,11 @@ def cached_features(
 ) -> tuple[FeatureSet, dict[str, Path]]:
     """:func:`extract_features`, saved in (and on later calls read from) a folder keyed by its inputs.
 
-    The key hashes the network, the options, the image and label arrays and the source of this
-    module (as the store of runs keys a fit by its method's code), so changed data, settings or
-    network code train afresh.
+    The key hashes the network, the options, the image and label arrays, the source of this
+    module and the library versions (as the store of runs keys a fit by its method's code and
+    :func:`sigah.machine.library_versions`), so changed data, settings, network code or a
+    TensorFlow upgrade train afresh. A damaged cached set (:func:`load_features` raises
+    ``ValueError``) is trained again and rewritten, with a ``RuntimeWarning``.
 
     Parameters
     ----------
@@ -330,15 +366,24 @@ def cached_features(
         The saved files (:func:`feature_paths`), e.g. to pass to a chapter's ``features_path``.
     """
     code = method_source_hash(__name__)
-    digest = hashlib.sha256(json.dumps({"network": network, "code": code, **options}, sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps({"network": network, "code": code, "versions": library_versions(), **options},
+                                       sort_keys=True).encode())
     for array in (train_images, train_labels, test_images, test_labels):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(memoryview(array).cast("B"))
     root = Path(cache_dir) if cache_dir is not None else cache_root() / "features"
     folder = root / f"{network}-{digest.hexdigest()[:16]}"
+    if os.path.lexists(folder) and not folder.is_dir():  # damage: a file where the folder goes
+        warnings.warn(f"{folder} is a file, not a folder of features: it is removed and the network trained "
+                      f"again", RuntimeWarning, stacklevel=2)
+        folder.unlink()
     try:
         return load_features(folder, network), feature_paths(folder, network)
     except FileNotFoundError:
-        features = extract_features(network, train_images, train_labels, test_images, test_labels, **options)
-        return features, save_features(features, folder)
+        pass
+    except ValueError as exc:
+        warnings.warn(f"the cached features of {network!r} are damaged ({exc}): training the network again",
+                      RuntimeWarning, stacklevel=2)
+    features = extract_features(network, train_images, train_labels, test_images, test_labels, **options)
+    return features, save_features(features, folder)

@@ -204,8 +204,15 @@ def _section_link(claim: Claim, book_dir: Path) -> str:
         title = _cell(anchors[claim.anchor]).replace("$", "")
         if "(" + claim.anchor + ")=" in source.read_text(encoding="utf-8"):
             return f"{{ref}}`{number} · {title} <{claim.anchor}>`"
-        return f"[{number} · {title}]({claim.chapter}.md#{claim.anchor})"
-    return f"[{number}]({claim.chapter}.md)"
+        return f"[{number} · {title}]({_built_name(claim.chapter, source)}#{claim.anchor})"
+    return f"[{number}]({_built_name(claim.chapter, source)})"
+
+
+def _built_name(chapter: str, source: Path) -> str:
+    """The file a link must name in the built book: a notebook chapter is executed into
+    ``<chapter>.ipynb`` (a link to its ``.md`` would not resolve), a plain page stays ``.md``."""
+    head = source.read_text(encoding="utf-8").split("\n---", 1)[0]
+    return f"{chapter}.ipynb" if "kernelspec:" in head else f"{chapter}.md"
 
 
 def _verdict_cell(row: LedgerRow) -> str:

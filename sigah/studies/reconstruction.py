@@ -13,11 +13,12 @@ individual input beyond its code is used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DECODABLE_METHODS", "reconstruct_from_codes", "relative_error"]
+__all__ = ["DECODABLE_METHODS", "digit_grid", "reconstruct_from_codes", "relative_error"]
 
 #: methods whose codes can be mapped back to the input space
 DECODABLE_METHODS = ("sigah", "ba", "sgh", "qolsh")
@@ -86,3 +87,48 @@ def relative_error(X: Any, X_hat: Any, reference: Any) -> float:
     if spread == 0:
         raise ValueError("the data equal the reference: the relative error is undefined")
     return float(((X - X_hat) ** 2).sum()) / spread
+
+
+def digit_grid(rows: Mapping[str, Any], n_images: int, *, title: str = "") -> Any:
+    """Square grey images in a grid: one row per name (originals, each reconstruction), ``n_images`` across.
+
+    Parameters
+    ----------
+    rows : mapping
+        ``{row name: array of shape (n, side * side)}`` with ``n >= n_images``, values in [0, 1].
+    n_images : int
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        Vectors that are not square images, or fewer than ``n_images`` of them.
+    """
+    import matplotlib.pyplot as plt
+
+    arrays = {name: np.asarray(images) for name, images in rows.items()}
+    dims = {a.shape[1] for a in arrays.values()}
+    side = int(round(np.sqrt(next(iter(dims))))) if len(dims) == 1 else 0
+    if len(dims) != 1 or side * side != next(iter(dims)):
+        raise ValueError(f"digit_grid draws square images of one size, got dimensions {sorted(dims)}")
+    if n_images < 1 or any(a.shape[0] < n_images for a in arrays.values()):
+        raise ValueError(f"digit_grid needs at least {n_images} images per row and n_images >= 1")
+    fig, axes = plt.subplots(len(arrays), n_images, figsize=(1.1 * n_images, 1.15 * len(arrays)), squeeze=False)
+    for r, (name, images) in enumerate(arrays.items()):
+        for c in range(n_images):
+            ax = axes[r, c]
+            ax.imshow(images[c].reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -22,22 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah.machine import cpu_model  # re-exported: the studies and benchmarks read it here
+
 __all__ = [
     "cpu_model", "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
     "search_throughput", "random_codes",
 ]
-
-
-def cpu_model() -> str:
-    """The CPU model from ``/proc/cpuinfo`` (``platform.processor()`` is often empty on Linux)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _memory_gb() -> float | None:

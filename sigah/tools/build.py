@@ -6,11 +6,13 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
    notebooks never land beside their ``.md`` sources, which Jupyter Book would warn about);
 2. converts each chapter listed in ``_toc.yml`` with jupytext and executes it with papermill,
    from the repository root as working directory, with the parameters of the chosen size:
-   ``full`` runs the defaults of the chapter's ``parameters`` cell (the paper's protocol),
+   ``full`` runs the defaults of the chapter's ``parameters`` cell (the paper's protocol, or a
+   reduced size that the chapter and the status page name),
    ``ci`` overrides them with the ``sigah: ci:`` block of the chapter's front matter;
 3. hides papermill's injected-parameters cell (``remove-cell`` tag) and TensorFlow's start-up banner;
 4. writes ``book/status.md``: each chapter's size, parameters, run time, how many fits it computed
-   and how many it read from the store of runs (:mod:`sigah.store`), and the versions used;
+   and how many it read from the store of runs (:mod:`sigah.store`), whether its sizes are the
+   paper's protocol or reduced (:func:`sigah.studies.scale.chapter_scale`), and the versions used;
    each chapter records its verdicts on the paper's claims in ``_build/verdicts/<chapter>.json``
    (:mod:`sigah.studies.claims`), and a chapter that does not record a claim the claim list wires to
    it fails the build, naming the claim; the *Claims ledger* page, which reads those records, is
@@ -115,6 +117,28 @@ def _is_notebook(md_path: Path) -> bool:
 
 def _ci_parameters(nb: Any) -> dict[str, Any]:
     return dict((nb.metadata.get("sigah") or {}).get("ci") or {})
+
+
+def _parameters_cell(md_path: Path) -> dict[str, Any]:
+    """The literal values of a chapter's ``parameters`` cell ({} if it has none or cannot be read)."""
+    import ast
+
+    import jupytext
+
+    try:
+        cells = jupytext.read(md_path).cells
+    except Exception:  # the execution step reports the unreadable source
+        return {}
+    values: dict[str, Any] = {}
+    for cell in cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        values[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:  # not a literal: not a size the status page compares
+                        continue
+    return values
 
 
 def _read_ci_parameters(md_path: Path) -> dict[str, Any]:
@@ -340,8 +364,23 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _scale_lines(runs: list[ChapterRun], sources: Mapping[str, Path]) -> list[str]:
+    """One line per chapter: its size against the paper's protocol (:func:`sigah.studies.scale.chapter_scale`)."""
+    from sigah.studies.scale import chapter_scale
+
+    lines = ["", "## Size against the paper's protocol", "",
+             "Each chapter's parameters in this build, set against the protocol of chapter *Retrieval quality* "
+             "(`sigah.studies.scale.chapter_scale`; chapters 09-11 open with the same statement):", ""]
+    for run in runs:
+        source = sources.get(run.chapter)
+        params = (_parameters_cell(source) if source else {}) | dict(run.parameters)
+        lines.append(f"- **{run.chapter}**: {chapter_scale(run.chapter, params).summary()}.")
+    return lines
+
+
 def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_seconds: float,
-                 fresh: bool = False, claims: list[str] | None = None) -> str:
+                 fresh: bool = False, claims: list[str] | None = None,
+                 sources: Mapping[str, Path] | None = None) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Build status",
@@ -349,7 +388,8 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         "This page is written by the build: what ran, with which parameters, for how long.",
         "",
         f"- Built on {started:%Y-%m-%d %H:%M} UTC, book size **{size}** "
-        f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the full-sized defaults of each chapter'}).",
+        f"({'CI-sized parameters from each chapter' if size == 'ci' else 'the default parameters of each chapter'}; "
+        "*Size against the paper's protocol* below says which chapters run the protocol and which a reduced size).",
         f"- Machine: {platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} logical CPUs.",
         f"- Total chapter execution time: {total_seconds:.0f} s.",
         "- Fits: *computed* ran in the chapter; *from store* were read from the store of runs, fitted by an "
@@ -366,6 +406,7 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         status = "ok" if run.ok else "**failed**"
         lines.append(f"| {run.chapter} | {run.size} | {run.seconds:.1f} | {status} | {run.fits_computed} "
                      f"| {run.fits_from_store} | {params} |")
+    lines += _scale_lines(runs, sources or {})
     lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _versions().items()]
     return "\n".join(lines) + "\n"
@@ -474,8 +515,9 @@ def build_book(
 
     atomic_write_text(status_file, json.dumps(previous, indent=1))
     total = sum(r.seconds for r in runs)
-    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(runs, size, started, total, fresh=fresh,
-                                                                claims=ledger_status_lines(root, entries)))
+    atomic_write_text(stage / f"{STATUS_PAGE}.md", _status_page(
+        runs, size, started, total, fresh=fresh, claims=ledger_status_lines(root, entries),
+        sources={Path(e).name: root / f"{e}.md" for e in entries}))
     stage_for_publishing(root, stage, entries, repository=repository_url, sizes={r.chapter: r.size for r in runs})
     computed, stored = sum(r.fits_computed for r in runs), sum(r.fits_from_store for r in runs)
     log(f"[book] {len(runs)} chapters ({executed} executed now, the others from the last build), "

@@ -7,8 +7,10 @@
 - fails on an image that did not load;
 - fails on an output cell that holds a traceback or papermill's error banner;
 - fails when the page scrolls horizontally (content wider than the window outside code blocks,
-  which scroll in their own box), naming the outermost elements that stick out; a box that
-  scrolls inside itself (a long display equation, a wide table in an output) is logged as a note;
+  which scroll in their own box), naming the outermost elements that stick out;
+- fails on a table in a cell's output that is wider than its box (the reader would have to scroll
+  the output sideways to read a row); any other box that scrolls inside itself (a long display
+  equation) is logged as a note;
 - saves a full-page screenshot under ``_build/screenshots/``;
 
 and, without the browser, crawls the HTML for internal links to a missing file or anchor.
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["BookCheckError", "PageProblem", "check_book", "check_links", "chromium_paths", "html_pages"]
+__all__ = ["BookCheckError", "PageProblem", "check_book", "check_links", "chromium_paths", "html_pages", "is_redirect"]
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -207,7 +209,7 @@ const describe = el => {
   return text ? s + ' "' + text + '"' : s;
 };
 const CODE = 'pre, code, kbd, samp, script, style, textarea, .highlight, div.cell_input, .jp-InputArea';
-const out = {tex: [], mathjax: [], traceback: [], scroll: [], boxes: []};
+const out = {tex: [], mathjax: [], traceback: [], scroll: [], tables: [], boxes: []};
 // A TeX error (merror) or an undefined macro, which MathJax's noundefined extension shows in red.
 document.querySelectorAll('mjx-merror, [data-mjx-error], .MathJax_Error, merror, [mathcolor="red"]').forEach(el => {
   if (el.closest('mjx-assistive-mml') && el.closest('mjx-container').querySelector('mjx-merror')) return;
@@ -247,7 +249,10 @@ document.querySelectorAll('body *').forEach(el => {
   const style = getComputedStyle(el);
   if (!['auto', 'scroll'].includes(style.overflowX) || el.clientWidth === 0) return;
   if (el.scrollWidth > el.clientWidth + 1) {
-    out.boxes.push([describe(el), 'scrolls inside its box: ' + el.scrollWidth + ' px of content in ' + el.clientWidth + ' px']);
+    const detail = 'scrolls inside its box: ' + el.scrollWidth + ' px of content in ' + el.clientWidth + ' px';
+    // An output table that scrolls is a failure; a long equation (or other box) only a note.
+    const table = el.closest('.cell_output') && (el.closest('table') || el.querySelector('table'));
+    (table ? out.tables : out.boxes).push([describe(table || el), detail]);
   }
 });
 return out;
@@ -258,6 +263,7 @@ _KINDS = {
     "mathjax": ("MathJax error", "{}"),
     "traceback": ("error in output", "{}"),
     "scroll": ("horizontal scroll", "{}"),
+    "tables": ("wide table", "an output table wider than its box, {}"),
 }
 
 
@@ -284,6 +290,16 @@ def _screenshot(driver, path: Path, max_height: int = 16000) -> None:
     tmp = path.with_suffix(".tmp.png")
     tmp.write_bytes(base64.b64decode(shot["data"]))
     os.replace(tmp, path)
+
+
+_REDIRECT = re.compile(r"""<meta[^>]+http-equiv=["']?refresh""", re.IGNORECASE)
+
+
+def is_redirect(page: Path) -> bool:
+    """A page that only forwards the reader elsewhere (Jupyter Book's root ``index.html``): a
+    ``<meta http-equiv="refresh">`` and no body of its own."""
+    text = page.read_text(encoding="utf-8", errors="replace")
+    return bool(_REDIRECT.search(text)) and "<body" not in text.lower()
 
 
 def _check_page(driver, page: Path, name: str, screenshot: Path | None) -> tuple[list[PageProblem], list[PageProblem]]:
@@ -341,6 +357,9 @@ def check_book(
     with _chromium() as driver:
         for page in pages:
             name = page.relative_to(html_dir).as_posix()
+            if is_redirect(page):  # its target is checked as a page of its own
+                log(f"[check] {name}: a redirect, not opened")
+                continue
             start = time.perf_counter()
             shot = shots / (re.sub(r"[/\\]", "__", name[: -len(".html")]) + ".png") if shots else None
             found, notes = _check_page(driver, page, name, shot)

@@ -10,6 +10,8 @@ Examples
 
     sigah fit --method itq --bits 64 --data mnist --model itq64.npz
     sigah encode --model itq64.npz --data my_vectors.fvecs --out codes.npy
+    sigah search --model itq64.npz --database codes.npy --queries q.fvecs --index mih --k 10 \\
+        --rerank 1000 --vectors base.fvecs --out knn.npz
     sigah evaluate --data mnist --methods lsh,itq --bits 32,64 --repeats 3
     sigah evaluate --data base.fvecs --queries query.fvecs --methods itq --bits 32 --format json
     sigah book build --size ci
@@ -135,21 +137,43 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from sigah.codes import hamming_knn
     from sigah.hashers import Hasher
+    from sigah.search import CodeIndex, rerank
     from sigah.storage import atomic_save_npz
 
     model = Hasher.load(args.model)
-    if str(args.database).endswith(".npy"):
-        database = _code_file(args.database, model.n_bits)
-    else:
-        database = model.encode(_load(args.database).features)
-    queries = model.encode(_load(args.queries).features)
-    if args.k > len(database):
-        print(f"# --k {args.k} capped to the {len(database):,} codes of the database", file=sys.stderr)
-    dist, idx = hamming_knn(queries, database, min(args.k, len(database)))
+    codes_given = str(args.database).endswith(".npy")
+    vectors = None
+    if args.rerank is not None:
+        if args.vectors is None and codes_given:
+            raise UserError("--rerank needs the database vectors: give --vectors FILE (the vectors encoded "
+                            "into --database)")
+        vectors = _load(args.vectors or args.database).features
+    elif args.vectors is not None:
+        raise UserError("--vectors is read only for --rerank L; add --rerank or leave --vectors out")
+    database = _code_file(args.database, model.n_bits) if codes_given else model.encode(_load(args.database).features)
+    queries_data = _load(args.queries).features
+    queries = model.encode(queries_data)
+    n = len(database)
+    if vectors is not None and len(vectors) != n:
+        raise UserError(f"--vectors holds {len(vectors)} vectors but the database has {n} codes; "
+                        "give the vectors the codes were encoded from")
+    k = min(args.k, n)
+    if args.k > n:
+        print(f"# --k {args.k} capped to the {n:,} codes of the database", file=sys.stderr)
+    if args.rerank is not None and args.rerank < k:
+        raise UserError(f"--rerank {args.rerank} must be at least --k {k}: re-ranking keeps k of the L candidates")
+    candidates = k if args.rerank is None else min(args.rerank, n)
+    if args.rerank is not None and args.rerank > n:
+        print(f"# --rerank {args.rerank} capped to the {n:,} codes of the database", file=sys.stderr)
+    index = CodeIndex(8 * database.shape[1], args.index).add(database)
+    dist, idx = index.search(queries, candidates)
+    how = f"{args.index} index"
+    if args.rerank is not None:
+        dist, idx = rerank(queries_data, vectors, idx, k)
+        how += f", top {candidates} re-ranked by Euclidean distance (distances are squared Euclidean)"
     atomic_save_npz(Path(args.out), {"distances": dist, "indices": idx})
-    print(f"searched {len(queries)} queries in {len(database)} codes, k={args.k}; saved {args.out}")
+    print(f"searched {len(queries)} queries in {n} codes, k={k}, {how}; saved {args.out}")
     return 0
 
 
@@ -189,6 +213,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         protocol, methods, args.bits, repeats=args.repeats, seed=args.seed, k=args.k, params=params,
         bits_override=overrides, progress=sys.stderr.isatty(), on_record=printer,
         store=None if args.no_store else DEFAULT,
+        **({"cache_dir": None} if args.no_store else {}),  # nothing under $SIGAH_CACHE is touched
     )
     return 0
 
@@ -385,7 +410,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", required=True, help="codes .npy from `sigah encode`, or vectors to encode")
     p.add_argument("--queries", required=True, help=data_help)
     p.add_argument("--k", type=_positive_int, default=10)
-    p.add_argument("--out", required=True, help="output .npz with arrays distances and indices")
+    p.add_argument("--index", choices=("flat", "mih", "ivf", "hnsw"), default="flat",
+                   help="flat: exhaustive scan (exact); mih: multi-index hashing; ivf: inverted file; "
+                   "hnsw: graph (the last three approximate; see sigah.search)")
+    p.add_argument("--rerank", type=_positive_int, metavar="L",
+                   help="re-rank the L nearest codes by exact Euclidean distance on the database vectors")
+    p.add_argument("--vectors", help="the database vectors for --rerank (default: --database when it is "
+                   "a vector file; needed when --database holds codes)")
+    p.add_argument("--out", required=True, help="output .npz with arrays distances (Hamming, or squared "
+                   "Euclidean with --rerank) and indices")
     p.set_defaults(func=_cmd_search)
 
     p = sub.add_parser("evaluate", help="fit and score methods against exact neighbours")
@@ -407,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="method argument (repeatable): NAME goes to every method that takes it, METHOD.NAME to one")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-store", action="store_true",
-                   help="fit every method afresh: neither read nor write the store of runs ($SIGAH_CACHE)")
+                   help="fit every method afresh: read and write nothing under $SIGAH_CACHE (neither the "
+                        "store of runs nor the ground-truth cache)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("download", help="fetch and check a TEXMEX dataset (sift1m, gist1m)")
@@ -442,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshots", default="_build/screenshots", help="where one PNG per page goes")
     p.add_argument("--no-screenshots", action="store_true", help="take no screenshots")
     p.set_defaults(func=_cmd_book_check)
-    p = bsub.add_parser("claims", help="print the paper's claims and the verdicts the last build computed")
+    p = bsub.add_parser("claims", help="print the claims ledger of the last build")
     p.add_argument("--verdicts", default="_build/verdicts", help="the build's verdict records (default _build/verdicts)")
     p.set_defaults(func=_cmd_book_claims)
     p = bsub.add_parser("notebooks", help="export the chapters as plain .ipynb notebooks")

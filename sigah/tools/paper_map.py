@@ -27,7 +27,7 @@ PAPER_MAP: dict[str, PaperCoverage] = {
     "01_evaluation": PaperCoverage("5.2 (evaluation protocol)", "Table 2 (LSH, ITQ rows)"),
     "02_baselines": PaperCoverage("2, 5.2 (compared methods)", "Tables 2 and 3 (baseline rows)"),
     "03_compressed_sensing": PaperCoverage("3.2 (sparsity-induced generative model)"),
-    "04_generator_bound": PaperCoverage("3.5 (analysis, Theorem 1)"),
+    "04_generator_bound": PaperCoverage("3.2 (Theorem 1, the generator bound)"),
     "05_energy_discriminator": PaperCoverage("3.3 (discriminative model)", "", "Fig. 7 (b, c): energies in training"),
     "06_hash_learning": PaperCoverage("3.4, 4 (hash learning, implementation)", "Table 2 (SiGAH row)"),
     "07_retrieval_quality": PaperCoverage("5.3 (quantitative results)", "Tables 1 and 2", "Fig. 3"),
@@ -35,6 +35,8 @@ PAPER_MAP: dict[str, PaperCoverage] = {
     "09_ablations": PaperCoverage("5.5 (ablation study)", "Tables 4 and 5", "Figs. 7 and 8"),
     "10_reconstruction": PaperCoverage("3.6, 5.4 (reconstruction)", "", "Figs. 4 and 6"),
     "11_deep_features": PaperCoverage("5.6 (deep features)", "Tables 6 and 7"),
+    "12_search": PaperCoverage("none (beyond the paper: searching with the codes)"),
+    "13_further_claims": PaperCoverage("1, 3.5, 3.6 (claims without an experiment)", "", "Fig. 8 (all weights zero)"),
 }
 
 

@@ -475,7 +475,8 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
     pandas.DataFrame
         ``metric``, ``chosen on``, ``choice``, ``confirmed on``, ``rank`` (``"2 of 4"``), ``mean``
         (of the choice there), ``best there``, ``difference`` (choice − best) and ``verdict``
-        (``"is the best"`` where it is, ``"not confirmed"`` without a second dataset).
+        (``"highest mean"`` where it has the highest mean there, not compared: a lead is claimed only
+        through a comparison; ``"not confirmed"`` without a second dataset).
     """
     rows = _stage_rows(sweeps, stage, bits)
     rows = rows[(rows["n_seeds"] == 1) & (rows["method"] == "sigah")]
@@ -509,7 +510,7 @@ def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: 
     family = stats.compare_family(pairs) if pairs else None
     for row in out:
         row["verdict"] = (stats.verdict_phrase(family[row["key"]], digits) if row["key"] in pairs
-                          else "not confirmed" if row["confirmed on"] == "none" else "is the best")
+                          else "not confirmed" if row["confirmed on"] == "none" else "highest mean")
     columns = ["metric", "chosen on", "choice", "confirmed on", "rank", "mean", "best there", "difference", "verdict"]
     return pd.DataFrame(out, columns=["key", *columns])[columns]
 
@@ -687,9 +688,9 @@ def selection_summary(table: pd.DataFrame) -> str:
     sentences = []
     for r in table.to_dict("records"):
         if r["verdict"] == "not confirmed":
-            fate = "has the best mean, with no second dataset to confirm it on"
-        elif r["verdict"] == "is the best":
-            fate = f"is also the best on {r['confirmed on']}"
+            fate = "has the highest mean, with no second dataset to confirm it on"
+        elif r["verdict"] == "highest mean":
+            fate = f"also has the highest mean on {r['confirmed on']}"
         else:
             fate = (f"ranks {r['rank']} on {r['confirmed on']}, {r['difference']} against *{r['best there']}* "
                     f"({r['verdict']})")

@@ -17,7 +17,12 @@ Validation splits (never the test queries of the book's protocols):
 Each configuration (a JSON list of ``[label, {SiGAH arguments}]`` pairs, applied over the class
 defaults) runs at every ``--bits`` with seeds ``0 .. --seeds − 1``, ITQ beside it on the same split.
 Every row (stage, dataset, split, bits, seed, setting, method, metrics, fit seconds, code version) is
-appended to the CSV as soon as it is measured, unless ``--no-record``.
+appended to the CSV as soon as it is measured, unless ``--no-record``; the scores of every validation
+query go beside it into ``data/sigah_sweeps_scores.npz`` (:func:`sigah.studies.sweeps.scores_key`
+names them), so the
+appendix can pair two settings over seeds and queries. Only ``validation`` rows can be recorded:
+:func:`record` refuses any other split. Seeds run in the outer loop, so a sweep stopped early leaves
+complete seeds (every setting of a seed measured).
 
 Usage::
 
@@ -29,6 +34,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -44,10 +51,16 @@ from sigah.data import Dataset, data_dir, load_dataset, make_protocol
 from sigah.studies.experiments import evaluate_hasher
 from sigah.hashers import make_hasher
 from sigah.metrics import euclidean_ground_truth
-from sigah.storage import atomic_write_text
+from sigah.storage import atomic_save_npz, atomic_write_text
+from sigah.studies.sweeps import scores_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEPS_FILE = data_dir() / "sigah_sweeps.csv"
+SCORES_FILE = data_dir() / "sigah_sweeps_scores.npz"
+#: the only split a sweep may record: queries held out of the training data, never the test queries
+RECORDED_SPLIT = "validation"
+#: the scores kept query by query
+PER_QUERY_METRICS = ("precision_at_100", "map_pr_area", "map")
 COLUMNS = [
     "stage", "dataset", "split", "bits", "seed", "n_seeds", "setting", "method", "epochs", "precision_at_100",
     "precision_at_100_std", "map_pr_area", "map_pr_area_std", "map", "map_std", "quantization_error",
@@ -79,8 +92,30 @@ def code_version() -> str:
     return commit + ("+dirty" if git("status", "--porcelain", "sigah") else "")
 
 
+def check_split(rows: list[dict]) -> None:
+    """Raise ``ValueError`` unless every row was scored on the validation split."""
+    for row in rows:
+        if row.get("split") != RECORDED_SPLIT:
+            raise ValueError(f"split must be {RECORDED_SPLIT!r} (queries held out of the training data), "
+                             f"got {row.get('split')!r} for setting {row.get('setting')!r}")
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """Hold an exclusive lock beside ``path``, so sweeps running side by side never lose each other's rows."""
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def record(rows: list[dict], path: Path = SWEEPS_FILE) -> None:
-    """Append ``rows`` to the sweeps CSV (written atomically)."""
+    """Append ``rows`` to the sweeps CSV (written atomically); only validation rows are accepted."""
+    check_split(rows)
+    with locked(path):
+        _append_rows(rows, path)
+
+
+def _append_rows(rows: list[dict], path: Path) -> None:
     old = pd.read_csv(path, dtype={"seed": str}) if path.exists() else pd.DataFrame(columns=COLUMNS)
     new = pd.DataFrame(rows).reindex(columns=COLUMNS)
     frame = pd.concat([old, new], ignore_index=True)
@@ -89,13 +124,21 @@ def record(rows: list[dict], path: Path = SWEEPS_FILE) -> None:
     atomic_write_text(path, frame.to_csv(index=False))
 
 
+def record_scores(scores: dict[str, np.ndarray], path: Path = SCORES_FILE) -> None:
+    """Add per-query ``scores`` (:func:`scores_key` names, float32 arrays) to the companion file, atomically."""
+    with locked(path):
+        old = dict(np.load(path)) if path.exists() else {}
+        atomic_save_npz(path, old | {key: np.asarray(value, dtype=np.float32) for key, value in scores.items()})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stage", required=True, help="name of the stage in the CSV")
     parser.add_argument("--configs", default='[["defaults", {}]]', help="JSON list of [label, {SiGAH arguments}]")
     parser.add_argument("--datasets", nargs="+", default=["mnist", "siftsmall"])
     parser.add_argument("--bits", type=int, nargs="+", default=[32, 64])
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 0 .. seeds-1 of every configuration")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds first-seed .. seeds-1 of every configuration")
+    parser.add_argument("--first-seed", type=int, default=0, help="resume a sweep at this seed")
     parser.add_argument("--n-val", type=int, default=500)
     parser.add_argument("--n-train", type=int, default=20000, help="MNIST training subsample")
     parser.add_argument("--no-itq", action="store_true", help="skip the ITQ rows")
@@ -112,15 +155,17 @@ def main(argv: list[str] | None = None) -> int:
               f"K = {k}", flush=True)
         jobs = ([] if args.no_itq else [("ITQ", "itq", {})]) + [(label, "sigah", kw) for label, kw in configs]
         for bits in args.bits:
-            for label, method, params in jobs:
-                for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.seeds):  # outer, so a sweep stopped early leaves complete seeds
+                for label, method, params in jobs:
                     extra = {"progress": False} if method == "sigah" else {}
                     hasher = make_hasher(method, bits, seed=seed, **params, **extra)
-                    scores = evaluate_hasher(hasher, protocol, groundtruth)
+                    scores, query_scores = evaluate_hasher(hasher, protocol, groundtruth, store=None,
+                                                           per_query=True)
                     history = getattr(hasher, "history_", None) or {}
+                    setting = label if method == "sigah" else "ITQ"
                     rows.append({
-                        "stage": args.stage, "dataset": dataset, "split": "validation", "bits": bits, "seed": str(seed),
-                        "n_seeds": 1, "setting": label if method == "sigah" else "ITQ", "method": method,
+                        "stage": args.stage, "dataset": dataset, "split": RECORDED_SPLIT, "bits": bits,
+                        "seed": str(seed), "n_seeds": 1, "setting": setting, "method": method,
                         "epochs": getattr(hasher, "n_epochs_", None), "precision_at_100": scores["precision_at_100"],
                         "map_pr_area": scores["map_pr_area"], "map": scores["map"],
                         "quantization_error": (history.get("quantization_error") or [None])[-1],
@@ -128,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                     })
                     if not args.no_record:
                         record(rows[-1:])
-                    print(f"  {bits} bits {rows[-1]['setting']:<40} seed {seed}: P@100 {scores['precision_at_100']:.4f}  "
+                        record_scores({scores_key(args.stage, dataset, bits, setting, seed, metric): query_scores[metric]
+                                       for metric in PER_QUERY_METRICS})
+                    print(f"  {bits} bits {setting:<40} seed {seed}: P@100 {scores['precision_at_100']:.4f}  "
                           f"mAP(PR) {scores['map_pr_area']:.4f}  mAP {scores['map']:.4f}  "
                           f"fit {scores['fit_seconds']:.1f} s", flush=True)
     frame = pd.DataFrame(rows)
@@ -136,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summary.agg(["mean", "std"]).to_string(float_format="%.4f"))
     if not args.no_record:
-        print(f"\n{len(rows)} rows appended to {SWEEPS_FILE}")
+        print(f"\n{len(rows)} rows appended to {SWEEPS_FILE}, per-query scores to {SCORES_FILE}")
     return 0
 
 

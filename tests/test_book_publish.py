@@ -228,6 +228,7 @@ def test_tiny_book_build_shows_launch_buttons_only_with_a_repository(tmp_path, n
     (root / "book").mkdir(parents=True)
     shutil.copy2(ROOT / "_config.yml", root / "_config.yml")
     shutil.copy2(ROOT / "book" / "references.bib", root / "book" / "references.bib")
+    shutil.copytree(ROOT / "book" / "_static", root / "book" / "_static")  # the stylesheet _config.yml names
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/01_tiny\n")
     (root / "book" / "intro.md").write_text("# Tiny\n\nThe chapter: {doc}`01_tiny`.\n")
     (root / "book" / "01_tiny.md").write_text(tiny_chapter)

@@ -196,11 +196,11 @@ def test_recheck_family_finds_a_planted_effect_and_not_a_null_one():
 
 def test_recheck_means_are_mean_and_std_over_the_seeds():
     rows, _ = recheck_log()
-    table = recheck_means(rows, STAGE).set_index("setting")
-    assert list(table.index) == ["defaults", "A", "B", "ITQ"]
+    table = recheck_means(rows, STAGE).set_index(["dataset", "setting"])
+    assert list(table.loc["SIFT10K"].index) == ["defaults", "A", "B", "ITQ"]
     same = rows.query("dataset == 'siftsmall' and setting == 'B'")["map_pr_area"]
-    assert table.loc["B", "SIFT10K mAP (PR area)"] == mean_pm_std(same.mean(), same.std(ddof=1), 3)
-    assert (table["MNIST seeds"] == 3).all()
+    assert table.loc[("SIFT10K", "B"), "mAP (PR area)"] == mean_pm_std(same.mean(), same.std(ddof=1), 3)
+    assert (table.loc["MNIST", "seeds"] == 3).all()
 
 
 def test_a_choice_on_one_dataset_is_ranked_on_the_other():

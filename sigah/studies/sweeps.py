@@ -440,25 +440,26 @@ def recheck_means(sweeps: pd.DataFrame, stage: str, *, bits: int = 32, digits: i
     Returns
     -------
     pandas.DataFrame
-        One row per setting (in the order of the log, ITQ last); columns ``"<dataset> <metric>"``
-        as ``mean ± std`` text, and ``seeds`` per dataset.
+        One row per dataset and setting (settings in the order of the log, ITQ last); columns
+        ``dataset``, ``setting``, one ``mean ± std`` text per metric, and ``seeds``. The datasets
+        are stacked, not side by side, so the table fits the page.
     """
     rows = _stage_rows(sweeps, stage, bits)
     rows = rows[rows["n_seeds"] == 1]
     settings = [s for s in rows["setting"].unique() if s != "ITQ"] + (["ITQ"] if "ITQ" in set(rows["setting"]) else [])
-    table = pd.DataFrame({"setting": settings})
+    parts = []
     for dataset in rows["dataset"].unique():
         here = rows[rows["dataset"] == dataset]
         seeds = complete_seeds(here)
         here = here[here["seed"].isin(seeds)]
-        name = _dataset_name(dataset)
+        part = pd.DataFrame({"dataset": _dataset_name(dataset), "setting": settings})
         for metric, label in SWEEP_METRICS.items():
             grouped = here.groupby("setting")[metric]
             mean, std = grouped.mean(), grouped.std(ddof=1)
-            table[f"{name} {label}"] = [stats.mean_pm_std(mean[s], std[s], digits) if s in mean else ""
-                                        for s in settings]
-        table[f"{name} seeds"] = len(seeds)
-    return table
+            part[label] = [stats.mean_pm_std(mean[s], std[s], digits) if s in mean else "" for s in settings]
+        part["seeds"] = len(seeds)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["dataset", "setting"])
 
 
 def selection_table(sweeps: pd.DataFrame, scores: dict[str, np.ndarray], stage: str, *, bits: int = 32,

@@ -456,24 +456,27 @@ def _check_digest(archive: Path, spec: ArchiveSpec, trust_unpinned: bool) -> tup
     return actual, pinned is not None
 
 
-def _member_filter(spec: ArchiveSpec, archive: Path):
-    """A tar filter: the ``data`` filter, then only the expected members, each of its published size."""
-    expected = {member: _member_bytes(shape) for member, shape in spec.files.items()}
+def _extract_members(tar: tarfile.TarFile, spec: ArchiveSpec, archive: Path, staging: Path) -> None:
+    """Write the dataset's members, and nothing else, into ``staging``.
 
-    def keep(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
-        member = tarfile.data_filter(member, path)  # no absolute paths, links out of dest or devices
-        if member.isdir():
-            return member
+    Only regular files whose names are the archive's known relative paths are read, each checked
+    against its published size before a byte is written; directories, links, devices and any other
+    name are skipped. Every file written therefore lands at a fixed path inside ``staging``, whatever
+    the archive holds, on any Python 3.11 (no need for the extraction filters of 3.11.4).
+    """
+    expected = {member: _member_bytes(shape) for member, shape in spec.files.items()}
+    for member in tar:
         name = member.name.removeprefix("./")
         if name not in expected or not member.isfile():
-            return None  # not part of the dataset: never written
+            continue  # not part of the dataset: never written
         if member.size != expected[name]:
             n, dim = spec.files[name]
             raise DownloadError(f"{archive}:{name}: {member.size:,} bytes, expected {expected[name]:,} ({n:,} records "
                                 f"of dimension {dim}); the archive is damaged or a different release")
-        return member
-
-    return keep
+        target = staging / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tar.extractfile(member) as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
 
 
 def _extract(archive: Path, spec: ArchiveSpec, dest: Path) -> dict[Path, tuple[int, int]]:
@@ -484,7 +487,7 @@ def _extract(archive: Path, spec: ArchiveSpec, dest: Path) -> dict[Path, tuple[i
     try:
         try:
             with tarfile.open(archive, "r:*") as tar:
-                tar.extractall(staging, filter=_member_filter(spec, archive))
+                _extract_members(tar, spec, archive, staging)
         except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
             reason = "; ".join(line.strip(" -") for line in str(exc).splitlines() if line.strip())  # one line
             raise DownloadError(f"{archive}: cannot extract ({reason}); nothing was extracted; delete it and "

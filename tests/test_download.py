@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import tarfile
 from pathlib import Path
 
@@ -109,3 +110,39 @@ def test_cli_offline_fails_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and "place it at" in err and "sift.tar.gz" in err
+
+
+def test_extraction_writes_only_the_datasets_files_inside_dest(archive, tmp_path):
+    """Entries that climb out of the folder, absolute paths, links and devices are never written;
+    a link named like a dataset file is skipped, not followed (the dataset's own file is then missing)."""
+    path, arrays = archive
+    hostile = tmp_path / "hostile.tar.gz"
+    outside = tmp_path / "outside"
+    with tarfile.open(path) as good, tarfile.open(hostile, "w:gz") as tar:
+        for member in good:
+            tar.addfile(member, good.extractfile(member) if member.isfile() else None)
+        for name in ("../outside/escaped.txt", str(tmp_path / "outside" / "absolute.txt")):
+            info = tarfile.TarInfo(name)
+            info.size = 4
+            tar.addfile(info, io.BytesIO(b"evil"))
+        link = tarfile.TarInfo("../outside")
+        link.type = tarfile.DIRTYPE
+        tar.addfile(link)
+        device = tarfile.TarInfo("toy/device")
+        device.type = tarfile.CHRTYPE
+        tar.addfile(device)
+    dest = tmp_path / "dest"
+    result = download_dataset("toy", dest, spec=_spec(hostile), progress=False)
+    assert set(result.files) == {dest / member for member in SHAPES}
+    assert not outside.exists() and not (dest / "toy" / "device").exists()
+    written = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
+    assert written == set(SHAPES) | {"hostile.tar.gz", "hostile.tar.gz.sha256"}
+
+    linked = tmp_path / "linked.tar.gz"
+    with tarfile.open(linked, "w:gz") as tar:
+        info = tarfile.TarInfo("toy/toy_base.fvecs")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(info)
+    with pytest.raises(DownloadError):
+        download_dataset("toy", tmp_path / "dest2", spec=_spec(linked), progress=False)
+    assert not (tmp_path / "dest2" / "toy" / "toy_base.fvecs").exists()

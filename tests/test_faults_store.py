@@ -28,26 +28,12 @@ from sigah import store as store_mod
 from sigah import storage
 from sigah.hashers import METHODS, Hasher, make_hasher
 from sigah.readers import load_array
-from sigah.store import RunStore, counts, data_fingerprint, fit_cached, fit_key, reset_counts
+from sigah.store import RunStore, counts, data_fingerprint, fit_cached, fit_key
 from sigah.tools.cli import main
+from store_fixtures import X, _zero_counts, store  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture()
-def X():
-    rng = np.random.default_rng(0)
-    return (rng.standard_normal((300, 24)) @ rng.standard_normal((24, 24))).astype(np.float32)
-
-
-@pytest.fixture()
-def store(tmp_path):
-    return RunStore(tmp_path / "fits")
-
-
-@pytest.fixture(autouse=True)
-def _zero_counts():
-    reset_counts()
 
 
 def _entry(store: RunStore) -> Path:

@@ -14,22 +14,8 @@ from sigah.data import Dataset, make_protocol
 from sigah.studies.experiments import run_grid
 from sigah.hashers import make_hasher
 from sigah.store import RunStore, counts, data_fingerprint, fit_cached, fit_key, method_source_files, reset_counts
+from store_fixtures import X, _zero_counts, store  # noqa: F401 (fixtures)
 
-
-@pytest.fixture()
-def X():
-    rng = np.random.default_rng(0)
-    return (rng.standard_normal((300, 24)) @ rng.standard_normal((24, 24))).astype(np.float32)
-
-
-@pytest.fixture()
-def store(tmp_path):
-    return RunStore(tmp_path / "fits")
-
-
-@pytest.fixture(autouse=True)
-def _zero_counts():
-    reset_counts()
 
 
 def _entries(store: RunStore) -> list[Path]:

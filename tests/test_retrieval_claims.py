@@ -171,5 +171,41 @@ def test_per_query_recall_averages_to_the_library_recall(n):
     assert per_query.shape == (12,)
     assert ((per_query >= 0) & (per_query <= 1)).all()
     assert per_query.mean() == pytest.approx(recall_at_n(distances, groundtruth, [n])[0])
+    several = rc.recall_per_query(distances, groundtruth, n, ks=[1, 4])
+    assert several.shape == (2, 12)
+    np.testing.assert_allclose(several[1], per_query)
+    assert several[0].mean() == pytest.approx(recall_at_n(distances, groundtruth[:, :1], [n])[0])
     with pytest.raises(ValueError, match="database size"):
         rc.recall_per_query(distances, groundtruth, 21)
+    with pytest.raises(ValueError, match="ground truth's length"):
+        rc.recall_per_query(distances, groundtruth, n, ks=[5])
+
+
+def test_the_grids_of_a_study_agree_with_its_tables_and_curves():
+    from sigah.data import Dataset
+    from sigah.studies.retrieval import recall_curves, run_study
+
+    rng = np.random.default_rng(3)
+    data = Dataset("small", rng.standard_normal((400, 16)).astype(np.float32), None, None, None, "test")
+    study = run_study(data, methods=["lsh", "itq"], bits=[8, 16], repeats=2, k=20, n_queries=25)
+    grids = rc.study_grids(study)
+    assert {(m, b) for m, b, _ in grids} == {("lsh", 8), ("lsh", 16), ("itq", 8), ("itq", 16)}
+    for (method, bits, metric), grid in grids.items():
+        assert grid.shape == (2, 25)
+        row = study.table[(study.table["method"] == method) & (study.table["bits"] == bits)]
+        assert grid.mean() == pytest.approx(float(row[metric].iloc[0]))
+    recall = rc.recall_grids(study, ks=(1, 10, 100))  # K = 100 is above the ground truth: skipped
+    assert {m for _, _, m in recall} == {"R-1", "R-10"}
+    curves = recall_curves(study.models, study.protocol, study.groundtruth, seed=0, ks=(1, 10))
+    for (method, bits, metric), grid in recall.items():
+        at = curves[(curves["method"] == method) & (curves["bits"] == bits) & (curves["K"] == int(metric[2:]))
+                    & (curves["N"] == rc.RECALL_AT)]
+        assert grid.shape == (2, 25)
+        assert grid[0].mean() == pytest.approx(float(at["recall"].iloc[0]))  # seed 0 draws the figure
+
+
+def test_the_verdict_table_shows_every_claim():
+    out = verdicts(make_grids(0.1), printed=PRINTED)
+    html = rc.verdict_table(out).to_html()
+    for claim, kwargs in out.items():
+        assert claim in html and kwargs["verdict"] in html

@@ -80,7 +80,8 @@ def study_grids(study: Any) -> dict[tuple[str, int, str], np.ndarray]:
             for r in study.table.to_dict("records") for name in METRICS.values()}
 
 
-def recall_per_query(distances: np.ndarray, groundtruth: np.ndarray, n: int) -> np.ndarray:
+def recall_per_query(distances: np.ndarray, groundtruth: np.ndarray, n: int,
+                     ks: Sequence[int] | None = None) -> np.ndarray:
     """Recall of each query's true neighbours in the top ``n`` of its Hamming ranking.
 
     The expected value under random order within a tied shell, as
@@ -90,27 +91,46 @@ def recall_per_query(distances: np.ndarray, groundtruth: np.ndarray, n: int) -> 
     ----------
     distances : numpy.ndarray, shape (n_queries, n_database), int
     groundtruth : numpy.ndarray, shape (n_queries, K), int
+        Each query's true neighbours, nearest first.
     n : int
         The cut-off, 1 ≤ n ≤ n_database.
+    ks : sequence of int, optional
+        Score the ``k`` nearest of ``groundtruth`` for each ``k`` (each at most ``K``); the
+        database's shell counts are then taken once for all of them.
 
     Returns
     -------
-    numpy.ndarray, shape (n_queries,)
+    numpy.ndarray
+        Shape (n_queries,), or (len(ks), n_queries) with ``ks``.
     """
-    from sigah.metrics import shell_histograms
-
+    distances = np.asarray(distances)
+    groundtruth = np.asarray(groundtruth)
+    if distances.ndim != 2 or groundtruth.ndim != 2 or groundtruth.shape[0] != distances.shape[0]:
+        raise ValueError(f"distances (n_queries, n_database) and groundtruth (n_queries, K) expected, got shapes "
+                         f"{distances.shape} and {groundtruth.shape}")
     if not 1 <= int(n) <= distances.shape[1]:
         raise ValueError(f"n must lie in [1, {distances.shape[1]}] (the database size), got {n!r}")
-    h = shell_histograms(distances, groundtruth)
-    cumulative = np.cumsum(h.items, axis=1)
-    rows = np.arange(h.items.shape[0])
+    wanted = [groundtruth.shape[1]] if ks is None else [int(k) for k in ks]
+    if any(not 1 <= k <= groundtruth.shape[1] for k in wanted):
+        raise ValueError(f"each k must lie in [1, {groundtruth.shape[1]}] (the ground truth's length), got {wanted}")
+    from sigah.metrics import shell_histograms
+
+    items = shell_histograms(distances, groundtruth[:, :1]).items  # in row blocks: memory stays bounded
+    n_queries, n_shells = items.shape
+    offsets = np.arange(n_queries)[:, None] * n_shells
+    cumulative = np.cumsum(items, axis=1)
+    rows = np.arange(n_queries)
     shell = (cumulative < n).sum(axis=1)  # the shell holding the n-th item
-    items_here = h.items[rows, shell]
+    items_here = items[rows, shell]
     before = cumulative[rows, shell] - items_here
-    relevant_here = h.relevant[rows, shell]
-    relevant_before = np.cumsum(h.relevant, axis=1)[rows, shell] - relevant_here
-    hits = relevant_before + (n - before) * relevant_here / items_here
-    return hits / h.n_relevant
+    out = np.empty((len(wanted), n_queries))
+    for i, k in enumerate(wanted):
+        near = np.take_along_axis(distances, groundtruth[:, :k], axis=1)
+        relevant = np.bincount((near + offsets).ravel(), minlength=n_queries * n_shells).reshape(n_queries, n_shells)
+        relevant_here = relevant[rows, shell]
+        relevant_before = np.cumsum(relevant, axis=1)[rows, shell] - relevant_here
+        out[i] = (relevant_before + (n - before) * relevant_here / items_here) / k
+    return out[0] if ks is None else out
 
 
 def recall_grids(study: Any, ks: Iterable[int] = (1, 10, 100, 1000), n: int = RECALL_AT
@@ -137,9 +157,9 @@ def recall_grids(study: Any, ks: Iterable[int] = (1, 10, 100, 1000), n: int = RE
     values: dict[tuple[str, int, str], dict[int, np.ndarray]] = {}
     for (method, bits, seed), model in study.models.items():
         distances = hamming_distances(model.encode(study.protocol.queries), model.encode(study.protocol.database))
-        for k in ks:
-            key = (method, int(bits), f"R-{k}")
-            values.setdefault(key, {})[int(seed)] = recall_per_query(distances, study.groundtruth[:, :k], n)
+        recall = recall_per_query(distances, study.groundtruth, n, ks=ks)
+        for k, per_query in zip(ks, recall):
+            values.setdefault((method, int(bits), f"R-{k}"), {})[int(seed)] = per_query
     return {key: np.stack([per_seed[s] for s in sorted(per_seed)]) for key, per_seed in values.items()}
 
 

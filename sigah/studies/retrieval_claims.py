@@ -540,7 +540,7 @@ def chapter_verdicts(main: Grids, desc: Grids | None, *, main_paper: tuple[str, 
     else:
         out["R16"] = read(best_of_all, main)
     if on_mnist and table1:
-        note = (f"SiGAH minus each other method on MNIST and {table1} (one of the three descriptor datasets a run "
+        note = (f"SiGAH (book defaults) minus each other method on MNIST and {table1} (one of the three descriptor datasets a run "
                 f"takes), held when {both}")
         out["R02"] = combine({"MNIST": mnist_best, table1: out["R03"]}, note=note)
         out["R01"] = combine({"MNIST": mnist_best, table1: out["R03"]}, note=note)
@@ -550,9 +550,9 @@ def chapter_verdicts(main: Grids, desc: Grids | None, *, main_paper: tuple[str, 
     else:
         out["R02"] = dict(mnist_best)
         out["R01"] = on_table1(best_of_all)
-    contradictions = {  # the paper's own tables disagree with these sentences
-        "R09": "the paper's Table 1 itself puts QoLSH ahead of SiGAH on GIST1M's mAP at 64 bits",
-        "R12": "the paper's Table 2 itself gives SiGAH and ITQ the same Pre@100 at 32 bits"}
+    contradictions = {"R12": "the paper's Table 2 itself gives SiGAH and ITQ the same Pre@100 at 32 bits"}
+    if table1 == "GIST1M":  # the paper's own tables disagree with these sentences
+        contradictions["R09"] = "the paper's Table 1 itself puts QoLSH ahead of SiGAH on GIST1M's mAP at 64 bits"
     for claim, text in contradictions.items():
         if out[claim]["verdict"] != "not testable":
             out[claim]["note"] += f" ({text})"

@@ -6,14 +6,8 @@ import pytest
 
 from sigah.studies import ablation_claims
 from sigah.studies.ablation import compare_to_baseline
-from sigah.studies.ablation_claims import (
-    chapter_verdicts,
-    not_testable,
-    reconstruction_error_records,
-    row_reading,
-    table_reading,
-)
-from sigah.studies.claims import claim_list, record_verdict
+from sigah.studies.ablation_claims import chapter_verdicts, reconstruction_error_records
+from sigah.studies.claims import claim_list, not_testable, read_comparisons, reading_of, record_verdict
 
 CLAIMS = ("A01", "A02", "A04", "A05", "A06", "A07", "A09", "A11")
 
@@ -40,28 +34,28 @@ def table(effects, *, margin=None, **kw):
 
 def test_a_planted_effect_in_the_claimed_direction_is_held_and_flipping_reads_the_baseline():
     row = table({"v": 0.05}).iloc[0]
-    reading = row_reading(row, "higher")
-    assert reading["verdict"] == "held" and reading["found"] == "higher"
-    assert reading["interval"][0] <= reading["effect"] <= reading["interval"][1]
-    flipped = row_reading(row, "higher", flip=True)
-    assert flipped["verdict"] == "not held" and flipped["found"] == "lower"
-    assert flipped["effect"] == pytest.approx(-reading["effect"])
-    assert flipped["interval"] == pytest.approx((-reading["interval"][1], -reading["interval"][0]))
+    [reading] = read_comparisons(row, "higher", require_intervals=True)
+    assert reading.reading == "held" and reading.found == "higher"
+    assert reading.interval[0] <= reading.effect <= reading.interval[1]
+    [flipped] = read_comparisons(row, "higher", flip=True, require_intervals=True)
+    assert flipped.reading == "not held" and flipped.found == "lower"
+    assert flipped.effect == pytest.approx(-reading.effect)
+    assert flipped.interval == pytest.approx((-reading.interval[1], -reading.interval[0]))
 
 
 def test_every_comparison_must_hold_and_one_reversed_one_fails_the_claim():
-    held = table_reading(table({"a": -0.05, "b": -0.08}), "lower", note="rule")
+    held = reading_of(table({"a": -0.05, "b": -0.08}), "lower", note="rule")
     assert held["verdict"] == "held"
     weakest = table({"a": -0.05, "b": -0.08})["difference"].max()  # the least favourable to "lower"
     assert held["effect"] == pytest.approx(weakest)
-    failed = table_reading(table({"a": -0.05, "b": +0.05}), "lower", note="rule")
+    failed = reading_of(table({"a": -0.05, "b": +0.05}), "lower", note="rule")
     assert failed["verdict"] == "not held"
     assert "2 held, 2 not held of 4" in failed["note"] and failed["note"].startswith("rule")
 
 
 def test_no_effect_with_few_seeds_and_queries_is_inconclusive_with_the_largest_mde():
     small = table({"a": 0.0, "b": 0.0}, n_seeds=2, n_queries=8, noise=0.2, seed=3)
-    reading = table_reading(small, "higher", note="rule")
+    reading = reading_of(small, "higher", note="rule")
     assert reading["verdict"] == "inconclusive"
     assert reading["smallest_detectable"] == pytest.approx(small["mde"].max())
     assert reading["smallest_detectable"] > 0
@@ -69,28 +63,28 @@ def test_no_effect_with_few_seeds_and_queries_is_inconclusive_with_the_largest_m
 
 def test_competitive_holds_for_an_equivalent_default_and_fails_when_another_setting_is_better():
     same = table({"other": 0.0}, margin=0.01, noise=0.005, n_queries=500, seed=4)
-    assert table_reading(same, "competitive", flip=True, note="r")["verdict"] == "held"
+    assert reading_of(same, "competitive", flip=True, note="r")["verdict"] == "held"
     better = table({"other": 0.05}, margin=0.01, seed=5)
-    assert table_reading(better, "competitive", flip=True, note="r")["verdict"] == "not held"
+    assert reading_of(better, "competitive", flip=True, note="r")["verdict"] == "not held"
     worse = table({"other": -0.05}, margin=0.01, seed=6)
-    assert table_reading(worse, "competitive", flip=True, note="r")["verdict"] == "held"
+    assert reading_of(worse, "competitive", flip=True, note="r")["verdict"] == "held"
 
 
 def test_equivalence_counts_against_a_claimed_difference():
     same = table({"bigger": 0.0}, margin=0.01, noise=0.005, n_queries=500, seed=7)
     assert same.iloc[0]["verdict"] == "equivalent"
-    assert table_reading(same, "lower", note="r")["verdict"] == "not held"
+    assert reading_of(same, "lower", note="r")["verdict"] == "not held"
 
 
 def test_bad_readings_are_refused_with_one_line():
     with pytest.raises(ValueError, match="expects must be one of"):
-        row_reading(table({"v": 0.05}).iloc[0], "bigger")
+        read_comparisons(table({"v": 0.05}).iloc[0], "bigger", require_intervals=True)
     with pytest.raises(ValueError, match="table is empty"):
-        table_reading(table({"v": 0.05}).iloc[:0], "higher", note="r")
+        reading_of(table({"v": 0.05}).iloc[:0], "higher", note="r")
     one_seed = compare_to_baseline(planted({"v": 0.05}, n_seeds=1).drop(columns="map_pr_area_per_query"), "base",
                                    groups=("dataset", "bits"))
     with pytest.raises(ValueError, match="no interval"):
-        row_reading(one_seed.iloc[0], "higher")
+        read_comparisons(one_seed.iloc[0], "higher", require_intervals=True)
 
 
 def test_the_query_reconstruction_error_is_zero_when_perfect_and_one_when_predicting_the_mean(monkeypatch):

@@ -232,17 +232,17 @@ def test_a_paired_comparison_becomes_a_verdict(small_list):
     import numpy as np
 
     from sigah.stats import compare_paired
-    from sigah.studies.claims import comparison_verdict
+    from sigah.studies.claims import reading_of
 
     rng = np.random.default_rng(0)
     base = rng.normal(0.5, 0.05, (3, 200))
     better = base + 0.05 + rng.normal(0, 0.01, base.shape)
     same = base + rng.normal(0, 0.01, base.shape)
-    up = comparison_verdict(compare_paired(better, base), expects="higher")
+    up = reading_of(compare_paired(better, base), "higher", note="")
     assert up["verdict"] == "held" and up["interval"][0] > 0
-    assert comparison_verdict(compare_paired(base, better), expects="higher")["verdict"] == "not held"
-    unclear = comparison_verdict(compare_paired(same[:2, :3], base[:2, :3]), expects="higher")
+    assert reading_of(compare_paired(base, better), "higher", note="")["verdict"] == "not held"
+    unclear = reading_of(compare_paired(same[:2, :3], base[:2, :3]), "higher", note="")
     assert unclear["verdict"] == "inconclusive" and unclear["smallest_detectable"] > 0
     record_verdict("T01", **unclear, claims=small_list)  # the ledger accepts it as it is
     with pytest.raises(ClaimError, match="expects must be"):
-        comparison_verdict(compare_paired(better, base), expects="better")
+        reading_of(compare_paired(better, base), "better", note="")

@@ -7,12 +7,11 @@ import pytest
 from scipy import stats as scipy_stats
 
 from sigah import stats
+from sigah.studies.claims import combine_readings, reading_of
 from sigah.studies.further_claims import (
     ABLATIONS,
     REDUCTIONS,
     block_energy,
-    combine_verdicts,
-    competitive_verdict,
     energy_distance,
     energy_test,
     hamming_of_pairs,
@@ -163,14 +162,15 @@ def test_competitiveness_and_combination():
     a = rng.normal(0.5, 0.01, (3, 50))
     same = stats.compare_paired(a + rng.normal(0, 0.001, a.shape), a, margin=0.02)
     worse = stats.compare_paired(a - 0.1, a, margin=0.02)
-    assert competitive_verdict(same) == "held" and competitive_verdict(worse) == "not held"
+    assert reading_of(same, "competitive", note="")["verdict"] == "held"
+    assert reading_of(worse, "competitive", note="")["verdict"] == "not held"
     readings = {"MNIST": {"verdict": "held", "effect": 0.1, "interval": (0.0, 0.2), "smallest_detectable": 0.05},
                 "SIFT10K": {"verdict": "inconclusive", "effect": 0.0, "interval": (-0.1, 0.1),
                             "smallest_detectable": 0.08}}
-    combined = combine_verdicts(readings, note="x")
+    combined = combine_readings(readings, note="x")
     assert combined["verdict"] == "inconclusive" and combined["smallest_detectable"] == 0.08
     readings["SIFT10K"]["verdict"] = "not held"
-    assert combine_verdicts(readings, note="x")["verdict"] == "not held"
+    assert combine_readings(readings, note="x")["verdict"] == "not held"
 
 
 def test_the_variants_are_valid_sigah_settings():

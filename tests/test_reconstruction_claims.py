@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from sigah.studies.ablation import compare_to_baseline
-from sigah.studies.claims import VERDICTS, claim_list, record_verdict
+from sigah.studies.claims import VERDICTS, claim_list, reading_of, record_verdict
 from sigah.studies.reconstruction import blank_entry_error, per_image_error, relative_error
-from sigah.studies.reconstruction_claims import chapter_verdicts, figure6_family, table_verdict
+from sigah.studies.reconstruction_claims import chapter_verdicts, figure6_family
 
 CLAIMS = ("C02", "C03", "C04", "C05", "C06", "C08", "C10", "C11")
 
@@ -109,7 +109,7 @@ def test_one_seed_without_per_query_scores_is_not_testable_and_no_qolsh_leaves_c
     records = m_records(50, 0.1, {0.5: 0.4, 2: 0.5, 8: 0.5}, seeds=(0,))
     records = records.drop(columns=["relative_error_per_query", "map_pr_area_per_query"])
     table = compare_to_baseline(records, "m/d = 0.5", metric="relative_error", groups=("dataset", "bits"))
-    assert table_verdict(table, "lower", what="rule")["verdict"] == "not testable"
+    assert reading_of(table, "lower", note="rule")["verdict"] == "not testable"
     rng = np.random.default_rng(2)
     X = digits(50, rng)
     drawn = {name: X + rng.normal(0, 0.1, X.shape) for name in "SBG"}

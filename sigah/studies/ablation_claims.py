@@ -30,121 +30,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigah.studies.ablation import NO_INTERVAL, PER_QUERY_SUFFIX
+from sigah.studies.ablation import PER_QUERY_SUFFIX
+from sigah.studies.claims import not_testable, reading_of, row_label
 
-__all__ = [
-    "ERROR_METRIC", "row_reading", "table_reading", "not_testable", "reconstruction_error_records",
-    "chapter_verdicts",
-]
+__all__ = ["ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
 
 #: the score column of :func:`reconstruction_error_records`
 ERROR_METRIC = "reconstruction_error"
-_FLIP = {"higher": "lower", "lower": "higher"}
-_SIGN = {"higher": 1.0, "lower": -1.0, "competitive": 1.0}
 
 
-def row_reading(row: Mapping[str, Any], expects: str, *, flip: bool = False) -> dict[str, Any]:
-    """The reading of one comparison row against what the paper claims of it.
+def _read(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,
+          measured: Mapping[str, Any] | None = None, prefix: str = "") -> dict[str, Any]:
+    """:func:`~sigah.studies.claims.reading_of` as this chapter reads its tables.
 
-    Parameters
-    ----------
-    row : mapping
-        A row of :func:`~sigah.studies.ablation.compare_to_baseline` (variant minus baseline).
-    expects : {"higher", "lower", "competitive"}
-        What the paper claims of the difference, after ``flip``. ``"competitive"``: higher or
-        equivalent within the table's margin.
-    flip : bool
-        Read the baseline minus the variant (the claim is about the baseline, e.g. "the default
-        is best"): the effect and interval change sign, higher and lower swap.
-
-    Returns
-    -------
-    dict
-        ``verdict`` (held / not held / inconclusive), ``found`` (the comparison's own verdict after
-        ``flip``), ``effect``, ``interval``, ``n`` (seeds) and ``smallest_detectable`` (the MDE).
-
-    Raises
-    ------
-    ValueError
-        An unknown ``expects``, or a row without an interval (one seed and no per-query scores).
+    A row without an interval is refused (the chapter always runs two seeds or more), and the
+    effect shown is the comparison least favourable to the claim; ``prefix`` goes before each
+    row's name in ``measured`` (e.g. ``"γ = 0.001: "``).
     """
-    if expects not in _SIGN:
-        raise ValueError(f"expects must be one of {sorted(_SIGN)}, got {expects!r}")
-    found = str(row["verdict"])
-    if found == NO_INTERVAL:
-        raise ValueError(f"comparison {row.get('variant')!r} has no interval (one seed, no per-query scores): "
-                         "run two seeds or keep per-query scores to judge a claim")
-    effect, low, high = float(row["difference"]), float(row["low"]), float(row["high"])
-    if flip:
-        found, effect, low, high = _FLIP.get(found, found), -effect, -high, -low
-    if expects == "competitive":
-        verdict = {"higher": "held", "equivalent": "held", "lower": "not held"}.get(found, "inconclusive")
-    else:
-        verdict = "held" if found == expects else "inconclusive" if found == "inconclusive" else "not held"
-    return {"verdict": verdict, "found": found, "effect": effect, "interval": (low, high),
-            "n": int(row["n_variant"]), "smallest_detectable": float(row["mde"])}
-
-
-def _cell_name(row: Mapping[str, Any]) -> str:
-    where = [str(row[c]) for c in ("dataset",) if c in row]
-    where += [f"{row['bits']} bits"] if "bits" in row else []
-    return f"{row['variant']} ({', '.join(where)})" if where else str(row["variant"])
-
-
-def _cell_text(reading: Mapping[str, Any]) -> str:
-    low, high = reading["interval"]
-    return f"{reading['found']} {reading['effect']:+.4f} [{low:+.4f}, {high:+.4f}]"
-
-
-def not_testable(note: str, measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """``record_verdict`` arguments of a claim this run cannot test; ``note`` says what is missing."""
-    return {"verdict": "not testable", "measured": dict(measured or {}), "note": note}
-
-
-def table_reading(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,
-                  measured: Mapping[str, Any] | None = None, prefix: str = "") -> dict[str, Any]:
-    """One verdict from every row of a comparison table: held if all are, not held if any is not.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Rows of :func:`~sigah.studies.ablation.compare_to_baseline`, all of which the claim covers.
-    expects, flip
-        As in :func:`row_reading`.
-    note : str
-        The record's sentence (the rule); the outcome is appended.
-    measured : mapping, optional
-        Added before the per-comparison cells.
-    prefix : str
-        Put before each cell's name in ``measured`` (e.g. ``"γ = 0.001: "``).
-
-    Returns
-    -------
-    dict
-        Keyword arguments of :func:`sigah.studies.claims.record_verdict` after the claim id. The
-        effect and interval are those of the comparison least favourable to the claim; the
-        smallest detectable effect is the largest of the table's; ``measured`` holds every
-        comparison's verdict, effect and interval (in the claim's direction).
-
-    Raises
-    ------
-    ValueError
-        An empty table (use :func:`not_testable`), or as :func:`row_reading`.
-    """
-    if table.empty:
-        raise ValueError("no comparison to read: the table is empty")
-    readings = {prefix + _cell_name(row): row_reading(row, expects, flip=flip) for _, row in table.iterrows()}
-    verdicts = [r["verdict"] for r in readings.values()]
-    verdict = ("not held" if "not held" in verdicts else "held" if all(v == "held" for v in verdicts)
-               else "inconclusive")
-    sign = _SIGN[expects]
-    weakest = min(readings.values(), key=lambda r: sign * r["effect"])
-    tally = {word: verdicts.count(word) for word in ("held", "not held", "inconclusive")}
-    outcome = ", ".join(f"{count} {word}" for word, count in tally.items() if count)
-    return {"verdict": verdict, "effect": weakest["effect"], "interval": weakest["interval"], "n": weakest["n"],
-            "smallest_detectable": max(r["smallest_detectable"] for r in readings.values()),
-            "measured": {**dict(measured or {}), **{name: _cell_text(r) for name, r in readings.items()}},
-            "note": f"{note}; found {outcome} of {len(readings)} (effect: the least favourable comparison)"}
+    return reading_of(table, expects, note=note, flip=flip, measured=measured, show="weakest",
+                      label=lambda row: prefix + row_label(row), require_intervals=True)
 
 
 # -- measurements -------------------------------------------------------------------------------------
@@ -193,13 +97,13 @@ def _above(table: pd.DataFrame, value_of: Callable[[str], float], default: float
 
 
 def _discriminator(tables: Mapping[float, pd.DataFrame], default_gamma: float, acting_gamma: float) -> dict:
-    acting = table_reading(tables[acting_gamma], "lower", measured={"acting γ": acting_gamma},
+    acting = _read(tables[acting_gamma], "lower", measured={"acting γ": acting_gamma},
                            prefix=f"γ = {acting_gamma:g}: ", note=(
                                f"mAP without the discriminator minus with it at γ = {acting_gamma:g}, where the "
                                "adversarial term acts, in every (dataset, code length) cell of the run (Table 4's "
                                "GIST1M, Deep1M and Tiny100K are not shipped; MNIST and SIFT10K stand in); held when "
                                "lower in every cell"))
-    at_default = table_reading(tables[default_gamma], "lower", prefix=f"γ = {default_gamma:g}: ", note="")
+    at_default = _read(tables[default_gamma], "lower", prefix=f"γ = {default_gamma:g}: ", note="")
     cells = {k: v for k, v in at_default["measured"].items() if k.startswith("γ")}
     acting["measured"] |= {"verdict at the default γ": at_default["verdict"], **cells}
     acting["note"] += f"; at the default γ = {default_gamma:g} the same rule gives {at_default['verdict']}"
@@ -293,7 +197,7 @@ def chapter_verdicts(
             above = _above(table, margin_of, default_margin)
             if above.empty:
                 return not_testable(f"the margin grid has no value above the default μ = {default_margin:g}")
-            return table_reading(above, expects, note=f"{what} {at}; {note}")
+            return _read(above, expects, note=f"{what} {at}; {note}")
         return rule
 
     out["A02"] = by_gamma(larger_margins(
@@ -304,7 +208,7 @@ def chapter_verdicts(
         "higher", "query reconstruction error at each margin above the default μ minus at the default",
         "held when higher at every larger margin on every dataset (convergence itself is not tested)"),
         margin_errors)
-    out["A05"] = by_gamma(lambda table: table_reading(
+    out["A05"] = by_gamma(lambda table: _read(
         table, "competitive", flip=True, note=(
             f"mAP at the default μ = {default_margin:g} minus at each other margin {at}, on every dataset; held "
             "when higher or equivalent within the margin against every other (the paper's value was lost)")),
@@ -312,7 +216,7 @@ def chapter_verdicts(
     if activations.empty:
         out["A06"] = not_testable("the run compared no activation with LeakyReLU")
     else:
-        out["A06"] = table_reading(activations, "higher", flip=True, note=(
+        out["A06"] = _read(activations, "higher", flip=True, note=(
             f"mAP of LeakyReLU minus each other activation at {_bits(activations)} bits on every dataset of the "
             "run (Table 5's Tiny100K and Deep1M are not shipped; SIFT10K stands in), one Holm family; held when "
             "higher than every other"))
@@ -320,14 +224,14 @@ def chapter_verdicts(
             out["A06"]["note"] += _table5_leaders(paper_table5)
     larger = pd.concat([_above(t, weight_of, weight_defaults[n]) for n, t in weights.items()])
     out["A07"] = (not_testable("the weight grids have no value above the defaults") if larger.empty else
-                  table_reading(larger, "lower", note=(
+                  _read(larger, "lower", note=(
                       "mAP at each value of α, β and γ above its default minus at the default, on every dataset; "
                       "held when lower at every larger value (equivalence within the margin counts against)")))
-    out["A09"] = table_reading(pd.concat(list(weights.values())), "competitive", flip=True, note=(
+    out["A09"] = _read(pd.concat(list(weights.values())), "competitive", flip=True, note=(
         "mAP at the default of α, β and γ minus at each other value of its grid (zero included), on every "
         "dataset; held when higher or equivalent within the margin against every other (the range was lost "
         "from the paper's text; the paper set its weights inside it)"))
-    out["A11"] = table_reading(depth, "higher", flip=True, measured={"optimiser steps": steps,
+    out["A11"] = _read(depth, "higher", flip=True, measured={"optimiser steps": steps,
                                                                      "steps at the class defaults": full_steps},
                                note=("mAP of the one-layer sparse generator minus each auto-encoder generator, "
                                      "on every dataset; held when higher than every one"))

@@ -25,11 +25,12 @@ import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sigah import stats
 from sigah.storage import atomic_write_text
 
 __all__ = [
@@ -41,12 +42,20 @@ __all__ = [
     "STATUSES",
     "VERDICTS",
     "VERDICTS_DIR_ENV",
+    "EXPECTS",
+    "NO_INTERVAL",
+    "SHOWN",
     "Claim",
     "ClaimError",
+    "ComparisonReading",
     "Verdict",
     "chapter_anchors",
     "claim_list",
-    "comparison_verdict",
+    "combine_readings",
+    "not_testable",
+    "read_comparisons",
+    "row_label",
+    "reading_of",
     "read_verdict_file",
     "read_verdicts",
     "record_verdict",
@@ -360,41 +369,312 @@ def record_verdict(
     return record
 
 
-def comparison_verdict(comparison: Any, *, expects: str = "higher", measured: Mapping[str, Any] | None = None,
-                       note: str = "") -> dict[str, Any]:
-    """The verdict on a claim of a difference, from a paired comparison of :mod:`sigah.stats`.
+# -- reading a claim from paired comparisons ---------------------------------------------------
+#: what a claim can say of a difference ``a − b``: ``"competitive"`` is higher, or equivalent within
+#: the comparison's margin
+EXPECTS = ("higher", "lower", "equivalent", "competitive")
+#: which comparison's effect and interval :func:`reading_of` shows, when there are several
+#: (the smallest detectable effect is always the largest of all):
+#:
+#: ``weakest``: the least favourable to the claim (the smallest effect in the claimed direction);
+#: ``clearest``: the clearest against the claim (its upper bound, in the claimed direction, the
+#: lowest) when not held, the one nearest to failing (the lowest lower bound) when held, the
+#: weakest otherwise; ``deciding``: the first against the claim, the first when held, the least
+#: certain (the largest MDE) of the undecided otherwise; ``first``: the first whose reading is the
+#: verdict.
+SHOWN = ("weakest", "clearest", "deciding", "first")
+#: the reading of a comparison without an interval (one seed, no per-query scores)
+NO_INTERVAL = "no interval"
+_TALLY = ("held", "not held", "inconclusive", NO_INTERVAL)
+_FOUND = ("higher", "lower", "equivalent", "inconclusive", NO_INTERVAL)
+_SWAP = {"higher": "lower", "lower": "higher"}
+
+
+@dataclass(frozen=True)
+class ComparisonReading:
+    """One paired comparison ``a − b`` read against what a claim says of it.
+
+    ``found`` is the comparison's own verdict (:data:`sigah.stats.VERDICTS`, or
+    :data:`NO_INTERVAL`); ``reading`` is ``held``, ``not held``, ``inconclusive`` or
+    :data:`NO_INTERVAL`. ``effect`` and ``interval`` are in the comparison's units (sign-changed
+    when it was read flipped); ``n`` counts its seeds (``n_variant`` of a table row).
+    """
+
+    label: str
+    expects: str
+    found: str
+    reading: str
+    effect: float
+    interval: tuple[float, float] | None
+    mde: float | None
+    n: int
+    n_queries: int | None
+    margin: float | None
+    correction: str
+
+    @property
+    def toward_claim(self) -> tuple[float, float, float]:
+        """(effect, lower, upper bound) signed so that larger favours the claim (NaN bounds without an interval)."""
+        sign = -1.0 if self.expects == "lower" else 1.0
+        low, high = self.interval if self.interval is not None else (math.nan, math.nan)
+        return sign * self.effect, min(sign * low, sign * high), max(sign * low, sign * high)
+
+    def text(self) -> str:
+        """``"held (higher; claimed higher): +0.0123 [+0.0100, +0.0150]"``."""
+        interval = "" if self.interval is None else f" [{self.interval[0]:+.4f}, {self.interval[1]:+.4f}]"
+        return f"{self.reading} ({self.found}; claimed {self.expects}): {self.effect:+.4f}{interval}"
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None (a table's missing values are NaN or None)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _reading(found: str, expects: str) -> str:
+    if found == NO_INTERVAL:
+        return NO_INTERVAL
+    if expects == "competitive":
+        return {"higher": "held", "equivalent": "held", "lower": "not held"}.get(found, "inconclusive")
+    return "held" if found == expects else "inconclusive" if found == "inconclusive" else "not held"
+
+
+def _raw_rows(comparisons: Any, label: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(label, the comparison's numbers) of every comparison given, in order."""
+    if hasattr(comparisons, "columns") and hasattr(comparisons, "to_dict"):  # a compare_to_baseline table
+        if comparisons.empty:
+            raise ClaimError("no comparison to read: the table is empty")
+        records = comparisons.to_dict("records")
+    elif hasattr(comparisons, "to_dict") and "difference" in comparisons:  # one row of such a table
+        records = [comparisons.to_dict()]
+    elif isinstance(comparisons, Mapping) and "difference" in comparisons:
+        records = [dict(comparisons)]
+    else:
+        records = None
+    if records is not None:
+        name = label or row_label
+        return [(name(r), {"found": str(r["verdict"]), "effect": r["difference"], "low": r["low"],
+                           "high": r["high"], "mde": r["mde"], "n": r["n_variant"],
+                           "n_queries": r.get("n_queries"), "margin": r.get("margin"),
+                           "correction": str(r.get("method", ""))}) for r in records]
+    if hasattr(comparisons, "labels") and hasattr(comparisons, "comparisons"):  # a stats.Family
+        pairs = list(zip(comparisons.labels, comparisons.comparisons))
+    elif isinstance(comparisons, Mapping):
+        pairs = list(comparisons.items())
+    elif hasattr(comparisons, "verdict") and hasattr(comparisons, "effect"):  # one stats.Comparison
+        pairs = [(label or "comparison", comparisons)]
+    else:
+        raise ClaimError("comparisons must be a sigah.stats Family, Comparison or {label: Comparison}, or a "
+                         f"compare_to_baseline table; got {type(comparisons).__name__}")
+    if not pairs:
+        raise ClaimError("no comparison to read: none given")
+    return [(str(name), {"found": c.verdict, "effect": c.effect, "low": c.low, "high": c.high, "mde": c.mde,
+                         "n": c.n_seeds, "n_queries": c.n_queries, "margin": c.margin,
+                         "correction": f"{c.method} over {c.family_size}"}) for name, c in pairs]
+
+
+def row_label(row: Mapping[str, Any]) -> str:
+    """``"variant (dataset, 64 bits)"``: a compare_to_baseline row by what varies in it."""
+    where = [str(row["dataset"])] if "dataset" in row else []
+    where += [f"{row['bits']} bits"] if "bits" in row else []
+    return f"{row['variant']} ({', '.join(where)})" if where else str(row["variant"])
+
+
+def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bool = False,
+                     label: Callable[[Mapping[str, Any]], str] | None = None,
+                     require_intervals: bool = False) -> list[ComparisonReading]:
+    """Each paired comparison read against what the claim says of it.
 
     Parameters
     ----------
-    comparison : sigah.stats.Comparison
-        The claimed variant minus its reference (after the family correction of its table).
-    expects : {"higher", "lower", "equivalent"}
-        What the paper claims of that difference.
-    measured, note : optional
-        Added to the record; the note defaults to the comparison's verdict and interval.
+    comparisons : sigah.stats.Family, Comparison, mapping or pandas.DataFrame
+        A family, one comparison, ``{label: Comparison}``, or a table of
+        :func:`sigah.studies.ablation.compare_to_baseline` (columns ``difference``, ``low``,
+        ``high``, ``mde``, ``verdict``, ``n_variant``, optionally ``n_queries``, ``margin``,
+        ``method``), or one row of it.
+    expects : str or sequence of str
+        What the claim says of every difference (one of :data:`EXPECTS`), or of each in order.
+    flip : bool
+        Read ``b − a`` (the claim is about the reference, e.g. "the default is best"): effects and
+        intervals change sign, higher and lower swap.
+    label : callable, optional
+        A table row's name (default: its variant, dataset and code length); a family's own labels
+        are kept.
+    require_intervals : bool
+        Refuse a comparison without an interval instead of reading it as :data:`NO_INTERVAL`.
+
+    Returns
+    -------
+    list of ComparisonReading
+        In the order given.
+
+    Raises
+    ------
+    ClaimError
+        One line: no comparison, an ``expects`` outside :data:`EXPECTS` or of the wrong length, an
+        equivalence claim on a comparison without a margin, a missing interval under
+        ``require_intervals``.
+    """
+    rows = _raw_rows(comparisons, label)
+    claimed = [expects] * len(rows) if isinstance(expects, str) else list(expects)
+    if len(claimed) != len(rows):
+        raise ClaimError(f"expects must be one word or one per comparison ({len(rows)}), got {len(claimed)}")
+    readings = []
+    for (name, r), claim in zip(rows, claimed):
+        if claim not in EXPECTS:
+            raise ClaimError(f"expects must be one of {', '.join(EXPECTS)}; got {claim!r}")
+        margin = _number(r["margin"])
+        if claim in ("equivalent", "competitive") and margin is None:
+            raise ClaimError(f"comparison {name!r} has no equivalence margin, so a claim of {claim!r} cannot be read")
+        low, high = _number(r["low"]), _number(r["high"])
+        found, effect = r["found"], float(r["effect"])
+        if low is None or high is None:
+            if require_intervals:
+                raise ClaimError(f"comparison {name!r} has no interval (one seed, no per-query scores): run two "
+                                 "seeds or keep per-query scores to judge a claim")
+            found, interval = NO_INTERVAL, None
+        else:
+            interval = (low, high)
+        if flip:
+            found, effect = _SWAP.get(found, found), -effect
+            interval = None if interval is None else (-interval[1], -interval[0])
+        n_queries = _number(r["n_queries"])
+        readings.append(ComparisonReading(
+            label=name, expects=claim, found=found, reading=_reading(found, claim), effect=effect,
+            interval=interval, mde=_number(r["mde"]), n=int(r["n"]),
+            n_queries=None if n_queries is None else int(n_queries), margin=margin, correction=r["correction"]))
+    return readings
+
+
+def _shown(readings: list[ComparisonReading], verdict: str, show: str) -> ComparisonReading:
+    """The comparison whose effect and interval a reading of several shows (:data:`SHOWN`)."""
+    tested = [r for r in readings if r.interval is not None]
+    weakest = min(tested, key=lambda r: r.toward_claim[0])
+    against = [r for r in readings if r.reading == "not held"]
+    if show == "weakest":
+        return weakest
+    if show == "clearest":
+        if against:
+            return min(against, key=lambda r: r.toward_claim[2])
+        return min(tested, key=lambda r: r.toward_claim[1]) if verdict == "held" else weakest
+    if show == "deciding":
+        if verdict != "inconclusive":
+            return against[0] if against else readings[0]
+        undecided = [r for r in tested if r.reading == "inconclusive"]
+        return max(undecided, key=lambda r: r.mde) if undecided else \
+            next(r for r in readings if r.reading == NO_INTERVAL)
+    return next((r for r in readings if r.reading == verdict), readings[0])
+
+
+def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, flip: bool = False,
+               label: Callable[[Mapping[str, Any]], str] | None = None, show: str = "weakest",
+               measured: Mapping[str, Any] | None = None, itemise: bool = True,
+               require_intervals: bool = False) -> dict[str, Any]:
+    """One verdict on a claim from the paired comparisons of :mod:`sigah.stats` it rests on.
+
+    The claim is **held** when every comparison reads as claimed, **not held** when any is
+    decided against it (the opposite direction, or equivalence within its margin against a
+    claimed difference, or lower against a claim of being competitive), **inconclusive**
+    otherwise, with the largest minimum detectable effect; **not testable** when no comparison
+    has an interval. A comparison without an interval keeps the claim from being held.
+
+    Parameters
+    ----------
+    comparisons, expects, flip, label, require_intervals
+        As :func:`read_comparisons`. The comparisons must have been corrected together
+        (:func:`sigah.stats.compare_family`, or one ``compare_to_baseline`` table).
+    note : str
+        The rule in one sentence; what was found is appended.
+    show : str
+        Which comparison gives the record's effect, interval and ``n`` (:data:`SHOWN`); its label
+        is ``measured["shown"]``.
+    measured : mapping, optional
+        Put first in the record's ``measured``.
+    itemise : bool
+        Also put each comparison's reading, effect and interval in ``measured``, by label (a
+        family of tens of comparisons may leave them out: the counts and the shown one remain).
 
     Returns
     -------
     dict
-        Keyword arguments of :func:`record_verdict` after the claim id: **held** when the
-        comparison's verdict is the claimed one, **not held** when it is another decided one
-        (the opposite direction, or equivalence within its stated margin against a claimed
-        difference), **inconclusive** otherwise, with the comparison's minimum detectable effect.
+        Keyword arguments of :func:`record_verdict` after the claim id.
+
+    Raises
+    ------
+    ClaimError
+        As :func:`read_comparisons`, or an unknown ``show``.
     """
-    if expects not in ("higher", "lower", "equivalent"):
-        raise ClaimError(f"expects must be 'higher', 'lower' or 'equivalent', got {expects!r}")
-    decided = comparison.verdict
-    if decided == expects:
-        verdict = "held"
-    elif decided == "inconclusive":
-        verdict = "inconclusive"
+    if show not in SHOWN:
+        raise ClaimError(f"show must be one of {', '.join(SHOWN)}; got {show!r}")
+    readings = read_comparisons(comparisons, expects, flip=flip, label=label, require_intervals=require_intervals)
+    states = [r.reading for r in readings]
+    tally = ", ".join(f"{states.count(word)} {word}" for word in _TALLY if word in states)
+    one = len(readings) == 1
+    cells = {r.label: r.text() for r in readings} if itemise and not one else {}
+    record = dict(measured or {})
+    if not one:
+        record |= {"comparisons": len(readings), **{word: sum(r.found == word for r in readings)
+                                                     for word in _FOUND if word != NO_INTERVAL or word in states}}
+    if all(state == NO_INTERVAL for state in states):
+        return dict(verdict="not testable", measured=record | cells, note=(
+            f"{note}; no comparison has an interval (one seed and no per-query scores): {tally}"))
+    verdict = ("not held" if "not held" in states else "held" if all(s == "held" for s in states)
+               else "inconclusive")
+    shown = _shown(readings, verdict, show)
+    against = [r.label for r in readings if r.reading == "not held"]
+    if one:
+        margin = "" if shown.margin is None else f" (margin ±{shown.margin:g})"
+        found = f"the comparison finds {shown.found}{margin}; the paper claims {shown.expects}"
     else:
-        verdict = "not held"
-    return dict(verdict=verdict, effect=comparison.effect, interval=(comparison.low, comparison.high),
-                n=comparison.n_seeds, smallest_detectable=comparison.mde,
-                measured={"queries": comparison.n_queries, "interval level": comparison.confidence,
-                          "family": f"{comparison.method}, {comparison.family_size}", **dict(measured or {})},
-                note=note or f"the comparison finds {decided}; the paper claims {expects}")
+        record["shown"] = shown.label
+        if against:
+            record["against the claim"] = against
+        found = f"found {tally} of {stats.plural(len(readings), 'comparison')} (effect: {shown.label})"
+    record |= {"queries": shown.n_queries, "correction": shown.correction}
+    return dict(verdict=verdict, effect=shown.effect, interval=shown.interval, n=shown.n,
+                smallest_detectable=max(r.mde for r in readings if r.interval is not None and r.mde is not None),
+                measured=record | cells, note=f"{note}; {found}" if note else found)
+
+
+def combine_readings(readings: Mapping[str, Mapping[str, Any]], *, note: str) -> dict[str, Any]:
+    """One verdict from the readings of one claim on several datasets (or parts): held on all, not held on any.
+
+    Inconclusive otherwise, with the largest smallest detectable effect of the parts; the effect
+    and interval are the first part's, each part's verdict, effect and interval are in ``measured``.
+
+    Parameters
+    ----------
+    readings : mapping
+        Part name → keyword arguments of :func:`record_verdict` (:func:`reading_of`), in order.
+    note : str
+        The record's sentence.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`record_verdict` after the claim id.
+    """
+    if not readings:
+        raise ClaimError("no readings to combine")
+    verdicts = [r["verdict"] for r in readings.values()]
+    first = next(iter(readings.values()))
+    verdict = ("not held" if "not held" in verdicts else "held" if all(v == "held" for v in verdicts)
+               else "inconclusive")
+    detectable = [r["smallest_detectable"] for r in readings.values() if r.get("smallest_detectable") is not None]
+    measured: dict[str, Any] = {}
+    for name, r in readings.items():
+        measured |= {f"{name} verdict": r["verdict"], f"{name} effect": r.get("effect")}
+        if r.get("interval") is not None:
+            measured[f"{name} interval"] = list(r["interval"])
+    return dict(verdict=verdict, effect=first.get("effect"), interval=first.get("interval"), n=first.get("n"),
+                smallest_detectable=max(detectable) if detectable else None, measured=measured, note=note)
+
+
+def not_testable(note: str, measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`record_verdict` arguments of a claim this run cannot test; ``note`` says what is missing."""
+    return {"verdict": "not testable", "measured": dict(measured or {}), "note": note}
 
 
 def _write(path: Path, record: Verdict) -> None:

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from sigah import stats
+from sigah.studies.claims import not_testable, reading_of
 
 __all__ = ["PAPER_GAIN", "PAPER_DATASETS", "RIVALS", "NETWORK_DEPTH", "deepest_network",
-           "relative_gain_grids", "best_of_all_verdict", "chapter_verdicts"]
+           "relative_gain_grids", "chapter_verdicts"]
 
 #: the average relative mAP gain over the second-best method that §5.6 states for SiGAH(D)
 PAPER_GAIN = 0.1154
@@ -81,35 +82,14 @@ def relative_gain_grids(ours: Mapping[int, np.ndarray], rival: Mapping[int, np.n
     return a, r
 
 
-def best_of_all_verdict(family: stats.Family, *, what: str) -> dict[str, Any]:
-    """"X is best": every comparison ``X − other`` of ``family`` must be higher.
-
-    Not held when any is decided lower (or equivalent, against the claimed difference),
-    inconclusive otherwise with the largest minimum detectable effect. The effect and interval
-    are those of the closest comparison (the smallest effect).
-    """
-    verdicts = [c.verdict for c in family.comparisons]
-    verdict = ("held" if all(v == "higher" for v in verdicts) else
-               "not held" if any(v in ("lower", "equivalent") for v in verdicts) else "inconclusive")
-    closest = min(family.comparisons, key=lambda c: c.effect)
-    measured = {label: f"{c.verdict}: {c.effect:+.4f} [{c.low:+.4f}, {c.high:+.4f}]"
-                for label, c in zip(family.labels, family.comparisons)}
-    found = ", ".join(f"{verdicts.count(w)} {w}" for w in ("higher", "lower", "equivalent", "inconclusive")
-                      if verdicts.count(w))
-    return dict(verdict=verdict, effect=closest.effect, interval=(closest.low, closest.high),
-                n=closest.n_seeds, smallest_detectable=max(c.mde for c in family.comparisons),
-                measured={"queries": closest.n_queries, "family": f"{family.method}, {len(family)}", **measured},
-                note=f"{what}: {found} of {stats.plural(len(family), 'comparison')}")
-
-
 def _feature_gain(grids: Mapping[str, Grids], bits: Sequence[int], deep: str, pixels: str | None) -> dict[str, Any]:
     if pixels is None:
-        return dict(verdict="not testable", note=(
+        return not_testable(
             "the run has no hand-crafted input beside the features (a reader's feature files), so the gain "
-            "of deep features over it cannot be measured"))
+            "of deep features over it cannot be measured")
     family = stats.compare_family({f"{b} bits": (grids[deep][("sigah", b)], grids[pixels][("sigah", b)])
                                    for b in bits})
-    out = best_of_all_verdict(family, what=(
+    out = reading_of(family, "higher", note=(
         f"label mAP of SiGAH on {deep} minus on {pixels}, paired over seeds and queries, Holm over the code "
         "lengths; held when higher at every length"))
     out["note"] += "; the paper's CIFAR-10 VGG16 features and GIST input are not shipped (MNIST stand-in)"
@@ -117,7 +97,6 @@ def _feature_gain(grids: Mapping[str, Grids], bits: Sequence[int], deep: str, pi
 
 
 def _relative_gain(grids: Grids, bits: Sequence[int], deep: str) -> dict[str, Any]:
-    from sigah.studies.claims import comparison_verdict
     from sigah.studies.plotting import method_label
 
     means = {m: float(np.mean([np.mean(grids[(m, b)]) for b in bits])) for m in RIVALS}
@@ -125,7 +104,7 @@ def _relative_gain(grids: Grids, bits: Sequence[int], deep: str) -> dict[str, An
     a, r = relative_gain_grids({b: grids[("sigah", b)] for b in bits}, {b: grids[(rival, b)] for b in bits})
     comparison = stats.compare_paired(a, r)
     inside = comparison.low <= PAPER_GAIN <= comparison.high
-    out = comparison_verdict(comparison, expects="higher", measured={
+    out = reading_of(comparison, "higher", note="", measured={
         "second best": method_label(rival), "gain": comparison.effect, "paper's gain": PAPER_GAIN,
         "paper's gain inside our interval": inside,
         **{f"{method_label(m)} mean label mAP": v for m, v in means.items()}})
@@ -138,13 +117,13 @@ def _relative_gain(grids: Grids, bits: Sequence[int], deep: str) -> dict[str, An
 
 def _deeper_network(network_grids: Mapping[str, np.ndarray], table7_bits: int) -> dict[str, Any]:
     if len(network_grids) < 2:
-        return dict(verdict="not testable", note=(
+        return not_testable(
             "the run has the features of fewer than two networks (the paper's ImageNet networks on CIFAR-10 "
-            "are not shipped)"))
+            "are not shipped)")
     deepest = deepest_network(list(network_grids))
     family = stats.compare_family({f"{deepest} − {other}": (network_grids[deepest], grid)
                                    for other, grid in network_grids.items() if other != deepest})
-    out = best_of_all_verdict(family, what=(
+    out = reading_of(family, "higher", note=(
         f"label mAP of SiGAH at {table7_bits} bits on the deepest network's features ({deepest}, standing in for "
         "ResNet152) minus each other network's, paired over seeds and queries, Holm; held when higher than all"))
     out["measured"]["depth (weighted layers)"] = {n: NETWORK_DEPTH.get(n) for n in network_grids}

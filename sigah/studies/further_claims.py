@@ -28,14 +28,15 @@ from typing import Any
 import numpy as np
 
 from sigah.stats import ALPHA
+from sigah.studies.claims import combine_readings, reading_of
 
 __all__ = [
     "REDUCTIONS", "ABLATIONS", "EnergyTest", "QuasiIsometry",
     "energy_distance", "energy_test", "block_energy", "random_pairs", "hamming_of_pairs",
     "quasi_isometry", "violations", "random_codes", "spearman_interval", "interval_verdict",
-    "competitive_verdict", "combine_verdicts", "variant_settings", "run_variants",
+    "variant_settings", "run_variants",
     "distortion_study", "energy_study", "reconstruction_table", "COMPARISONS", "paired_grids",
-    "claim_reading", "study_protocol", "chapter_verdicts", "correlation_sentence", "family_sentences",
+    "study_protocol", "chapter_verdicts", "correlation_sentence", "family_sentences",
 ]
 
 #: the closest settings of :class:`sigah.hashers.sigah.SiGAH` to the paper's two reductions (§3.5):
@@ -313,40 +314,6 @@ def interval_verdict(effect: float, low: float, high: float, *, expects: str, n:
                 note=f"{what}: {effect:+.3f}, interval [{low:+.3f}, {high:+.3f}]; the paper claims it {expects}")
 
 
-def competitive_verdict(comparison: Any) -> str:
-    """``"competitive"`` read from a paired comparison (variant − default) with a stated margin.
-
-    Held when the variant is equivalent within the margin or higher, not held when lower,
-    inconclusive otherwise.
-    """
-    if comparison.margin is None:
-        raise ValueError("a competitiveness verdict needs a comparison with an equivalence margin")
-    return {"equivalent": "held", "higher": "held", "lower": "not held"}.get(comparison.verdict, "inconclusive")
-
-
-def combine_verdicts(readings: Mapping[str, Mapping[str, Any]], *, note: str) -> dict[str, Any]:
-    """One verdict from one reading per dataset: held on every dataset, not held on any, else inconclusive.
-
-    The effect and interval are those of the first dataset; every dataset's are in ``measured``.
-    """
-    if not readings:
-        raise ValueError("no readings to combine")
-    verdicts = [r["verdict"] for r in readings.values()]
-    first = next(iter(readings.values()))
-    verdict = ("not held" if "not held" in verdicts else "held" if all(v == "held" for v in verdicts)
-               else "inconclusive")
-    detectable = [r.get("smallest_detectable") for r in readings.values() if r.get("smallest_detectable") is not None]
-    measured = {}
-    for name, r in readings.items():
-        measured[f"{name} verdict"] = r["verdict"]
-        measured[f"{name} effect"] = r.get("effect")
-        if r.get("interval") is not None:
-            measured[f"{name} interval"] = list(r["interval"])
-    return dict(verdict=verdict, effect=first.get("effect"), interval=first.get("interval"),
-                n=first.get("n"), smallest_detectable=max(detectable) if detectable else None,
-                measured=measured, note=note)
-
-
 # -- the fits --------------------------------------------------------------------------------------
 def variant_settings(params: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Every row the chapter fits: name → (method, constructor arguments).
@@ -534,19 +501,6 @@ def paired_grids(scores: Mapping, *, bits: int, seeds: Sequence[int], prefix: st
             for label, (a, b, _) in COMPARISONS.items()}
 
 
-def claim_reading(comparison: Any, expects: str) -> dict[str, Any]:
-    """:func:`sigah.studies.claims.comparison_verdict`, with ``"competitive"`` read by :func:`competitive_verdict`."""
-    from sigah.studies.claims import comparison_verdict
-
-    if expects != "competitive":
-        return comparison_verdict(comparison, expects=expects)
-    out = comparison_verdict(comparison, expects="equivalent")
-    out["verdict"] = competitive_verdict(comparison)
-    out["note"] = (f"the comparison finds {comparison.verdict} (margin ±{comparison.margin:g}); "
-                   "the paper claims competitive (equivalent or higher)")
-    return out
-
-
 def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Sequence[float],
                      rho_energy: Sequence[float], *, datasets: Sequence[str], n_models: int) -> dict[str, dict]:
     """The chapter's verdict on each claim it tests, as :func:`sigah.studies.claims.record_verdict` arguments.
@@ -570,10 +524,8 @@ def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Se
     dict
         Claim id → keyword arguments of ``record_verdict`` after the id.
     """
-    from sigah.studies.claims import comparison_verdict
-
     def over_datasets(label: str, expects: str, note: str) -> dict:
-        return combine_verdicts({ds: claim_reading(family[f"{ds}: {label}"], expects) for ds in datasets},
+        return combine_readings({ds: reading_of(family[f"{ds}: {label}"], expects, note="") for ds in datasets},
                                 note=note)
 
     out = {
@@ -591,12 +543,12 @@ def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Se
         "A12": over_datasets("defaults − α = 0", "higher",
                              "PR-area mAP of the defaults minus α = 0; held when higher on every dataset"),
     }
-    out["T17"] = combine_verdicts(
-        {ds: comparison_verdict(slack_family[f"{ds}: SiGAH − random codes"], expects="lower") for ds in datasets},
+    out["T17"] = combine_readings(
+        {ds: reading_of(slack_family[f"{ds}: SiGAH − random codes"], "lower", note="") for ds in datasets},
         note="mean Eq. 23 slack per random pair at λ = 1, |c d_E − d_H| / k, SiGAH minus random codes; held when lower "
              "on every dataset (the proposition gives no constants: any encoder satisfies it with δ = k)")
-    out["C09"] = combine_verdicts(
-        {f"{ds} vs {other}": comparison_verdict(energy_family[f"{ds}: SiGAH − {other}"], expects="lower")
+    out["C09"] = combine_readings(
+        {f"{ds} vs {other}": reading_of(energy_family[f"{ds}: SiGAH − {other}"], "lower", note="")
          for ds in datasets for other in ("BA", "SGH")},
         note="energy distance of real and regenerated features per block, SiGAH minus BA and minus SGH; held when "
              "lower against both on every dataset")

@@ -9,7 +9,7 @@ score grids (seeds × queries) of those studies through :mod:`sigah.stats`, with
 * a **best of all** claim is the family "SiGAH minus each other method" on the paper's two
   metrics (PR-area mAP, the paper's "mAP", and Pre@100) at every code length, Holm-corrected
   together: held when every comparison is higher, not held when any is lower, inconclusive
-  otherwise with the largest minimum detectable effect (:func:`family_reading`);
+  otherwise with the largest minimum detectable effect (:func:`sigah.studies.claims.reading_of`);
 * a claimed **gain over the runner-up** is the paired difference of SiGAH and, at each code
   length, the other method with the highest mean, averaged over the code lengths
   (:func:`gain_over_runner_up`);
@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 
 from sigah import stats
+from sigah.studies.claims import combine_readings, reading_of
 
 __all__ = [
     "FOCUS", "PAPER_METRICS", "RECALL_AT", "Grids",
     "study_grids", "recall_per_query", "recall_grids", "paper_row",
-    "family_reading", "best_of_all", "gain_over_runner_up", "group_advantage", "second_place",
-    "head_to_head", "mostly_second", "published_row", "combine", "stand_in", "chapter_verdicts",
+    "best_of_all", "gain_over_runner_up", "group_advantage", "second_place",
+    "head_to_head", "mostly_second", "published_row", "stand_in", "chapter_verdicts",
     "study_verdicts", "verdict_table",
 ]
 
@@ -203,51 +204,16 @@ def _competitors(grids: Grids, bits: int, focus: str) -> list[str]:
                    and m != focus})
 
 
-def family_reading(family: stats.Family, *, what: str) -> dict[str, Any]:
-    """One verdict from a family of comparisons that all claim "higher".
+def _family_reading(pairs: Mapping[str, tuple[np.ndarray, np.ndarray]], *, what: str) -> dict[str, Any]:
+    """One verdict on a claim that every pair's first grid is higher, the pairs Holm-corrected together.
 
-    Held when every comparison is higher, not held when any is decided against the claim (lower,
-    or equivalent within a stated margin), inconclusive otherwise. The effect and interval shown
-    are those of one comparison (``measured["shown"]``): the clearest against the claim (lowest
-    upper bound) when it is not held, the nearest to failing (lowest lower bound) when it is
-    held, the smallest effect otherwise; the smallest detectable effect is the largest of the
-    family's.
-
-    Parameters
-    ----------
-    family : sigah.stats.Family
-    what : str
-        What the comparisons are, for the note.
-
-    Returns
-    -------
-    dict
-        Keyword arguments of :func:`sigah.studies.claims.record_verdict` after the claim id.
+    :func:`~sigah.studies.claims.reading_of` showing the clearest comparison: the clearest against
+    the claim, the nearest to failing when held, the smallest effect otherwise; the comparisons
+    are counted in ``measured``, not listed.
     """
-    verdicts = [c.verdict for c in family.comparisons]
-    if all(v == "higher" for v in verdicts):
-        verdict = "held"
-    elif any(v in ("lower", "equivalent") for v in verdicts):
-        verdict = "not held"
-    else:
-        verdict = "inconclusive"
-    against = [label for label, x in zip(family.labels, family.comparisons) if x.verdict in ("lower", "equivalent")]
-    if against:  # the clearest evidence against the claim
-        shown = min(against, key=lambda label: family[label].high)
-    elif verdict == "held":  # the comparison nearest to failing
-        shown = family.labels[int(np.argmin([c.low for c in family.comparisons]))]
-    else:  # the nearest rival
-        shown = family.labels[int(np.argmin([c.effect for c in family.comparisons]))]
-    c = family[shown]
-    measured = {"comparisons": len(family), "higher": family.count("higher"), "lower": family.count("lower"),
-                "inconclusive": family.count("inconclusive"), "shown": shown,
-                "queries": c.n_queries, "correction": f"{family.method} over {len(family)}"}
-    if against:
-        measured["against the claim"] = against
-    counts = f"{family.count('higher')} of {len(family)} higher, {family.count('lower')} lower"
-    return dict(verdict=verdict, effect=c.effect, interval=(c.low, c.high), n=c.n_seeds,
-                smallest_detectable=max(x.mde for x in family.comparisons), measured=measured,
-                note=f"{what}, paired over seeds and queries, Holm over {len(family)}: {counts}")
+    family = stats.compare_family(pairs)
+    return reading_of(family, "higher", show="clearest", itemise=False,
+                      note=f"{what}, paired over seeds and queries, Holm over {len(family)}")
 
 
 def _present(grids: Grids, methods: Sequence[str]) -> list[str]:
@@ -268,7 +234,7 @@ def best_of_all(grids: Grids, *, focus: str = FOCUS, metrics: Sequence[str] = PA
     bits = list(bits) if bits is not None else _bits(grids, focus)
     pairs = {f"{b} bits, {m}: {_name(focus)} − {_name(o)}": (grids[(focus, b, m)], grids[(o, b, m)])
              for b in bits for m in metrics for o in _competitors(grids, b, focus) if (o, b, m) in grids}
-    return family_reading(stats.compare_family(pairs), what=f"{_name(focus)} minus each other method on "
+    return _family_reading(pairs, what=f"{_name(focus)} minus each other method on "
                           f"{', '.join(metrics)} at {', '.join(map(str, bits))} bits")
 
 
@@ -279,19 +245,15 @@ def gain_over_runner_up(grids: Grids, *, metric: str, focus: str = FOCUS, versus
     The runner-up is ``versus`` when given (the method the paper names), otherwise, at each code
     length, the other method with the highest mean.
     """
-    from sigah.studies.claims import comparison_verdict
-
     bits = _bits(grids, focus)
     runners = {b: versus or max(_competitors(grids, b, focus), key=lambda o: float(np.mean(grids[(o, b, metric)])))
                for b in bits}
     a = np.mean([grids[(focus, b, metric)] for b in bits], axis=0)
     r = np.mean([grids[(runners[b], b, metric)] for b in bits], axis=0)
-    out = comparison_verdict(stats.compare_paired(a, r), expects="higher",
-                             measured={"runner-up": {str(b): o for b, o in runners.items()}})
     whom = _name(versus) if versus else "the runner-up by mean at each code length"
-    out["note"] = (f"{metric} of {_name(focus)} minus {whom}, averaged over {', '.join(map(str, bits))} bits, paired "
-                   f"over seeds and queries: {out['note']}")
-    return out
+    return reading_of(stats.compare_paired(a, r), "higher", measured={"runner-up": {str(b): o for b, o in runners.items()}},
+                      note=(f"{metric} of {_name(focus)} minus {whom}, averaged over {', '.join(map(str, bits))} bits, "
+                            "paired over seeds and queries"))
 
 
 def group_advantage(grids: Grids, *, group: Sequence[str] = _RECONSTRUCTION,
@@ -301,7 +263,7 @@ def group_advantage(grids: Grids, *, group: Sequence[str] = _RECONSTRUCTION,
     group, rest = _present(grids, group), _present(grids, rest)
     pairs = {f"{b} bits, {m}": (_mean_over(grids, group, b, m), _mean_over(grids, rest, b, m))
              for b in _bits(grids, group[0]) for m in metrics}
-    return family_reading(stats.compare_family(pairs), what=f"mean of {_names(group)} minus mean of "
+    return _family_reading(pairs, what=f"mean of {_names(group)} minus mean of "
                           f"{_names(rest)}")
 
 
@@ -315,7 +277,7 @@ def second_place(grids: Grids, *, candidates: Sequence[str] = ("ba", "sgh"),
         for m in metrics:
             best = max(candidates, key=lambda c: float(np.mean(grids[(c, b, m)])))
             pairs |= {f"{b} bits, {m}: {_name(best)} − {_name(o)}": (grids[(best, b, m)], grids[(o, b, m)]) for o in rest}
-    return family_reading(stats.compare_family(pairs), what=f"the better of {_names(candidates)} minus each "
+    return _family_reading(pairs, what=f"the better of {_names(candidates)} minus each "
                           f"of {_names(rest)}")
 
 
@@ -325,7 +287,7 @@ def head_to_head(grids: Grids, other: str, *, bits: int, other_bits: int | None 
     other_bits = bits if other_bits is None else other_bits
     pairs = {f"{m}: {_name(focus)} ({bits} bits) − {_name(other)} ({other_bits} bits)":
              (grids[(focus, bits, m)], grids[(other, other_bits, m)]) for m in metrics}
-    return family_reading(stats.compare_family(pairs), what=f"{_name(focus)} at {bits} bits minus {_name(other)} at "
+    return _family_reading(pairs, what=f"{_name(focus)} at {bits} bits minus {_name(other)} at "
                           f"{other_bits} bits")
 
 
@@ -397,27 +359,6 @@ def published_row(grids: Grids, published: Mapping[tuple[int, str], float], *, f
                 interval=(c.low - c.published, c.high - c.published), n=c.n_seeds, measured=measured,
                 note=(f"the paper's {len(cells)} cells of {_name(focus)} against the interval of our mean "
                       f"(Bonferroni over {len(cells)}): {inside} of {len(cells)} inside"))
-
-
-def combine(readings: Mapping[str, Mapping[str, Any]], *, note: str) -> dict[str, Any]:
-    """One verdict from one reading per dataset: held on all, not held on any, else inconclusive.
-
-    Effect and interval are the first dataset's; each dataset's verdict and effect are in ``measured``.
-    """
-    if not readings:
-        raise ValueError("no readings to combine")
-    verdicts = [r["verdict"] for r in readings.values()]
-    first = next(iter(readings.values()))
-    verdict = ("not held" if "not held" in verdicts else "held" if all(v == "held" for v in verdicts)
-               else "inconclusive")
-    detectable = [r["smallest_detectable"] for r in readings.values() if r.get("smallest_detectable") is not None]
-    measured = {}
-    for name, r in readings.items():
-        measured |= {f"{name} verdict": r["verdict"], f"{name} effect": r.get("effect")}
-        if r.get("interval") is not None:
-            measured[f"{name} interval"] = list(r["interval"])
-    return dict(verdict=verdict, effect=first.get("effect"), interval=first.get("interval"), n=first.get("n"),
-                smallest_detectable=max(detectable) if detectable else None, measured=measured, note=note)
 
 
 def stand_in(reading: Mapping[str, Any], *, data: str, missing: str) -> dict[str, Any]:
@@ -533,7 +474,7 @@ def chapter_verdicts(main: Grids, desc: Grids | None, *, main_paper: tuple[str, 
 
     both = "higher throughout on both datasets"
     if desc is not None:
-        out["R16"] = combine({"MNIST" if on_mnist else "main study": read(best_of_all, main),
+        out["R16"] = combine_readings({"MNIST" if on_mnist else "main study": read(best_of_all, main),
                               desc_name: read(best_of_all, desc)},
                              note=f"SiGAH (book defaults) minus each other method on {' and '.join(PAPER_METRICS)} at every code "
                                   f"length (Holm per dataset), held when {both}")
@@ -542,8 +483,8 @@ def chapter_verdicts(main: Grids, desc: Grids | None, *, main_paper: tuple[str, 
     if on_mnist and table1:
         note = (f"SiGAH (book defaults) minus each other method on MNIST and {table1} (one of the three descriptor datasets a run "
                 f"takes), held when {both}")
-        out["R02"] = combine({"MNIST": mnist_best, table1: out["R03"]}, note=note)
-        out["R01"] = combine({"MNIST": mnist_best, table1: out["R03"]}, note=note)
+        out["R02"] = combine_readings({"MNIST": mnist_best, table1: out["R03"]}, note=note)
+        out["R01"] = combine_readings({"MNIST": mnist_best, table1: out["R03"]}, note=note)
     elif on_mnist:
         out["R02"] = dict(mnist_best)
         out["R01"] = _four_benchmarks(mnist_best, missing)

@@ -98,11 +98,11 @@ def _above(table: pd.DataFrame, value_of: Callable[[str], float], default: float
 
 def _discriminator(tables: Mapping[float, pd.DataFrame], default_gamma: float, acting_gamma: float) -> dict:
     acting = _read(tables[acting_gamma], "lower", measured={"acting γ": acting_gamma},
-                           prefix=f"γ = {acting_gamma:g}: ", note=(
-                               f"mAP without the discriminator minus with it at γ = {acting_gamma:g}, where the "
-                               "adversarial term acts, in every (dataset, code length) cell of the run (Table 4's "
-                               "GIST1M, Deep1M and Tiny100K are not shipped; MNIST and SIFT10K stand in); held when "
-                               "lower in every cell"))
+                   prefix=f"γ = {acting_gamma:g}: ", note=(
+                       f"mAP without the discriminator minus with it at γ = {acting_gamma:g}, where the "
+                       "adversarial term acts, in every (dataset, code length) cell of the run (Table 4's "
+                       "GIST1M, Deep1M and Tiny100K are not shipped; MNIST and SIFT10K stand in); held when "
+                       "lower in every cell"))
     at_default = _read(tables[default_gamma], "lower", prefix=f"γ = {default_gamma:g}: ", note="")
     cells = {k: v for k, v in at_default["measured"].items() if k.startswith("γ")}
     acting["measured"] |= {"verdict at the default γ": at_default["verdict"], **cells}
@@ -232,9 +232,9 @@ def chapter_verdicts(
         "dataset; held when higher or equivalent within the margin against every other (the range was lost "
         "from the paper's text; the paper set its weights inside it)"))
     out["A11"] = _read(depth, "higher", flip=True, measured={"optimiser steps": steps,
-                                                                     "steps at the class defaults": full_steps},
-                               note=("mAP of the one-layer sparse generator minus each auto-encoder generator, "
-                                     "on every dataset; held when higher than every one"))
+                                                             "steps at the class defaults": full_steps},
+                       note=("mAP of the one-layer sparse generator minus each auto-encoder generator, "
+                             "on every dataset; held when higher than every one"))
     out["A11"]["note"] += "; " + _schedule_clause(steps, full_steps)
     return out
 

@@ -563,8 +563,9 @@ def _shown(readings: list[ComparisonReading], verdict: str, show: str) -> Compar
         if verdict != "inconclusive":
             return against[0] if against else readings[0]
         undecided = [r for r in tested if r.reading == "inconclusive"]
-        return max(undecided, key=lambda r: r.mde) if undecided else \
-            next(r for r in readings if r.reading == NO_INTERVAL)
+        if undecided:  # the least certain: its interval is the one the largest MDE belongs to
+            return max(undecided, key=lambda r: -math.inf if r.mde is None else r.mde)
+        return next(r for r in readings if r.reading == NO_INTERVAL)  # held where tested, one cell untested
     return next((r for r in readings if r.reading == verdict), readings[0])
 
 

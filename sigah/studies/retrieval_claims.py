@@ -251,9 +251,10 @@ def gain_over_runner_up(grids: Grids, *, metric: str, focus: str = FOCUS, versus
     a = np.mean([grids[(focus, b, metric)] for b in bits], axis=0)
     r = np.mean([grids[(runners[b], b, metric)] for b in bits], axis=0)
     whom = _name(versus) if versus else "the runner-up by mean at each code length"
-    return reading_of(stats.compare_paired(a, r), "higher", measured={"runner-up": {str(b): o for b, o in runners.items()}},
-                      note=(f"{metric} of {_name(focus)} minus {whom}, averaged over {', '.join(map(str, bits))} bits, "
-                            "paired over seeds and queries"))
+    return reading_of(stats.compare_paired(a, r), "higher",
+                      measured={"runner-up": {str(b): o for b, o in runners.items()}},
+                      note=(f"{metric} of {_name(focus)} minus {whom}, averaged over {', '.join(map(str, bits))} "
+                            "bits, paired over seeds and queries"))
 
 
 def group_advantage(grids: Grids, *, group: Sequence[str] = _RECONSTRUCTION,

@@ -105,7 +105,8 @@ def orthogonal_verdict(errors: Mapping[int, Mapping[str, np.ndarray]]) -> dict[s
     return all_of([(label, c, "lower") for label, c in zip(family.labels, family.comparisons)], measured=measured,
                   note="relative error of the recovered feature U b (b = Uᵀx) with a Gaussian U orthonormalised (same span) "
                        "minus with the Gaussian U itself, paired over matrix draws and images, Holm over the code lengths; held when lower "
-                       "at every k (decoded by least squares, the Gaussian U is a projection too: see measured)")
+                       "at every k (decoded by least squares, the Gaussian U recovers exactly as its orthonormalisation: "
+                       "see measured)")
 
 
 # -- T12: the noise term of the relaxation -------------------------------------------------------------

@@ -152,5 +152,7 @@ def test_search_times_pair_the_methods_over_rounds():
         timing_claims.search_times({"a": (queries, database), "b": (queries[:, :4], database[:, :4])}, 10, repeats=2)
     with pytest.raises(ValueError, match="at least 2"):
         timing_claims.search_times({"a": (queries, database)}, 10, repeats=1)
+    with pytest.raises(ValueError, match="best_of"):
+        timing_claims.search_times({"a": (queries, database)}, 10, repeats=2, best_of=0)
     with pytest.raises(ValueError, match="reference"):
         timing_claims.search_family({"a": np.ones(3)})

@@ -181,8 +181,10 @@ def retrieval_family(per_query: Mapping, bits: Sequence[int], seeds: Sequence[in
 
 
 def search_times(codes: Mapping[str, tuple[np.ndarray, np.ndarray]], k: int, *, repeats: int,
-                 engine: str = "faiss") -> dict[str, np.ndarray]:
+                 best_of: int = 3, engine: str = "faiss") -> dict[str, np.ndarray]:
     """Seconds of one exhaustive Hamming k-NN search per method's codes, repeated, methods interleaved.
+
+    ``repeats`` rounds of ``best_of`` searches per method; the fastest of each round is kept.
 
     Parameters
     ----------
@@ -193,6 +195,9 @@ def search_times(codes: Mapping[str, tuple[np.ndarray, np.ndarray]], k: int, *, 
     repeats : int
         Timings per method; round ``r`` times every method once, so that a change of load during
         the measurement falls on every method alike (the rounds pair the methods).
+    best_of : int
+        Within a round, each method's search runs this many times and the fastest counts: a stall
+        caused by another job on the machine only ever adds time.
     engine : {"faiss", "numpy"}
 
     Returns
@@ -206,6 +211,8 @@ def search_times(codes: Mapping[str, tuple[np.ndarray, np.ndarray]], k: int, *, 
 
     if repeats < 2:
         raise ValueError(f"repeats must be at least 2 to pair the methods, got {repeats}")
+    if best_of < 1:
+        raise ValueError(f"best_of must be at least 1, got {best_of}")
     widths = {q.shape[1] for q, _ in codes.values()} | {d.shape[1] for _, d in codes.values()}
     if len(widths) != 1:
         raise ValueError(f"every method's codes must have one length, got {sorted(widths)} bytes")
@@ -214,9 +221,12 @@ def search_times(codes: Mapping[str, tuple[np.ndarray, np.ndarray]], k: int, *, 
     out: dict[str, list[float]] = {m: [] for m in codes}
     for _ in range(repeats):
         for method, (queries, database) in codes.items():
-            start = time.perf_counter()
-            hamming_knn(queries, database, min(k, len(database)), engine=engine)
-            out[method].append(time.perf_counter() - start)
+            fastest = np.inf
+            for _ in range(best_of):
+                start = time.perf_counter()
+                hamming_knn(queries, database, min(k, len(database)), engine=engine)
+                fastest = min(fastest, time.perf_counter() - start)
+            out[method].append(fastest)
     return {m: np.asarray(v) for m, v in out.items()}
 
 
@@ -302,7 +312,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
         out["E05"] = all_of(
             [(label, c, "same") for label, c in zip(search.labels, search.comparisons)],
             measured={f"{label}, time ratio": float(np.exp(c.effect)) for label, c in zip(search.labels, search.comparisons)},
-            note=f"log seconds of one exhaustive Hamming k-NN search (faiss) on each method's codes minus on "
-                 f"SiGAH's, paired over interleaved rounds, Holm; held when every interval lies within "
+            note=f"log seconds of one exhaustive Hamming k-NN search (faiss, the fastest of 3 per round) on each "
+                 f"method's codes minus on SiGAH's, paired over interleaved rounds, Holm; held when every interval lies within "
                  f"±{SEARCH_MARGIN:.2f} (a factor 1.2)")
     return out

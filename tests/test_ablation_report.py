@@ -260,7 +260,7 @@ def test_reconstruction_summary():
                                          dim=784, bits=64, handicap="H.")
     assert "the lowest relative error of a SiGAH model is 0.350 (SiGAH, m/d = 4)" in text
     assert "*QoLSH, 784 bits* does not beat the trivial" in text
-    assert "SiGAH at the default m/d = 2 is below every baseline" in text and text.endswith("H.")
+    assert "SiGAH, m/d = 2 is below every baseline" in text and text.endswith("H.")
 
 
 def test_digit_grid_draws_rows_and_refuses_non_squares():

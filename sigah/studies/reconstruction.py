@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DECODABLE_METHODS", "digit_grid", "reconstruct_from_codes", "relative_error"]
+__all__ = ["DECODABLE_METHODS", "blank_entry_error", "digit_grid", "per_image_error", "reconstruct_from_codes",
+           "relative_error"]
 
 #: methods whose codes can be mapped back to the input space
 DECODABLE_METHODS = ("sigah", "ba", "sgh", "qolsh")
@@ -132,3 +133,61 @@ def digit_grid(rows: Mapping[str, Any], n_images: int, *, title: str = "") -> An
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def per_image_error(X: Any, X_hat: Any, reference: Any) -> np.ndarray:
+    """Each input's share of :func:`relative_error`: ``‖x_i − x̂_i‖² / mean_j ‖x_j − r‖²``.
+
+    The denominator is one number for all inputs, so the mean of the result is the relative error,
+    and two methods' values on the same inputs can be compared paired, input by input.
+
+    Parameters
+    ----------
+    X, X_hat : array_like, shape (n, d)
+    reference : array_like, shape (d,)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`relative_error`.
+    """
+    relative_error(X, X_hat, reference)  # checks the shapes and that the data have a spread
+    X = np.asarray(X, dtype=np.float64)
+    X_hat = np.asarray(X_hat, dtype=np.float64)
+    spread = ((X - np.asarray(reference, dtype=np.float64)) ** 2).sum(axis=1).mean()
+    return ((X - X_hat) ** 2).sum(axis=1) / spread
+
+
+def blank_entry_error(X: Any, X_hat: Any) -> np.ndarray:
+    """Per input, the mean squared reconstruction on the entries that are zero in the input.
+
+    On an image these are the background pixels: the number measures how noisy the redrawn
+    background is, whatever the foreground.
+
+    Parameters
+    ----------
+    X, X_hat : array_like, shape (n, d)
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        NaN for an input without a zero entry.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    X_hat = np.asarray(X_hat, dtype=np.float64)
+    if X.ndim != 2 or X_hat.shape != X.shape:
+        raise ValueError(f"expected X and X_hat of one shape (n, d), got {X.shape} and {X_hat.shape}")
+    blank = X == 0
+    counts = blank.sum(axis=1)
+    sums = np.where(blank, X_hat**2, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -1,0 +1,117 @@
+"""The rules that turn chapters 03, 05 and 06's measurements into verdicts on T12, T13, T14, T18 and A03."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sigah.studies import method_claims
+from sigah.studies.claims import claim_list, record_verdict
+
+
+@pytest.fixture(autouse=True)
+def _outside_a_build(monkeypatch):
+    for name in ("SIGAH_VERDICTS_DIR", "SIGAH_CHAPTER", "SIGAH_BOOK_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_orthonormal_measurements_recover_better_than_gaussian_ones_decoded_alike():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 60))
+    errors = method_claims.orthogonal_reconstruction(X - X.mean(0), [8, 16], seed=1)
+    for e in errors.values():
+        # U Uᵀ with orthonormal U is a projection: the error never exceeds the norm
+        assert (e["orthonormal"] <= 1 + 1e-12).all()
+        # least squares makes the Gaussian U the projection onto its span: the orthonormalised one's
+        np.testing.assert_allclose(e["Gaussian, least squares"], e["orthonormal"], atol=1e-10)
+        assert e["orthonormal"].shape == (10, 300)
+    out = method_claims.orthogonal_verdict(errors)
+    assert out["verdict"] == "held" and out["effect"] < 0
+    record_verdict("T18", **out, claims=claim_list())
+
+
+def test_a_planted_reverse_effect_is_not_held_and_no_effect_is_inconclusive():
+    rng = np.random.default_rng(2)
+    base = rng.uniform(0.5, 1.0, 40)
+    reverse = {8: {"orthonormal": base + 0.1 + 0.01 * rng.standard_normal(40), "Gaussian": base}}
+    assert method_claims.orthogonal_verdict(reverse)["verdict"] == "not held"
+    tied = {8: {"orthonormal": base[:4] + 0.05 * rng.standard_normal(4), "Gaussian": base[:4]}}
+    out = method_claims.orthogonal_verdict(tied)
+    assert out["verdict"] == "inconclusive" and out["smallest_detectable"] > 0
+    with pytest.raises(ValueError, match="below d"):
+        method_claims.orthogonal_reconstruction(np.ones((5, 4)), [4])
+
+
+def test_the_noise_term_is_read_against_predicting_zero_not_against_its_bound():
+    rng = np.random.default_rng(3)
+    saturated = rng.choice([-1, 1], (2000, 16)) * rng.uniform(4, 6, (2000, 16))
+    held = method_claims.noise_term_verdict(saturated)
+    assert held["verdict"] == "held" and held["interval"][1] < method_claims.NEGLIGIBLE_SHARE
+    steep = rng.normal(0, 0.5, (2000, 16))  # in the steep part of tanh: the term is large
+    out = method_claims.noise_term_verdict(steep)
+    assert out["verdict"] == "not held" and out["interval"][0] > method_claims.NEGLIGIBLE_SHARE
+    # the Taylor bound holds there too, and is informative: it still confirms nothing by itself
+    assert out["measured"]["share of codes where the bound is informative"] == 1.0
+    near = np.full((3, 16), np.arctanh(1 - np.sqrt(method_claims.NEGLIGIBLE_SHARE)))
+    near[0] *= 1.05
+    near[1] *= 0.95
+    unsure = method_claims.noise_term_verdict(near)
+    assert unsure["verdict"] == "inconclusive" and unsure["smallest_detectable"] > 0
+    with pytest.raises(ValueError, match="tolerance"):
+        method_claims.noise_term_verdict(steep, tolerance=1.5)
+    record_verdict("T12", **out, claims=claim_list())
+
+
+def _history(loss, distance):
+    return SimpleNamespace(discriminator_loss=list(loss), mean_distance_to_data=list(distance))
+
+
+def test_loss_and_match_reads_the_sign_of_the_rank_correlation():
+    t = np.linspace(0, 1, 30)
+    # EBGAN's course: the loss rises towards μ while the generator closes in on the data
+    rising = {(mu, r): _history(mu * t + 0.01 * r, 1 - t) for mu in (0.1, 1.0) for r in range(3)}
+    rhos = method_claims.loss_and_match(rising)
+    assert (rhos["rho"] == -1).all()
+    assert method_claims.loss_match_verdict(rhos)["verdict"] == "not held"
+    falling = {key: _history(h.mean_distance_to_data, h.mean_distance_to_data) for key, h in rising.items()}
+    assert method_claims.loss_match_verdict(method_claims.loss_and_match(falling))["verdict"] == "held"
+    mixed = pd.DataFrame({"margin": [1.0, 1.0, 1.0], "repeat": [0, 1, 2], "rho": [0.5, -0.4, 0.1]})
+    out = method_claims.loss_match_verdict(mixed)
+    assert out["verdict"] == "inconclusive" and out["smallest_detectable"] > 0
+    with pytest.raises(ValueError, match="3 paired records"):
+        method_claims.loss_and_match({(1.0, 0): _history([1, 2], [1, 2])})
+
+
+def test_a_margin_that_speeds_the_early_approach_holds_t14():
+    rng = np.random.default_rng(4)
+    t = np.linspace(0, 1, 40)
+
+    def runs(speed):
+        return {(mu, r): _history(t, np.exp(-speed(mu) * t) * (1 + 0.01 * rng.standard_normal()))
+                for mu in (0.01, 0.1, 1.0) for r in range(3)}
+
+    early = method_claims.early_distance(runs(lambda mu: 1 + 5 * mu))
+    assert early.shape == (9, 3)
+    assert method_claims.margin_gradient_verdict(early)["verdict"] == "held"
+    slower = method_claims.early_distance(runs(lambda mu: 6 - 5 * mu))
+    assert method_claims.margin_gradient_verdict(slower)["verdict"] == "not held"
+    with pytest.raises(ValueError, match="two margins"):
+        method_claims.margin_gradient_verdict(early[early.margin == 0.01])
+
+
+def test_the_energy_gap_of_a_trained_discriminator():
+    table = pd.DataFrame({"γ": [0.0, 0.0, 0.001, 0.001, 0.1, 0.1], "seed": [0, 1] * 3,
+                          "D(real), last epoch": [None, None, 0.10, 0.11, 0.20, 0.21],
+                          "D(synthetic), last epoch": [None, None, 0.50, 0.56, 0.90, 0.99]})
+    out = method_claims.energy_gap_verdict(table)
+    assert out["verdict"] in ("held", "inconclusive")  # two seeds: one degree of freedom
+    many = pd.DataFrame({"γ": [0.1] * 6, "seed": range(6), "D(real), last epoch": np.linspace(0.1, 0.2, 6),
+                         "D(synthetic), last epoch": np.linspace(0.5, 0.7, 6)})
+    assert method_claims.energy_gap_verdict(many)["verdict"] == "held"
+    swapped = many.rename(columns={"D(real), last epoch": "D(synthetic), last epoch",
+                                   "D(synthetic), last epoch": "D(real), last epoch"})
+    assert method_claims.energy_gap_verdict(swapped)["verdict"] == "not held"
+    with pytest.raises(ValueError, match="never trained"):
+        method_claims.energy_gap_verdict(table[table["γ"] == 0])
+    record_verdict("A03", **out, claims=claim_list())

@@ -72,7 +72,7 @@ def test_one_comparison_against_the_claim_fails_it_and_the_clearest_is_shown():
     reading = reading_of(mixed, "higher", note="rule", show="clearest")
     assert reading["verdict"] == "not held"
     assert reading["measured"]["shown"] == "c" and reading["interval"][1] == mixed["c"].high
-    assert reading_of(mixed, "higher", note="rule", show="deciding")["measured"]["shown"] == "b"
+    assert reading_of(mixed, "higher", note="rule", show="first or least certain")["measured"]["shown"] == "b"
     assert reading_of(mixed, "higher", note="rule", show="first")["measured"]["shown"] == "b"
     nearest = reading_of(family({"a": 0.05, "b": 0.02}), "higher", note="r", show="clearest")
     assert nearest["verdict"] == "held" and nearest["measured"]["shown"] == "b"  # the lowest lower bound
@@ -87,7 +87,7 @@ def test_no_effect_at_a_small_sample_is_inconclusive_with_the_largest_mde():
         assert reading["smallest_detectable"] == max(c.mde for c in small.comparisons) > 0
         low, high = reading["interval"]
         assert low < 0 < high
-    deciding = reading_of(small, "higher", note="rule", show="deciding")
+    deciding = reading_of(small, "higher", note="rule", show="first or least certain")
     assert small[deciding["measured"]["shown"]].mde == deciding["smallest_detectable"]  # the least certain
 
 
@@ -126,7 +126,7 @@ def test_rows_without_an_interval_are_not_testable_and_keep_a_claim_from_being_h
         reading_of(one_seed, "higher", note="rule", require_intervals=True)
     held_rows = table({"a": 0.05}, seed=7)
     mixed = pd.concat([held_rows, one_seed.iloc[:1]], ignore_index=True)
-    partial = reading_of(mixed, "higher", note="rule", show="deciding")
+    partial = reading_of(mixed, "higher", note="rule", show="first or least certain")
     assert partial["verdict"] == "inconclusive"  # held where tested, but one cell untested
     assert partial["smallest_detectable"] == held_rows["mde"].iloc[0]
     assert partial["interval"] is None and partial["measured"][NO_INTERVAL] == 1
@@ -177,3 +177,32 @@ def test_combined_readings_hold_only_when_every_part_holds():
     assert combine_readings({"MNIST": parts["MNIST"]}, note="one")["verdict"] == "held"
     with pytest.raises(ClaimError, match="no readings"):
         combine_readings({}, note="none")
+
+
+def test_a_same_claim_holds_when_the_interval_lies_inside_the_margin_whatever_the_test_decides():
+    rng = np.random.default_rng(10)
+    tiny = stats.compare_paired(1.01 + rng.normal(0, 1e-4, 8), np.ones(8), margin=0.1)
+    assert tiny.verdict == "higher"  # decided, yet a hundredth is no difference at this margin
+    assert reading_of(tiny, "same", note="r")["verdict"] == "held"
+    large = stats.compare_paired(1.5 + rng.normal(0, 1e-4, 8), np.ones(8), margin=0.1)
+    assert reading_of(large, "same", note="r")["verdict"] == "not held"
+    wide = stats.compare_paired(rng.normal(0, 1, 3), rng.normal(0, 1, 3), margin=0.1)
+    assert reading_of(wide, "same", note="r")["verdict"] == "inconclusive"
+
+
+def test_the_least_significant_held_comparison_and_the_undecided_detectable_effect():
+    up = family({"a": 0.08, "b": 0.02, "c": 0.05})
+    held = reading_of(up, "higher", note="r", show="first or least significant")
+    assert held["verdict"] == "held"
+    assert held["measured"]["shown"] == max(up.labels, key=lambda label: up[label].p_adjusted)
+    mixed = {"sure": family({"a": 3.0}, n_seeds=3, n_queries=6, noise=0.5, seed=12)["a"],  # held, a large MDE
+             "unsure": family({"a": 0.0}, n_seeds=3, n_queries=300, seed=11)["a"],
+             "wide": family({"a": 0.0}, n_seeds=3, n_queries=6, noise=0.05, seed=3)["a"]}
+    assert [c.verdict for c in mixed.values()] == ["higher", "inconclusive", "inconclusive"]
+    undecided = reading_of(mixed, "higher", note="r", detectable="undecided", show="first or least significant")
+    assert undecided["smallest_detectable"] == max(mixed["unsure"].mde, mixed["wide"].mde)
+    assert undecided["measured"]["shown"] == "unsure"  # the first undecided
+    everything = reading_of(mixed, "higher", note="r")
+    assert everything["smallest_detectable"] == mixed["sure"].mde > undecided["smallest_detectable"]
+    with pytest.raises(ClaimError, match="detectable must be one of"):
+        reading_of(mixed, "higher", note="r", detectable="some")

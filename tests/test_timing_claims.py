@@ -6,8 +6,7 @@ import pytest
 
 from sigah.stats import compare_family, compare_paired
 from sigah.studies import timing_claims
-from sigah.studies.claim_rules import all_of, reading
-from sigah.studies.claims import VERDICTS, claim_list, record_verdict
+from sigah.studies.claims import VERDICTS, claim_list, read_comparisons, reading_of, record_verdict
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -76,11 +75,20 @@ def test_a_reversed_ordering_or_worse_retrieval_is_not_held():
     assert _verdicts(search_ratio=2.0)["E05"]["verdict"] == "not held"
 
 
+def all_of(comparisons, expects, *, note):
+    """The reading the chapter's claims of several comparisons take."""
+    return reading_of(comparisons, expects, note=note, show="first or least significant", detectable="undecided")
+
+
+def reading(comparison, expects):
+    return read_comparisons(comparison, expects)[0].reading
+
+
 def test_no_difference_at_few_seeds_is_inconclusive_with_its_detectable_effect():
     rng = np.random.default_rng(0)
     a, b = rng.normal(0, 1, 3), rng.normal(0, 1, 3)
     family = compare_family({"SGH − SiGAH": (a, b)})
-    out = all_of([("SGH − SiGAH", family["SGH − SiGAH"], "higher")], note="rule")
+    out = all_of({"SGH − SiGAH": family["SGH − SiGAH"]}, "higher", note="rule")
     assert out["verdict"] == "inconclusive"
     assert out["smallest_detectable"] == pytest.approx(family["SGH − SiGAH"].mde) and out["smallest_detectable"] > 0
 
@@ -90,11 +98,11 @@ def test_one_comparison_against_the_claim_decides_the_whole():
     up = compare_paired(5 + rng.normal(0, 0.1, 6), rng.normal(0, 0.1, 6))
     down = compare_paired(rng.normal(0, 0.1, 6), 5 + rng.normal(0, 0.1, 6))
     unsure = compare_paired(rng.normal(0, 1, 3), rng.normal(0, 1, 3))
-    assert all_of([("a", up, "higher"), ("b", unsure, "higher")], note="")["verdict"] == "inconclusive"
-    out = all_of([("a", up, "higher"), ("b", unsure, "higher"), ("c", down, "higher")], note="")
-    assert out["verdict"] == "not held" and out["measured"]["deciding comparison"] == "c"
+    assert all_of({"a": up, "b": unsure}, "higher", note="")["verdict"] == "inconclusive"
+    out = all_of({"a": up, "b": unsure, "c": down}, "higher", note="")
+    assert out["verdict"] == "not held" and out["measured"]["shown"] == "c"
     with pytest.raises(ValueError, match="at least one"):
-        all_of([], note="")
+        all_of({}, "higher", note="")
 
 
 def test_the_readings_of_a_comparison():

@@ -36,6 +36,7 @@ from sigah.storage import atomic_write_text
 __all__ = [
     "CHAPTER_ENV",
     "CLAIMS_FILE",
+    "DETECTABLE",
     "GROUPS",
     "SIZES",
     "SIZE_ENV",
@@ -371,18 +372,23 @@ def record_verdict(
 
 # -- reading a claim from paired comparisons ---------------------------------------------------
 #: what a claim can say of a difference ``a − b``: ``"competitive"`` is higher, or equivalent within
-#: the comparison's margin
-EXPECTS = ("higher", "lower", "equivalent", "competitive")
-#: which comparison's effect and interval :func:`reading_of` shows, when there are several
-#: (the smallest detectable effect is always the largest of all):
+#: the comparison's margin; ``"same"`` is an interval inside ± the margin, whatever the test decides
+#: (a difference smaller than the margin is no difference for the claim)
+EXPECTS = ("higher", "lower", "equivalent", "competitive", "same")
+#: which comparison's effect, interval and ``n`` :func:`reading_of` shows, when there are several:
 #:
 #: ``weakest``: the least favourable to the claim (the smallest effect in the claimed direction);
 #: ``clearest``: the clearest against the claim (its upper bound, in the claimed direction, the
 #: lowest) when not held, the one nearest to failing (the lowest lower bound) when held, the
-#: weakest otherwise; ``deciding``: the first against the claim, the first when held, the least
-#: certain (the largest MDE) of the undecided otherwise; ``first``: the first whose reading is the
-#: verdict.
-SHOWN = ("weakest", "clearest", "deciding", "first")
+#: weakest otherwise; ``first``: the first whose reading is the verdict; ``first or least certain``:
+#: the first against the claim, the first when held, the undecided one with the largest MDE
+#: otherwise; ``first or least significant``: the first against the claim, the first undecided, the
+#: held one with the largest adjusted p-value when held.
+SHOWN = ("weakest", "clearest", "first", "first or least certain", "first or least significant")
+#: which comparisons give the record's smallest detectable effect: ``all`` (the largest MDE of every
+#: comparison with an interval) or ``undecided`` (the largest of the undecided ones; the shown
+#: comparison's when none is undecided)
+DETECTABLE = ("all", "undecided")
 #: the reading of a comparison without an interval (one seed, no per-query scores)
 NO_INTERVAL = "no interval"
 _TALLY = ("held", "not held", "inconclusive", NO_INTERVAL)
@@ -410,6 +416,7 @@ class ComparisonReading:
     n: int
     n_queries: int | None
     margin: float | None
+    p_adjusted: float | None
     correction: str
 
     @property
@@ -433,9 +440,13 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _reading(found: str, expects: str) -> str:
+def _reading(found: str, expects: str, interval: tuple[float, float] | None, margin: float | None) -> str:
     if found == NO_INTERVAL:
         return NO_INTERVAL
+    if expects == "same":
+        if interval is not None and margin is not None and -margin < interval[0] and interval[1] < margin:
+            return "held"
+        return "inconclusive" if found in ("inconclusive", "equivalent") else "not held"
     if expects == "competitive":
         return {"higher": "held", "equivalent": "held", "lower": "not held"}.get(found, "inconclusive")
     return "held" if found == expects else "inconclusive" if found == "inconclusive" else "not held"
@@ -458,7 +469,8 @@ def _raw_rows(comparisons: Any, label: Any) -> list[tuple[str, dict[str, Any]]]:
         return [(name(r), {"found": str(r["verdict"]), "effect": r["difference"], "low": r["low"],
                            "high": r["high"], "mde": r["mde"], "n": r["n_variant"],
                            "n_queries": r.get("n_queries"), "margin": r.get("margin"),
-                           "correction": str(r.get("method", ""))}) for r in records]
+                           "p_adjusted": r.get("p_adjusted"), "correction": str(r.get("method", ""))})
+                for r in records]
     if hasattr(comparisons, "labels") and hasattr(comparisons, "comparisons"):  # a stats.Family
         pairs = list(zip(comparisons.labels, comparisons.comparisons))
     elif isinstance(comparisons, Mapping):
@@ -469,9 +481,9 @@ def _raw_rows(comparisons: Any, label: Any) -> list[tuple[str, dict[str, Any]]]:
         raise ClaimError("comparisons must be a sigah.stats Family, Comparison or {label: Comparison}, or a "
                          f"compare_to_baseline table; got {type(comparisons).__name__}")
     if not pairs:
-        raise ClaimError("no comparison to read: none given")
+        raise ClaimError("no comparison to read: give at least one")
     return [(str(name), {"found": c.verdict, "effect": c.effect, "low": c.low, "high": c.high, "mde": c.mde,
-                         "n": c.n_seeds, "n_queries": c.n_queries, "margin": c.margin,
+                         "n": c.n_seeds, "n_queries": c.n_queries, "margin": c.margin, "p_adjusted": c.p_adjusted,
                          "correction": f"{c.method} over {c.family_size}"}) for name, c in pairs]
 
 
@@ -526,7 +538,7 @@ def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bo
         if claim not in EXPECTS:
             raise ClaimError(f"expects must be one of {', '.join(EXPECTS)}; got {claim!r}")
         margin = _number(r["margin"])
-        if claim in ("equivalent", "competitive") and margin is None:
+        if claim in ("equivalent", "competitive", "same") and margin is None:
             raise ClaimError(f"comparison {name!r} has no equivalence margin, so a claim of {claim!r} cannot be read")
         low, high = _number(r["low"]), _number(r["high"])
         found, effect = r["found"], float(r["effect"])
@@ -542,9 +554,10 @@ def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bo
             interval = None if interval is None else (-interval[1], -interval[0])
         n_queries = _number(r["n_queries"])
         readings.append(ComparisonReading(
-            label=name, expects=claim, found=found, reading=_reading(found, claim), effect=effect,
+            label=name, expects=claim, found=found, reading=_reading(found, claim, interval, margin), effect=effect,
             interval=interval, mde=_number(r["mde"]), n=int(r["n"]),
-            n_queries=None if n_queries is None else int(n_queries), margin=margin, correction=r["correction"]))
+            n_queries=None if n_queries is None else int(n_queries), margin=margin,
+            p_adjusted=_number(r["p_adjusted"]), correction=r["correction"]))
     return readings
 
 
@@ -559,27 +572,32 @@ def _shown(readings: list[ComparisonReading], verdict: str, show: str) -> Compar
         if against:
             return min(against, key=lambda r: r.toward_claim[2])
         return min(tested, key=lambda r: r.toward_claim[1]) if verdict == "held" else weakest
-    if show == "deciding":
+    if show == "first or least certain":
         if verdict != "inconclusive":
             return against[0] if against else readings[0]
         undecided = [r for r in tested if r.reading == "inconclusive"]
         if undecided:  # the least certain: its interval is the one the largest MDE belongs to
             return max(undecided, key=lambda r: -math.inf if r.mde is None else r.mde)
         return next(r for r in readings if r.reading == NO_INTERVAL)  # held where tested, one cell untested
+    if show == "first or least significant" and verdict == "held":
+        return max(readings, key=lambda r: -math.inf if r.p_adjusted is None else r.p_adjusted)
+    if show == "first or least significant" and verdict == "inconclusive":
+        return next(r for r in readings if r.reading in ("inconclusive", NO_INTERVAL))
     return next((r for r in readings if r.reading == verdict), readings[0])
 
 
 def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, flip: bool = False,
                label: Callable[[Mapping[str, Any]], str] | None = None, show: str = "weakest",
-               measured: Mapping[str, Any] | None = None, itemise: bool = True,
+               measured: Mapping[str, Any] | None = None, itemise: bool = True, detectable: str = "all",
                require_intervals: bool = False) -> dict[str, Any]:
     """One verdict on a claim from the paired comparisons of :mod:`sigah.stats` it rests on.
 
     The claim is **held** when every comparison reads as claimed, **not held** when any is
     decided against it (the opposite direction, or equivalence within its margin against a
     claimed difference, or lower against a claim of being competitive), **inconclusive**
-    otherwise, with the largest minimum detectable effect; **not testable** when no comparison
-    has an interval. A comparison without an interval keeps the claim from being held.
+    otherwise, with the largest minimum detectable effect (``detectable``); **not testable** when
+    no comparison has an interval. A comparison without an interval keeps the claim from being
+    held.
 
     Parameters
     ----------
@@ -591,6 +609,8 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
     show : str
         Which comparison gives the record's effect, interval and ``n`` (:data:`SHOWN`); its label
         is ``measured["shown"]``.
+    detectable : {"all", "undecided"}
+        Which comparisons give the smallest detectable effect (:data:`DETECTABLE`).
     measured : mapping, optional
         Put first in the record's ``measured``.
     itemise : bool
@@ -605,10 +625,12 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
     Raises
     ------
     ClaimError
-        As :func:`read_comparisons`, or an unknown ``show``.
+        As :func:`read_comparisons`, or an unknown ``show`` or ``detectable``.
     """
     if show not in SHOWN:
         raise ClaimError(f"show must be one of {', '.join(SHOWN)}; got {show!r}")
+    if detectable not in DETECTABLE:
+        raise ClaimError(f"detectable must be one of {', '.join(DETECTABLE)}; got {detectable!r}")
     readings = read_comparisons(comparisons, expects, flip=flip, label=label, require_intervals=require_intervals)
     states = [r.reading for r in readings]
     tally = ", ".join(f"{states.count(word)} {word}" for word in _TALLY if word in states)
@@ -634,8 +656,10 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
             record["against the claim"] = against
         found = f"found {tally} of {stats.plural(len(readings), 'comparison')} (effect: {shown.label})"
     record |= {"queries": shown.n_queries, "correction": shown.correction}
+    mdes = [r.mde for r in readings if r.interval is not None and r.mde is not None
+            and (detectable == "all" or r.reading == "inconclusive")]
     return dict(verdict=verdict, effect=shown.effect, interval=shown.interval, n=shown.n,
-                smallest_detectable=max(r.mde for r in readings if r.interval is not None and r.mde is not None),
+                smallest_detectable=max(mdes) if mdes else shown.mde,
                 measured=record | cells, note=f"{note}; {found}" if note else found)
 
 

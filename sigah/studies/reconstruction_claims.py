@@ -129,14 +129,14 @@ def chapter_verdicts(extremes_error: pd.DataFrame, extremes_map: pd.DataFrame, p
                            extremes_error.assign(variant=extremes_error["variant"] + ", relative error")],
                           ignore_index=True)
     out = {
-        "C02": reading_of(extremes_error, "lower", show="deciding", note=(
+        "C02": reading_of(extremes_error, "lower", show="first or least certain", note=(
             "relative error of query codes, largest m/d minus smallest, paired over seeds and images, "
             "Holm over (dataset, code length); held when lower in every cell")),
         "C03": reading_of(both_ends, ["higher" if v.endswith("mAP") else "lower" for v in both_ends["variant"]],
-                          show="deciding", note=(
+                          show="first or least certain", note=(
             "PR-area mAP and relative error, largest m/d minus smallest, paired over seeds and queries, Holm "
             "over (dataset, code length) per metric; held when mAP is higher and the error lower in every cell")),
-        "C04": reading_of(plateau, [plateau_claim(r) for r in plateau.to_dict("records")], show="deciding", note=(
+        "C04": reading_of(plateau, [plateau_claim(r) for r in plateau.to_dict("records")], show="first or least certain", note=(
             f"PR-area mAP of each m/d minus m/d = {default_ratio:g}, paired, Holm per table; held when every "
             f"larger m is equivalent within {margin_text} and every smaller one lower, on a schedule shared "
             "by all sizes (not trained to convergence)")),

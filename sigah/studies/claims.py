@@ -12,6 +12,12 @@ section that test them, and a status:
 ``not testable``
     nothing the book ships can test it; ``reason`` says what data or compute would.
 
+Every chapter reads a claim from the paired comparisons of :mod:`sigah.stats` it rests on by one
+rule, :func:`reading_of`: **held** when every comparison is what the claim says, **not held** when
+any is decided against it, **inconclusive** otherwise (with the largest minimum detectable effect),
+**not testable** when none has an interval; :func:`combine_readings` joins the readings of one
+claim on several datasets.
+
 A chapter records a verdict with :func:`record_verdict`. Executed by the book's build, the record
 goes to ``<build>/verdicts/<chapter>.json`` (the build sets :data:`VERDICTS_DIR_ENV`,
 :data:`CHAPTER_ENV` and :data:`SIZE_ENV` for the kernel); run by hand, the verdict is checked and
@@ -505,7 +511,7 @@ def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bo
         A family, one comparison, ``{label: Comparison}``, or a table of
         :func:`sigah.studies.ablation.compare_to_baseline` (columns ``difference``, ``low``,
         ``high``, ``mde``, ``verdict``, ``n_variant``, optionally ``n_queries``, ``margin``,
-        ``method``), or one row of it.
+        ``p_adjusted``, ``method``), or one row of it.
     expects : str or sequence of str
         What the claim says of every difference (one of :data:`EXPECTS`), or of each in order.
     flip : bool

@@ -133,6 +133,13 @@ def test_numbers_text_without_numbers_is_the_size_only():
     assert numbers_text(Verdict("T01", "held", measured={"n pairs": 12000})) == "n pairs = 12,000"
 
 
+
+@pytest.mark.parametrize("word", ["held", "not held", "inconclusive"])
+def test_the_smallest_detectable_effect_is_shown_beside_an_undecided_verdict_only(word):
+    text = numbers_text(Verdict("R11", word, effect=-0.25, interval=(-0.26, -0.23), smallest_detectable=12.8))
+    assert text.startswith("effect -0.25 [-0.26, -0.23]")
+    assert ("smallest detectable effect 12.8" in text) == (word == "inconclusive")
+
 def test_the_real_list_renders_every_group_with_live_links():
     rows = ledger_rows(claim_list(), {})
     for group in {row.claim.group for row in rows}:

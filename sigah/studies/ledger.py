@@ -178,7 +178,8 @@ def numbers_text(verdict: Verdict) -> str:
         parts.append(effect)
     if verdict.n is not None:
         parts.append(f"n = {verdict.n:,}")
-    if verdict.smallest_detectable is not None:
+    if verdict.smallest_detectable is not None and verdict.verdict == "inconclusive":
+        # it qualifies an undecided verdict; beside a decided one it only repeats the design
         parts.append(f"smallest detectable effect {_number(verdict.smallest_detectable)}")
     parts += [f"{name} = {_number(value)}" for name, value in verdict.measured.items()]
     if verdict.size:

@@ -578,7 +578,8 @@ def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
         effect = "—" if v.get("effect") is None else stats.format_signed(v["effect"], 4)
         if v.get("interval") is not None:
             effect += f" ({stats.format_interval(*v['interval'], 4)})"
-        detectable = v.get("smallest_detectable")
+        # the smallest detectable effect qualifies an undecided verdict only
+        detectable = v.get("smallest_detectable") if v["verdict"] == "inconclusive" else None
         rows.append({"claim": claim, "verdict": v["verdict"], "effect (interval)": effect,
                      "detectable": "—" if detectable is None else f"{detectable:.4f}", "rule and finding": v["note"]})
     return html_table(pd.DataFrame(rows), wrap=["rule and finding"])

@@ -458,7 +458,8 @@ def _reading(found: str, expects: str, interval: tuple[float, float] | None, mar
     return "held" if found == expects else "inconclusive" if found == "inconclusive" else "not held"
 
 
-def _raw_rows(comparisons: Any, label: Any) -> list[tuple[str, dict[str, Any]]]:
+def _raw_rows(comparisons: Any, label: Callable[[Mapping[str, Any]], str] | None
+              ) -> list[tuple[str, dict[str, Any]]]:
     """(label, the comparison's numbers) of every comparison given, in order."""
     if hasattr(comparisons, "columns") and hasattr(comparisons, "to_dict"):  # a compare_to_baseline table
         if comparisons.empty:
@@ -477,12 +478,12 @@ def _raw_rows(comparisons: Any, label: Any) -> list[tuple[str, dict[str, Any]]]:
                            "n_queries": r.get("n_queries"), "margin": r.get("margin"),
                            "p_adjusted": r.get("p_adjusted"), "correction": str(r.get("method", ""))})
                 for r in records]
-    if hasattr(comparisons, "labels") and hasattr(comparisons, "comparisons"):  # a stats.Family
+    if isinstance(comparisons, stats.Family):
         pairs = list(zip(comparisons.labels, comparisons.comparisons))
-    elif isinstance(comparisons, Mapping):
+    elif isinstance(comparisons, Mapping) and all(isinstance(c, stats.Comparison) for c in comparisons.values()):
         pairs = list(comparisons.items())
-    elif hasattr(comparisons, "verdict") and hasattr(comparisons, "effect"):  # one stats.Comparison
-        pairs = [(label or "comparison", comparisons)]
+    elif isinstance(comparisons, stats.Comparison):
+        pairs = [("comparison", comparisons)]
     else:
         raise ClaimError("comparisons must be a sigah.stats Family, Comparison or {label: Comparison}, or a "
                          f"compare_to_baseline table; got {type(comparisons).__name__}")

@@ -43,11 +43,10 @@ def _read(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,
           measured: Mapping[str, Any] | None = None, prefix: str = "") -> dict[str, Any]:
     """:func:`~sigah.studies.claims.reading_of` as this chapter reads its tables.
 
-    A row without an interval is refused (the chapter always runs two seeds or more), and the
-    effect shown is the comparison least favourable to the claim; ``prefix`` goes before each
-    row's name in ``measured`` (e.g. ``"γ = 0.001: "``).
+    A row without an interval is refused (the chapter always runs two seeds or more);
+    ``prefix`` goes before each row's name in ``measured`` (e.g. ``"γ = 0.001: "``).
     """
-    return reading_of(table, expects, note=note, flip=flip, measured=measured, show="weakest",
+    return reading_of(table, expects, note=note, flip=flip, measured=measured,
                       label=lambda row: prefix + row_label(row), require_intervals=True)
 
 

@@ -14,9 +14,13 @@ section that test them, and a status:
 
 Every chapter reads a claim from the paired comparisons of :mod:`sigah.stats` it rests on by one
 rule, :func:`reading_of`: **held** when every comparison is what the claim says, **not held** when
-any is decided against it, **inconclusive** otherwise (with the largest minimum detectable effect),
-**not testable** when none has an interval; :func:`combine_readings` joins the readings of one
-claim on several datasets.
+any is decided against it, **inconclusive** otherwise, **not testable** when none has an interval;
+:func:`combine_readings` joins the readings of one claim on several datasets. The record shows one
+comparison's effect and interval, chosen by the same rule in every chapter: the clearest evidence
+against the claim when not held (the interval farthest from zero in the wrong direction), the
+comparison nearest to failing when held (the bound nearest zero closest to zero), and the
+undecided comparison with the largest minimum detectable effect when inconclusive (that effect is
+the record's smallest detectable one).
 
 A chapter records a verdict with :func:`record_verdict`. Executed by the book's build, the record
 goes to ``<build>/verdicts/<chapter>.json`` (the build sets :data:`VERDICTS_DIR_ENV`,
@@ -42,7 +46,6 @@ from sigah.storage import atomic_write_text
 __all__ = [
     "CHAPTER_ENV",
     "CLAIMS_FILE",
-    "DETECTABLE",
     "GROUPS",
     "SIZES",
     "SIZE_ENV",
@@ -51,7 +54,6 @@ __all__ = [
     "VERDICTS_DIR_ENV",
     "EXPECTS",
     "NO_INTERVAL",
-    "SHOWN",
     "Claim",
     "ClaimError",
     "ComparisonReading",
@@ -381,20 +383,6 @@ def record_verdict(
 #: the comparison's margin; ``"same"`` is an interval inside ± the margin, whatever the test decides
 #: (a difference smaller than the margin is no difference for the claim)
 EXPECTS = ("higher", "lower", "equivalent", "competitive", "same")
-#: which comparison's effect, interval and ``n`` :func:`reading_of` shows, when there are several:
-#:
-#: ``weakest``: the least favourable to the claim (the smallest effect in the claimed direction);
-#: ``clearest``: the clearest against the claim (its upper bound, in the claimed direction, the
-#: lowest) when not held, the one nearest to failing (the lowest lower bound) when held, the
-#: weakest otherwise; ``first``: the first whose reading is the verdict; ``first or least certain``:
-#: the first against the claim, the first when held, the undecided one with the largest MDE
-#: otherwise; ``first or least significant``: the first against the claim, the first undecided, the
-#: held one with the largest adjusted p-value when held.
-SHOWN = ("weakest", "clearest", "first", "first or least certain", "first or least significant")
-#: which comparisons give the record's smallest detectable effect: ``all`` (the largest MDE of every
-#: comparison with an interval) or ``undecided`` (the largest of the undecided ones; the shown
-#: comparison's when none is undecided)
-DETECTABLE = ("all", "undecided")
 #: the reading of a comparison without an interval (one seed, no per-query scores)
 NO_INTERVAL = "no interval"
 _TALLY = ("held", "not held", "inconclusive", NO_INTERVAL)
@@ -568,43 +556,85 @@ def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bo
     return readings
 
 
-def _shown(readings: list[ComparisonReading], verdict: str, show: str) -> ComparisonReading:
-    """The comparison whose effect and interval a reading of several shows (:data:`SHOWN`)."""
-    tested = [r for r in readings if r.interval is not None]
-    weakest = min(tested, key=lambda r: r.toward_claim[0])
-    against = [r for r in readings if r.reading == "not held"]
-    if show == "weakest":
-        return weakest
-    if show == "clearest":
-        if against:
-            return min(against, key=lambda r: r.toward_claim[2])
-        return min(tested, key=lambda r: r.toward_claim[1]) if verdict == "held" else weakest
-    if show == "first or least certain":
-        if verdict != "inconclusive":
-            return against[0] if against else readings[0]
-        undecided = [r for r in tested if r.reading == "inconclusive"]
-        if undecided:  # the least certain: its interval is the one the largest MDE belongs to
-            return max(undecided, key=lambda r: -math.inf if r.mde is None else r.mde)
-        return next(r for r in readings if r.reading == NO_INTERVAL)  # held where tested, one cell untested
-    if show == "first or least significant" and verdict == "held":
-        return max(readings, key=lambda r: -math.inf if r.p_adjusted is None else r.p_adjusted)
-    if show == "first or least significant" and verdict == "inconclusive":
-        return next(r for r in readings if r.reading in ("inconclusive", NO_INTERVAL))
-    return next((r for r in readings if r.reading == verdict), readings[0])
+def _against(r: ComparisonReading) -> float:
+    """How far ``r``'s interval lies from zero on the side that decides against its claim.
+
+    For a claimed direction (``higher``, ``lower``, ``competitive``), the bound nearest zero signed
+    against the claim (``−0.3`` for an interval ``[−0.5, −0.3]`` under a claim of higher; negative
+    when the interval reaches into the claimed side, as an equivalence decided against a claimed
+    difference does); for a claimed absence of difference (``equivalent``, ``same``), the distance
+    of the interval from zero.
+    """
+    effect, low, high = r.toward_claim
+    if r.expects in ("equivalent", "same"):
+        return max(low, -high)
+    return -high
+
+
+def _room(r: ComparisonReading) -> float:
+    """How far ``r``'s interval stays from deciding against its claim (small: near to failing).
+
+    For a claimed direction, the bound nearest zero in the claimed direction (the lower bound,
+    signed toward the claim); for a claimed absence of difference, the distance from the bound
+    farthest from zero to the margin.
+    """
+    effect, low, high = r.toward_claim
+    if r.expects in ("equivalent", "same") and r.margin is not None:
+        return r.margin - max(-low, high)
+    return low
+
+
+def _mde(r: ComparisonReading) -> float:
+    return -math.inf if r.mde is None else r.mde
+
+
+def _shown(readings: list[ComparisonReading], verdict: str) -> ComparisonReading:
+    """The comparison whose effect, interval and ``n`` a reading shows (:func:`reading_of`, one rule).
+
+    ``not held``: the clearest against the claim (:func:`_against` the largest; ties: the larger
+    ``|effect|``); ``held``: the nearest to failing (:func:`_room` the smallest); ``inconclusive``:
+    the undecided comparison with the largest MDE (a comparison without an interval when every one
+    with an interval holds). Remaining ties: the first given.
+    """
+    if verdict == "not held":
+        against = [r for r in readings if r.reading == "not held"]
+        return max(against, key=lambda r: (_against(r), abs(r.effect)))
+    if verdict == "held":
+        return min(readings, key=_room)
+    undecided = [r for r in readings if r.reading == "inconclusive"]
+    if undecided:
+        return max(undecided, key=_mde)
+    return next(r for r in readings if r.reading == NO_INTERVAL)  # held where tested, one comparison untested
 
 
 def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, flip: bool = False,
-               label: Callable[[Mapping[str, Any]], str] | None = None, show: str = "weakest",
-               measured: Mapping[str, Any] | None = None, itemise: bool = True, detectable: str = "all",
+               label: Callable[[Mapping[str, Any]], str] | None = None,
+               measured: Mapping[str, Any] | None = None, itemise: bool = True,
                require_intervals: bool = False) -> dict[str, Any]:
     """One verdict on a claim from the paired comparisons of :mod:`sigah.stats` it rests on.
 
     The claim is **held** when every comparison reads as claimed, **not held** when any is
     decided against it (the opposite direction, or equivalence within its margin against a
     claimed difference, or lower against a claim of being competitive), **inconclusive**
-    otherwise, with the largest minimum detectable effect (``detectable``); **not testable** when
-    no comparison has an interval. A comparison without an interval keeps the claim from being
-    held.
+    otherwise; **not testable** when no comparison has an interval. A comparison without an
+    interval keeps the claim from being held.
+
+    The record's effect, interval and ``n`` are those of one comparison, chosen by the verdict
+    (its label is ``measured["shown"]`` and the note names it):
+
+    * **not held**: the clearest evidence against the claim, the comparison decided against it
+      whose interval lies farthest from zero in the wrong direction (the largest distance of its
+      bound nearest zero; for a claim of no difference, of the interval from zero); ties: the
+      larger ``|effect|``;
+    * **held**: the comparison nearest to failing, the one whose bound nearest zero is closest to
+      zero (for a claim of no difference, whose bound farthest from zero is closest to the
+      margin);
+    * **inconclusive**: the undecided comparison with the largest minimum detectable effect
+      (when every comparison with an interval holds, one without an interval);
+    * a single comparison: itself.
+
+    ``smallest_detectable`` is the shown comparison's minimum detectable effect when
+    inconclusive, and the largest of every comparison with an interval otherwise.
 
     Parameters
     ----------
@@ -613,11 +643,6 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
         (:func:`sigah.stats.compare_family`, or one ``compare_to_baseline`` table).
     note : str
         The rule in one sentence; what was found is appended.
-    show : str
-        Which comparison gives the record's effect, interval and ``n`` (:data:`SHOWN`); its label
-        is ``measured["shown"]``.
-    detectable : {"all", "undecided"}
-        Which comparisons give the smallest detectable effect (:data:`DETECTABLE`).
     measured : mapping, optional
         Put first in the record's ``measured``.
     itemise : bool
@@ -632,12 +657,8 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
     Raises
     ------
     ClaimError
-        As :func:`read_comparisons`, or an unknown ``show`` or ``detectable``.
+        As :func:`read_comparisons`.
     """
-    if show not in SHOWN:
-        raise ClaimError(f"show must be one of {', '.join(SHOWN)}; got {show!r}")
-    if detectable not in DETECTABLE:
-        raise ClaimError(f"detectable must be one of {', '.join(DETECTABLE)}; got {detectable!r}")
     readings = read_comparisons(comparisons, expects, flip=flip, label=label, require_intervals=require_intervals)
     states = [r.reading for r in readings]
     tally = ", ".join(f"{states.count(word)} {word}" for word in _TALLY if word in states)
@@ -652,7 +673,7 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
             f"{note}; no comparison has an interval (one seed and no per-query scores): {tally}"))
     verdict = ("not held" if "not held" in states else "held" if all(s == "held" for s in states)
                else "inconclusive")
-    shown = _shown(readings, verdict, show)
+    shown = _shown(readings, verdict)
     against = [r.label for r in readings if r.reading == "not held"]
     if one:
         margin = "" if shown.margin is None else f" (margin ±{shown.margin:g})"
@@ -663,10 +684,10 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
             record["against the claim"] = against
         found = f"found {tally} of {stats.plural(len(readings), 'comparison')} (effect: {shown.label})"
     record |= {"queries": shown.n_queries, "correction": shown.correction}
-    mdes = [r.mde for r in readings if r.interval is not None and r.mde is not None
-            and (detectable == "all" or r.reading == "inconclusive")]
+    mdes = [r.mde for r in readings if r.interval is not None and r.mde is not None]
+    detectable = shown.mde if verdict == "inconclusive" and shown.mde is not None else max(mdes, default=None)
     return dict(verdict=verdict, effect=shown.effect, interval=shown.interval, n=shown.n,
-                smallest_detectable=max(mdes) if mdes else shown.mde,
+                smallest_detectable=detectable,
                 measured=record | cells, note=f"{note}; {found}" if note else found)
 
 

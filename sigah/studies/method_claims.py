@@ -4,15 +4,13 @@ dropped noise term of the relaxation (T12), and the energy discriminator (T13, T
 Each function takes what a chapter computed and returns the keyword arguments of
 :func:`sigah.studies.claims.record_verdict` after the claim id. Differences go through
 :mod:`sigah.stats` (paired comparisons, Holm over the comparisons of one claim) and are read by
-:func:`sigah.studies.claims.reading_of` (showing the first comparison against the claim, the first
-undecided, or the least significant held one); a quantity said to be negligible is read against a
+:func:`sigah.studies.claims.reading_of`; a quantity said to be negligible is read against a
 trivial baseline, never against a bound that could be looser than predicting zero.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,9 +18,6 @@ import pandas as pd
 
 from sigah.stats import ALPHA
 from sigah.studies.claims import reading_of
-
-#: the chapters' reading of several comparisons that must all hold
-_all_of = partial(reading_of, show="first or least significant", detectable="undecided")
 
 __all__ = [
     "NEGLIGIBLE_SHARE",
@@ -107,7 +102,7 @@ def orthogonal_verdict(errors: Mapping[int, Mapping[str, np.ndarray]]) -> dict[s
     family = compare_family({f"orthonormal − Gaussian, k = {k}": (e["orthonormal"], e["Gaussian"])
                              for k, e in errors.items()})
     measured = {f"median error, {name}, k = {k}": float(np.median(e[name])) for k, e in errors.items() for name in e}
-    return _all_of(family, "lower", measured=measured,
+    return reading_of(family, "lower", measured=measured,
                    note="relative error of the recovered feature U b (b = Uᵀx) with a Gaussian U orthonormalised (same span) "
                         "minus with the Gaussian U itself, paired over matrix draws and images, Holm over the code lengths; held when lower "
                         "at every k (decoded by least squares, the Gaussian U recovers exactly as its orthonormalisation: "
@@ -199,7 +194,7 @@ def loss_match_verdict(rhos: pd.DataFrame) -> dict[str, Any]:
         raise ValueError(f"at least 2 runs are needed, got {rho.size}")
     comparison = compare_paired(rho, np.zeros_like(rho))
     by_margin = rhos.groupby("margin")["rho"].mean()
-    return _all_of({"mean ρ over runs": comparison}, "higher",
+    return reading_of({"mean ρ over runs": comparison}, "higher",
                    measured={f"mean ρ, μ = {m:g}": float(v) for m, v in by_margin.items()},
                    note="Spearman ρ between the discriminator loss and the generated points' mean distance to the "
                         f"data over each run's records, one ρ per run ({rho.size} runs), mean against 0 by a t test "
@@ -246,7 +241,7 @@ def margin_gradient_verdict(early: pd.DataFrame) -> dict[str, Any]:
 
     smallest = margins[0]
     family = compare_family({f"μ = {mu:g} − μ = {smallest:g}": (series(mu), series(smallest)) for mu in margins[1:]})
-    return _all_of(family, "lower",
+    return reading_of(family, "lower",
                    measured={f"median early distance, μ = {mu:g}": float(np.exp(np.median(series(mu))))
                              for mu in margins},
                    note=f"log mean distance of the generated points to the data over the first {EARLY_SHARE:.0%} "
@@ -278,6 +273,6 @@ def energy_gap_verdict(table: pd.DataFrame, *, real: str = "D(real), last epoch"
         pairs[f"log D(real) − log D(synthetic), γ = {gamma:g}"] = (
             np.log(part[real].to_numpy(dtype=float)), np.log(part[synthetic].to_numpy(dtype=float)))
     family = compare_family(pairs)
-    return _all_of(family, "lower",
+    return reading_of(family, "lower",
                    note="log energy of real minus synthetic features in the last epoch, per γ > 0, paired over "
                         "seeds, Holm; held when lower at every γ")

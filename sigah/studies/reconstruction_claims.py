@@ -79,12 +79,11 @@ def figure6_family(X: Any, drawn: Mapping[str, Any], reference: Any, *, sigah: s
 def _figure6_reading(family: stats.Family, labels: list[str], *, what: str) -> dict[str, Any]:
     """Held when every labelled comparison of ``family`` is the one :data:`FIGURE6` claims.
 
-    :func:`~sigah.studies.claims.reading_of`, showing the first comparison whose reading is the
-    verdict; ``n`` counts the images the comparisons are paired over (one seed).
+    :func:`~sigah.studies.claims.reading_of`; ``n`` counts the images the comparisons are paired over (one seed).
     """
     first = family[labels[0]]
     out = reading_of({name: family[name] for name in labels}, [FIGURE6[name][0] for name in labels], note=what,
-                     show="first", measured={"images": first.n_queries, "seeds": first.n_seeds,
+                     measured={"images": first.n_queries, "seeds": first.n_seeds,
                                              "units": {name: FIGURE6[name][1] for name in labels}})
     out["n"] = int(first.n_queries or first.n_seeds)
     return out
@@ -129,14 +128,14 @@ def chapter_verdicts(extremes_error: pd.DataFrame, extremes_map: pd.DataFrame, p
                            extremes_error.assign(variant=extremes_error["variant"] + ", relative error")],
                           ignore_index=True)
     out = {
-        "C02": reading_of(extremes_error, "lower", show="first or least certain", note=(
+        "C02": reading_of(extremes_error, "lower", note=(
             "relative error of query codes, largest m/d minus smallest, paired over seeds and images, "
             "Holm over (dataset, code length); held when lower in every cell")),
         "C03": reading_of(both_ends, ["higher" if v.endswith("mAP") else "lower" for v in both_ends["variant"]],
-                          show="first or least certain", note=(
+                          note=(
             "PR-area mAP and relative error, largest m/d minus smallest, paired over seeds and queries, Holm "
             "over (dataset, code length) per metric; held when mAP is higher and the error lower in every cell")),
-        "C04": reading_of(plateau, [plateau_claim(r) for r in plateau.to_dict("records")], show="first or least certain", note=(
+        "C04": reading_of(plateau, [plateau_claim(r) for r in plateau.to_dict("records")], note=(
             f"PR-area mAP of each m/d minus m/d = {default_ratio:g}, paired, Holm per table; held when every "
             f"larger m is equivalent within {margin_text} and every smaller one lower, on a schedule shared "
             "by all sizes (not trained to convergence)")),

@@ -207,12 +207,11 @@ def _competitors(grids: Grids, bits: int, focus: str) -> list[str]:
 def _family_reading(pairs: Mapping[str, tuple[np.ndarray, np.ndarray]], *, what: str) -> dict[str, Any]:
     """One verdict on a claim that every pair's first grid is higher, the pairs Holm-corrected together.
 
-    :func:`~sigah.studies.claims.reading_of` showing the clearest comparison: the clearest against
-    the claim, the nearest to failing when held, the smallest effect otherwise; the comparisons
-    are counted in ``measured``, not listed.
+    :func:`~sigah.studies.claims.reading_of`; the comparisons are counted in ``measured``, not
+    listed.
     """
     family = stats.compare_family(pairs)
-    return reading_of(family, "higher", show="clearest", itemise=False,
+    return reading_of(family, "higher", itemise=False,
                       note=f"{what}, paired over seeds and queries, Holm over {len(family)}")
 
 

@@ -11,14 +11,12 @@ Times are compared on the log scale, paired over seeds (:func:`sigah.stats.compa
 over the comparisons shown together), so that an effect is a ratio of times: ``+0.69`` is twice as
 long. Retrieval is compared paired over seeds and queries on PR-area mAP, with an equivalence
 margin for "competitive". A claim made of several comparisons is read by
-:func:`sigah.studies.claims.reading_of` (showing the first comparison against the claim, the first
-undecided, or the least significant held one).
+:func:`sigah.studies.claims.reading_of`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -275,22 +273,21 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
     slower = [f"{_label(m)} − SiGAH" for m in FASTER_THAN]
     ratios = {f"{label}, time ratio": float(np.exp(order[label].effect)) for label in order.labels}
     out = {}
-    all_of = partial(reading_of, show="first or least significant", detectable="undecided")
-    out["E01"] = all_of(
+    out["E01"] = reading_of(
         {label: order[label] for label in slower} | dict(zip(retrieval.labels, retrieval.comparisons)),
         ["higher"] * len(slower) + ["competitive"] * len(retrieval), measured=ratios,
         note=f"log fit time (full schedule, timed in this run, n = {n:,}) of BA and SGH minus SiGAH's must be "
              f"higher, and SiGAH's PR-area mAP minus theirs equivalent within ±{margin:g} or higher, at every "
              "code length (paired over seeds, and queries for mAP; Holm per family)")
-    out["E02"] = all_of(order, "higher", measured=ratios,
+    out["E02"] = reading_of(order, "higher", measured=ratios,
         note=f"Table 3's ordering ITQ < OCH < SiGAH < SGH, BA read as four paired comparisons of log fit time "
              f"(full schedule, timed in this run, n = {n:,}), Holm together; held when every one is higher")
-    out["E03"] = all_of(
+    out["E03"] = reading_of(
         {"BA − SiGAH": order["BA − SiGAH"]}, "higher", measured=ratios,
         note=f"log fit time of BA minus SiGAH's (timed in this run, n = {n:,}), paired over seeds, within "
              "the family of Table 3's ordering; held when higher (only time is measured, not memory)")
     big = time_family(at_scale, [(m, "sigah") for m in FASTER_THAN])
-    out["E04"] = all_of(
+    out["E04"] = reading_of(
         big, "higher",
         measured={f"{label}, time ratio at n*": float(np.exp(c.effect)) for label, c in zip(big.labels, big.comparisons)},
         note=f"log fit time extrapolated to n* = {n_star:,} (time per step × full steps; BA along its fitted "
@@ -300,7 +297,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
                     for size in (n_small, n))
     exponent = (np.log(large["fit_seconds"].to_numpy()) - np.log(small["fit_seconds"].to_numpy())) / np.log(n / n_small)
     steps = compare_paired(np.ones_like(exponent), exponent, margin=0.1)
-    out["E06"] = all_of(
+    out["E06"] = reading_of(
         {"1 − SiGAH exponent": steps}, "competitive",
         measured={"exponent per seed": exponent.tolist()},
         note=f"SiGAH's fit-time exponent b between n = {n_small:,} and {n:,} with steps proportional to n, "
@@ -310,7 +307,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
         out["E05"] = dict(verdict="inconclusive", smallest_detectable=SEARCH_MARGIN,
                           note="fewer than two methods were searched, so no search times compare")
     else:
-        out["E05"] = all_of(
+        out["E05"] = reading_of(
             search, "same",
             measured={f"{label}, time ratio": float(np.exp(c.effect)) for label, c in zip(search.labels, search.comparisons)},
             note=f"log seconds of one exhaustive Hamming k-NN search (faiss, the fastest of 3 per round) on each "

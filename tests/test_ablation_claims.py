@@ -46,8 +46,10 @@ def test_a_planted_effect_in_the_claimed_direction_is_held_and_flipping_reads_th
 def test_every_comparison_must_hold_and_one_reversed_one_fails_the_claim():
     held = reading_of(table({"a": -0.05, "b": -0.08}), "lower", note="rule")
     assert held["verdict"] == "held"
-    weakest = table({"a": -0.05, "b": -0.08})["difference"].max()  # the least favourable to "lower"
-    assert held["effect"] == pytest.approx(weakest)
+    rows = table({"a": -0.05, "b": -0.08})
+    nearest = rows.loc[rows["high"].idxmax()]  # the upper bound nearest zero: the nearest to failing "lower"
+    assert held["effect"] == pytest.approx(nearest["difference"])
+    assert held["interval"] == pytest.approx((nearest["low"], nearest["high"]))
     failed = reading_of(table({"a": -0.05, "b": +0.05}), "lower", note="rule")
     assert failed["verdict"] == "not held"
     assert "2 held, 2 not held of 4" in failed["note"] and failed["note"].startswith("rule")

@@ -55,7 +55,7 @@ def test_no_effect_at_small_n_is_inconclusive_with_its_detectable_effect():
     assert reading["smallest_detectable"] >= (high - low) / 2 * 0.5
 
 
-def test_the_weakest_comparison_carries_the_effect():
+def test_the_undecided_rival_carries_the_effect():
     grids = make_grids(0.1)
     rng = np.random.default_rng(1)
     for bits in (32, 64):  # one rival level with SiGAH on one metric, up to noise

@@ -77,7 +77,7 @@ def test_a_reversed_ordering_or_worse_retrieval_is_not_held():
 
 def all_of(comparisons, expects, *, note):
     """The reading the chapter's claims of several comparisons take."""
-    return reading_of(comparisons, expects, note=note, show="first or least significant", detectable="undecided")
+    return reading_of(comparisons, expects, note=note)
 
 
 def reading(comparison, expects):

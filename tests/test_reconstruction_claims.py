@@ -61,7 +61,7 @@ def m_records(n_queries, error_slope, map_by_ratio, seeds=(0, 1, 2), seed=0):
     return pd.DataFrame(rows)
 
 
-def verdicts_of(records, figure6):
+def verdicts_of(records, figure6, **options):
     ratios = sorted(float(v.split(" = ")[1]) for v in records["variant"].unique())
     ends = [f"m/d = {ratios[0]:g}", f"m/d = {ratios[-1]:g}"]
     runs = records[records["variant"].isin(ends)]
@@ -71,7 +71,7 @@ def verdicts_of(records, figure6):
                                   margin=0.02)
     return chapter_verdicts(*extremes, plateau, figure6, default_ratio=2.0,
                             ratio_of=lambda v: float(v.split(" = ")[1]), confound="shared schedule",
-                            handicap="same schedules")
+                            handicap="same schedules", **options)
 
 
 def test_planted_effects_hold_and_every_verdict_is_recordable():
@@ -117,3 +117,11 @@ def test_one_seed_without_per_query_scores_is_not_testable_and_no_qolsh_leaves_c
     assert len(family) == 2
     out = verdicts_of(m_records(50, 0.1, {0.5: 0.4, 2: 0.5, 8: 0.5}), family)
     assert out["C08"]["verdict"] == "not testable"
+
+
+def test_the_figure6_notes_name_the_sigah_row_compared():
+    records = m_records(400, 0.1, {0.5: 0.3, 2: 0.5, 8: 0.5})
+    out = verdicts_of(records, fig6(300, 0.05, 0.5, 0.1), figure6_sigah="SiGAH (book defaults), 64 bits")
+    for claim in ("C05", "C06", "C10", "C11"):
+        assert "SiGAH (book defaults), 64 bits against each method" in out[claim]["note"]
+        assert out[claim]["measured"]["schedule"] == "same schedules"

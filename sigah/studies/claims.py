@@ -565,7 +565,7 @@ def _against(r: ComparisonReading) -> float:
     difference does); for a claimed absence of difference (``equivalent``, ``same``), the distance
     of the interval from zero.
     """
-    effect, low, high = r.toward_claim
+    _, low, high = r.toward_claim
     if r.expects in ("equivalent", "same"):
         return max(low, -high)
     return -high
@@ -578,7 +578,7 @@ def _room(r: ComparisonReading) -> float:
     signed toward the claim); for a claimed absence of difference, the distance from the bound
     farthest from zero to the margin.
     """
-    effect, low, high = r.toward_claim
+    _, low, high = r.toward_claim
     if r.expects in ("equivalent", "same") and r.margin is not None:
         return r.margin - max(-low, high)
     return low

@@ -5,7 +5,7 @@ import pytest
 
 from sigah.metrics import recall_at_n
 from sigah.studies import retrieval_claims as rc
-from sigah.studies.claims import claim_list, record_verdict
+from sigah.studies.claims import claim_list, record_verdict, verdict_table
 
 PRINTED = "sigah[generator_input=relaxed, decorrelation=0.0]"
 BASELINES = ("lsh", "itq", "sph", "ba", "sgh", "sgh[neuron=stochastic]", "och")
@@ -208,6 +208,6 @@ def test_the_grids_of_a_study_agree_with_its_tables_and_curves():
 
 def test_the_verdict_table_shows_every_claim():
     out = verdicts(make_grids(0.1), printed=PRINTED)
-    html = rc.verdict_table(out).to_html()
+    html = verdict_table(out).to_html()
     for claim, kwargs in out.items():
         assert claim in html and kwargs["verdict"] in html

@@ -70,6 +70,7 @@ __all__ = [
     "record_verdict",
     "start_verdict_file",
     "verdict_file",
+    "verdict_table",
 ]
 
 CLAIMS_FILE = "claims.csv"
@@ -806,3 +807,32 @@ def chapter_anchors(text: str) -> dict[str, str]:
             slugs.add(slug)
             anchors[slug] = title
     return anchors
+
+
+def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
+    """A chapter's verdicts as a table: claim, verdict, effect with its interval, the smallest
+    detectable effect (beside an inconclusive verdict only), and the rule with what it found.
+
+    Parameters
+    ----------
+    verdicts : mapping
+        Claim id → keyword arguments of :func:`record_verdict` after the id.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    import pandas as pd
+
+    from sigah.studies.wording import html_table
+
+    rows = []
+    for claim, v in verdicts.items():
+        effect = "—" if v.get("effect") is None else stats.format_signed(v["effect"], 4)
+        if v.get("interval") is not None:
+            effect += f" ({stats.format_interval(*v['interval'], 4)})"
+        # the smallest detectable effect qualifies an undecided verdict only
+        detectable = v.get("smallest_detectable") if v["verdict"] == "inconclusive" else None
+        rows.append({"claim": claim, "verdict": v["verdict"], "effect (interval)": effect,
+                     "detectable": "—" if detectable is None else f"{detectable:.4f}", "rule and finding": v["note"]})
+    return html_table(pd.DataFrame(rows), wrap=["rule and finding"])

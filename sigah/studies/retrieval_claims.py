@@ -40,7 +40,7 @@ __all__ = [
     "study_grids", "recall_per_query", "recall_grids", "paper_row",
     "best_of_all", "gain_over_runner_up", "group_advantage", "second_place",
     "head_to_head", "mostly_second", "published_row", "stand_in", "chapter_verdicts",
-    "study_verdicts", "verdict_table",
+    "study_verdicts",
 ]
 
 #: the row the claims are tested on: SiGAH with the book's defaults
@@ -559,26 +559,3 @@ def study_verdicts(main: Any, desc: Any | None, *, printed_row: bool = True) -> 
                             desc_name=data_name(desc) if desc is not None else "",
                             printed=variant_name("sigah", PRINTED_EQ20) if printed_row else None)
 
-
-def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
-    """The verdicts as a table: claim, verdict, effect with its interval (or the smallest
-    detectable effect), and the rule with what it found.
-
-    Returns
-    -------
-    pandas.io.formats.style.Styler
-    """
-    import pandas as pd
-
-    from sigah.studies.wording import html_table
-
-    rows = []
-    for claim, v in verdicts.items():
-        effect = "—" if v.get("effect") is None else stats.format_signed(v["effect"], 4)
-        if v.get("interval") is not None:
-            effect += f" ({stats.format_interval(*v['interval'], 4)})"
-        # the smallest detectable effect qualifies an undecided verdict only
-        detectable = v.get("smallest_detectable") if v["verdict"] == "inconclusive" else None
-        rows.append({"claim": claim, "verdict": v["verdict"], "effect (interval)": effect,
-                     "detectable": "—" if detectable is None else f"{detectable:.4f}", "rule and finding": v["note"]})
-    return html_table(pd.DataFrame(rows), wrap=["rule and finding"])

@@ -15,9 +15,11 @@ from sigah.studies.claims import (
     ClaimError,
     claim_list,
     combine_readings,
+    detectable_text,
     read_comparisons,
     reading_of,
     record_verdict,
+    verdict_table,
 )
 
 
@@ -298,3 +300,13 @@ def test_a_single_comparison_shows_itself():
     for interval in ((0.1, 0.2), (-0.2, -0.1), (-0.1, 0.2)):
         reading = reading_of(planted({"only": interval}), "higher", note="r")
         assert reading["interval"] == interval and "shown" not in reading["measured"]
+
+
+def test_a_detectable_effect_beyond_the_metric_reads_not_decidable_in_the_verdict_table():
+    assert detectable_text(0.0123, 3) == "0.0123"
+    assert detectable_text(4.78, 2) == "not decidable with n = 2"
+    assert detectable_text(4.78, 2, effect_range=10.0) == "4.7800"
+    table = verdict_table({"R13": dict(verdict="inconclusive", n=2, smallest_detectable=4.78, note="r"),
+                           "R12": dict(verdict="inconclusive", n=2, smallest_detectable=0.13, note="r")})
+    html = table.to_html()
+    assert "not decidable with n = 2" in html and "0.1300" in html and "4.78" not in html

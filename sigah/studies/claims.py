@@ -957,7 +957,9 @@ def detectable_text(smallest_detectable: float, n: int | None, *, effect_range: 
 
 def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
     """A chapter's verdicts as a table: claim, verdict, effect with its interval, the smallest
-    detectable effect (beside an inconclusive verdict only), and the rule with what it found.
+    detectable effect (beside an inconclusive verdict only; "not decidable with n = N" when it
+    exceeds any difference the metric can take, :func:`detectable_text`), and the rule with what
+    it found.
 
     Parameters
     ----------

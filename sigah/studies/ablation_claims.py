@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sigah.studies.ablation import PER_QUERY_SUFFIX
-from sigah.studies.claims import not_testable, reading_of, row_label
+from sigah.studies.claims import comparison_label, not_testable, reading_of
 
 __all__ = ["EQUIVALENCE_MARGIN", "ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
 
@@ -52,7 +52,7 @@ def _read(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,
     ``prefix`` goes before each row's name in ``measured`` (e.g. ``"γ = 0.001: "``).
     """
     return reading_of(table, expects, note=note, flip=flip, measured=measured,
-                      label=lambda row: prefix + row_label(row), require_intervals=True)
+                      label=lambda row: prefix + comparison_label(row), require_intervals=True)
 
 
 # -- measurements -------------------------------------------------------------------------------------

@@ -513,9 +513,6 @@ def comparison_label(row: Mapping[str, Any]) -> str:
     return f"{row['variant']} ({', '.join(where)})" if where else str(row["variant"])
 
 
-#: the former name of :func:`comparison_label` (``sigah.studies.book_defaults.row_label`` names a
-#: method's table row; this one a comparison), kept until every caller uses the new name
-row_label = comparison_label
 
 
 def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bool = False,

@@ -25,11 +25,13 @@ __all__ = [
     "ORTHOGONAL_MARGIN",
     "orthogonal_reconstruction",
     "orthogonal_verdict",
+    "orthogonal_sentence",
     "noise_term_verdict",
     "loss_and_match",
     "loss_match_verdict",
     "early_distance",
     "margin_gradient_verdict",
+    "energy_toy_sentence",
     "energy_gap_verdict",
 ]
 
@@ -130,6 +132,28 @@ def orthogonal_verdict(errors: Mapping[int, Mapping[str, np.ndarray]], *,
                            f"margin of {margin_share:.0%} of the Gaussian's mean error, paired over matrix draws "
                            "and images, Holm over the code lengths; held when lower at every k (the orthonormal "
                            "error lower by more than the margin)")
+
+
+def orthogonal_sentence(errors: Mapping[int, Mapping[str, np.ndarray]], reading: Mapping[str, Any]) -> str:
+    """One sentence reading :func:`orthogonal_reconstruction`'s table with T18's verdict.
+
+    Parameters
+    ----------
+    errors : mapping
+        ``{k: {name: array (n_draws, n_images)}}``.
+    reading : mapping
+        :func:`orthogonal_verdict` of ``errors``.
+    """
+    gaps = {k: float(np.mean(e["orthonormal"] - e["Gaussian"]) / np.mean(e["Gaussian"])) for k, e in errors.items()}
+    same = max(float(np.max(np.abs(e["Gaussian, least squares"] - e["orthonormal"]))) for e in errors.values()
+               if "Gaussian, least squares" in e)
+    low, high = min(gaps.values()), max(gaps.values())
+    spread = f"{-high:.2%}" if np.isclose(low, high) else f"{-high:.2%} to {-low:.2%}"
+    return (f"Decoded by the transpose, the orthonormal matrix's mean error is lower than the Gaussian "
+            f"matrix's by {spread} of the latter over the code lengths; read as \"lower by more than "
+            f"{ORTHOGONAL_MARGIN:.0%}\" (less is what any projection gains by construction), the claim is "
+            f"**{reading['verdict']}**. Decoded by least squares the two recover alike (largest difference "
+            f"per image {same:.1e}): the claim concerns transpose decoding only.")
 
 
 # -- T12: the noise term of the relaxation -------------------------------------------------------------
@@ -281,6 +305,27 @@ def margin_gradient_verdict(early: pd.DataFrame) -> dict[str, Any]:
                            f"{EARLY_SHARE:.0%} of training, each margin minus the grid's smallest, μ = {smallest:g}, "
                            f"which stands for no margin ({reference}), paired over repeats, Holm; held when every "
                            "larger margin is lower")
+
+
+def energy_toy_sentence(loss_match: Mapping[str, Any], margin_gradient: Mapping[str, Any],
+                        rhos: pd.DataFrame) -> str:
+    """One sentence reading the table of ρ and early distance per margin with T13's and T14's verdicts.
+
+    Parameters
+    ----------
+    loss_match, margin_gradient : mapping
+        :func:`loss_match_verdict` and :func:`margin_gradient_verdict`.
+    rhos : pandas.DataFrame
+        :func:`loss_and_match`.
+    """
+    by_margin = rhos.groupby("margin")["rho"].mean()
+    negative = [f"{m:g}" for m, v in by_margin.items() if v < 0]
+    signs = (f"the mean ρ is negative at μ = {', '.join(negative)}, against the claim there" if negative
+             else "the mean ρ is positive at every margin")
+    return (f"Over the runs, {signs} (from {by_margin.min():+.2f} to {by_margin.max():+.2f}); read per "
+            f"margin, that a lower loss means closer samples is **{loss_match['verdict']}**, and that a "
+            f"margin brings the generator closer early in training is **{margin_gradient['verdict']}** "
+            "(the claims table at the end of the chapter gives each rule).")
 
 
 # -- A03: SiGAH's discriminator on MNIST ----------------------------------------------------------------

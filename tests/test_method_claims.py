@@ -152,3 +152,19 @@ def test_the_energy_gap_of_a_trained_discriminator():
     with pytest.raises(ValueError, match="never trained"):
         method_claims.energy_gap_verdict(table[table["γ"] == 0])
     record_verdict("A03", **out, claims=claim_list())
+
+
+def test_the_sentences_read_the_tables_with_their_verdicts():
+    rng = np.random.default_rng(9)
+    base = rng.uniform(0.5, 1.0, (10, 200))
+    errors = {8: {"orthonormal": 0.95 * base, "Gaussian": base, "Gaussian, least squares": 0.95 * base}}
+    reading = method_claims.orthogonal_verdict(errors)
+    sentence = method_claims.orthogonal_sentence(errors, reading)
+    assert "by 5.00% of the latter" in sentence and f"**{reading['verdict']}**" in sentence
+    assert "transpose decoding only" in sentence
+    rhos = pd.DataFrame({"margin": [0.1, 0.1, 1.0, 1.0], "repeat": [0, 1, 0, 1], "rho": [0.4, 0.5, -0.3, -0.2]})
+    t13 = {"verdict": "not held"}
+    t14 = {"verdict": "inconclusive"}
+    text = method_claims.energy_toy_sentence(t13, t14, rhos)
+    assert "negative at μ = 1, against the claim" in text and "from -0.25 to +0.45" in text
+    assert "**not held**" in text and "**inconclusive**" in text

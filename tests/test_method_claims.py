@@ -166,5 +166,5 @@ def test_the_sentences_read_the_tables_with_their_verdicts():
     t13 = {"verdict": "not held"}
     t14 = {"verdict": "inconclusive"}
     text = method_claims.energy_toy_sentence(t13, t14, rhos)
-    assert "negative at μ = 1, against the claim" in text and "from -0.25 to +0.45" in text
+    assert "between -0.25 and +0.45, below zero at μ = 1;" in text
     assert "**not held**" in text and "**inconclusive**" in text

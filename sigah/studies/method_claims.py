@@ -320,9 +320,9 @@ def energy_toy_sentence(loss_match: Mapping[str, Any], margin_gradient: Mapping[
     """
     by_margin = rhos.groupby("margin")["rho"].mean()
     negative = [f"{m:g}" for m, v in by_margin.items() if v < 0]
-    signs = (f"the mean ρ is negative at μ = {', '.join(negative)}, against the claim there" if negative
-             else "the mean ρ is positive at every margin")
-    return (f"Over the runs, {signs} (from {by_margin.min():+.2f} to {by_margin.max():+.2f}); read per "
+    signs = f", below zero at μ = {', '.join(negative)}" if negative else ", none below zero"
+    return (f"Over the runs, the mean ρ per margin lies between {by_margin.min():+.2f} and "
+            f"{by_margin.max():+.2f}{signs}; read per "
             f"margin, that a lower loss means closer samples is **{loss_match['verdict']}**, and that a "
             f"margin brings the generator closer early in training is **{margin_gradient['verdict']}** "
             "(the claims table at the end of the chapter gives each rule).")

@@ -175,3 +175,36 @@ def test_the_activation_claim_names_where_the_papers_own_table_5_disagrees():
     assert note.endswith("the paper's own Table 5 puts sigmoid ahead of LeakyReLU on Deep1M")
     agreeing = paper5.assign(value=[0.35, 0.34, 0.5, 0.4])
     assert "own Table 5" not in chapter_verdicts(**_inputs(1.0), paper_table5=agreeing)["A06"]["note"]
+
+
+def test_every_chapter_margin_parameter_is_the_book_wide_equivalence_margin():
+    """One margin for differences of mAP and precision: the parameters ``equivalence`` and ``margin``."""
+    import ast
+    from pathlib import Path
+
+    import jupytext
+
+    from sigah.studies.ablation_claims import EQUIVALENCE_MARGIN
+
+    found = {}
+    for path in sorted((Path(__file__).resolve().parent.parent / "book").glob("[0-9][0-9]_*.md")):
+        nb = jupytext.read(path)
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        overrides = nb.metadata.get("sigah", {}).get("ci", {})
+        for node in ast.parse(cells[0].source).body if cells else []:
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if name in ("equivalence", "margin"):
+                    found[(path.stem, name)] = ast.literal_eval(node.value)
+                    if name in overrides:
+                        found[(path.stem, name + " (ci)")] = overrides[name]
+    assert {stem for stem, _ in found} >= {"08_training_time", "09_ablations", "10_reconstruction",
+                                            "13_further_claims"}
+    assert all(value == EQUIVALENCE_MARGIN for value in found.values()), found
+
+
+def test_chapter_07_reads_pre100_with_the_same_margin():
+    from sigah.studies.ablation_claims import EQUIVALENCE_MARGIN
+    from sigah.studies.retrieval_report import PRECISION_MARGIN
+
+    assert PRECISION_MARGIN == EQUIVALENCE_MARGIN

@@ -154,7 +154,17 @@ def test_spearman_interval_averages_within_strata():
 @pytest.mark.parametrize("low, high, verdict", [(-0.5, -0.1, "held"), (0.1, 0.3, "not held"), (-0.2, 0.2, "inconclusive")])
 def test_interval_verdict_reads_the_sign(low, high, verdict):
     out = interval_verdict((low + high) / 2, low, high, expects="negative", n=10, what="ρ")
-    assert out["verdict"] == verdict and out["smallest_detectable"] == pytest.approx((high - low) / 2)
+    assert out["verdict"] == verdict
+    # the 80 %-power detectable effect of a normal test: (z_0.975 + z_0.80) standard errors, where the
+    # interval's half-width is z_0.975 of them
+    z, z_power = scipy_stats.norm.ppf(0.975), scipy_stats.norm.ppf(0.80)
+    assert out["smallest_detectable"] == pytest.approx((high - low) / 2 * (z + z_power) / z, rel=1e-3)
+    assert out["smallest_detectable"] > (high - low) / 2
+
+
+def test_interval_verdict_refuses_a_reversed_interval():
+    with pytest.raises(ValueError, match="low <= high"):
+        interval_verdict(0.0, 0.2, -0.2, expects="negative", n=10)
 
 
 def test_competitiveness_and_combination():

@@ -114,7 +114,7 @@ def test_one_seed_without_per_query_scores_is_not_testable_and_no_qolsh_leaves_c
     X = digits(50, rng)
     drawn = {name: X + rng.normal(0, 0.1, X.shape) for name in "SBG"}
     family = figure6_family(X, drawn, X.mean(axis=0), sigah="S", ba="B", sgh="G")
-    assert len(family) == 2
+    assert len(family) == 3  # SiGAH − BA, SiGAH − SGH, SGH − training mean
     out = verdicts_of(m_records(50, 0.1, {0.5: 0.4, 2: 0.5, 8: 0.5}), family)
     assert out["C08"]["verdict"] == "not testable"
 
@@ -124,4 +124,17 @@ def test_the_figure6_notes_name_the_sigah_row_compared():
     out = verdicts_of(records, fig6(300, 0.05, 0.5, 0.1), figure6_sigah="SiGAH (book defaults), 64 bits")
     for claim in ("C05", "C06", "C10", "C11"):
         assert "SiGAH (book defaults), 64 bits against each method" in out[claim]["note"]
+        assert "one fit per method (seed 0)" in out[claim]["note"]
         assert out[claim]["measured"]["schedule"] == "same schedules"
+    notes = [out[claim]["note"] for claim in ("C05", "C06", "C08", "C10", "C11")]
+    assert len(set(notes)) == len(notes)  # each claim states its own reading
+
+
+def test_c11_fails_when_sgh_recovers_more_than_the_mean_though_less_than_sigah():
+    # SGH's error (noise 0.1: 16 · 0.01 per image) is below the trivial one (about 0.17) yet
+    # above SiGAH's: C06 holds, C11 does not
+    records = m_records(400, 0.1, {0.5: 0.3, 2: 0.5, 8: 0.5})
+    out = verdicts_of(records, fig6(300, 0.01, 0.1, 0.1))
+    assert out["C06"]["verdict"] == "held"
+    assert out["C11"]["verdict"] == "not held"
+    assert out["C11"]["measured"]["shown"] == "SGH − training mean"

@@ -121,13 +121,13 @@ def test_sgh_sentence_quotes_all_three_metrics():
 
 def test_bar_verdicts_quote_all_three_metrics_with_their_verdicts():
     text = report.bar_verdicts([make_study(seeds=4, spread=0.0005)], [32])
-    assert "Holm-corrected together; Pre@100 counts as matching ITQ's when the interval lies within ±0.02" in text
+    assert "Holm-corrected together; Pre@100 counts as matching ITQ's when the interval lies within ±0.01" in text
     assert "Pre@100 0.4900 against 0.5000 (lower)" in text  # a clear difference, however small
     close = make_study(seeds=4, spread=0.0005)
     sigah = (close.records["method"] == "sigah") & (close.records["bits"] == 32)
     itq = close.records[(close.records["method"] == "itq") & (close.records["bits"] == 32)]
     close.records.loc[sigah, "precision_at_100"] = itq["precision_at_100"].to_numpy() + [0.001, -0.001, 0.002, -0.002]
-    assert "(equivalent within ±0.0200)" in report.bar_verdicts([close], [32])
+    assert "(equivalent within ±0.0100)" in report.bar_verdicts([close], [32])
     assert "mAP (PR area) 0.4500 against 0.4000 (higher)" in text
     assert "ranking mAP 0.4200 against 0.4500 (lower)" in text
     assert "SGH's Pre@100 0.4500 (ITQ 0.5000, chance 0.0500)" in text

@@ -33,10 +33,15 @@ import pandas as pd
 from sigah.studies.ablation import PER_QUERY_SUFFIX
 from sigah.studies.claims import not_testable, reading_of, row_label
 
-__all__ = ["ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
+__all__ = ["EQUIVALENCE_MARGIN", "ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
 
 #: the score column of :func:`reconstruction_error_records`
 ERROR_METRIC = "reconstruction_error"
+
+#: the book's one equivalence margin for differences of PR-area mAP and of precision: every chapter's
+#: ``equivalence`` or ``margin`` parameter equals it (a difference whose whole interval lies within
+#: ±0.01 is "equivalent"; a hundredth of mAP is below what a reader of Table 2 would call a change)
+EQUIVALENCE_MARGIN = 0.01
 
 
 def _read(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,
@@ -74,17 +79,17 @@ def reconstruction_error_records(models: Mapping[tuple[str, str, int, int], Any]
         ``reconstruction_error_per_query`` (array of shape (n_queries,)), ready for
         ``compare_to_baseline(..., metric=ERROR_METRIC)``.
     """
-    from sigah.studies.reconstruction import reconstruct_from_codes
+    from sigah.studies.reconstruction import per_image_error, reconstruct_from_codes
 
     rows = []
     for (dataset, variant, bits, seed), model in models.items():
         protocol = protocols[dataset]
-        queries = np.asarray(protocol.queries, dtype=np.float64)
-        spread = float(np.mean(np.sum((queries - np.asarray(protocol.train, np.float64).mean(0)) ** 2, axis=1)))
-        if not spread > 0:
-            raise ValueError(f"the queries of {dataset} do not spread around the training mean")
-        decoded = np.asarray(reconstruct_from_codes(model, protocol.queries), dtype=np.float64)
-        per_query = np.sum((queries - decoded) ** 2, axis=1) / spread
+        reference = np.asarray(protocol.train, dtype=np.float64).mean(axis=0)
+        decoded = reconstruct_from_codes(model, protocol.queries)
+        try:
+            per_query = per_image_error(protocol.queries, decoded, reference)
+        except ValueError as error:  # name the dataset whose queries are at fault
+            raise ValueError(f"the queries of {dataset}: {error}") from None
         rows.append({"dataset": dataset, "variant": variant, "bits": int(bits), "seed": int(seed),
                      ERROR_METRIC: float(per_query.mean()), ERROR_METRIC + PER_QUERY_SUFFIX: per_query})
     return pd.DataFrame(rows)

@@ -294,14 +294,42 @@ def spearman_interval(x: Any, y: Any, strata: Any = None, *, n_boot: int = 2000,
 
 # -- verdicts ------------------------------------------------------------------------------------------
 def interval_verdict(effect: float, low: float, high: float, *, expects: str, n: int,
-                     measured: Mapping[str, Any] | None = None, what: str = "") -> dict[str, Any]:
+                     measured: Mapping[str, Any] | None = None, what: str = "",
+                     alpha: float = ALPHA) -> dict[str, Any]:
     """A claimed sign of an effect read from its interval: held, not held (opposite sign), or inconclusive.
 
-    ``expects`` is ``"negative"`` or ``"positive"``; the smallest detectable effect of an inconclusive
-    reading is the interval's half-width (the effect it would have had to reach to exclude zero).
+    ``expects`` is ``"negative"`` or ``"positive"``. The smallest detectable effect is computed as
+    :mod:`sigah.stats` computes it for a paired comparison
+    (:func:`~sigah.stats.minimum_detectable_effect`, power :data:`~sigah.stats.POWER`), from the
+    standard error the interval implies under a normal reference: its half-width over
+    ``z_{1−α/2}``. For a correlation it may exceed 1: no effect the design could see.
+
+    Parameters
+    ----------
+    effect, low, high : float
+        The estimate and its two-sided ``1 − alpha`` interval (``low <= high``).
+    expects : {"negative", "positive"}
+    n : int
+        Units behind the estimate.
+    measured : mapping, optional
+    what : str
+        What the estimate is, first in the note.
+    alpha : float
+        The level of the interval.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`sigah.studies.claims.record_verdict` after the claim id.
     """
+    from scipy.stats import norm
+
+    from sigah.stats import POWER, minimum_detectable_effect
+
     if expects not in ("negative", "positive"):
         raise ValueError(f"expects must be 'negative' or 'positive', got {expects!r}")
+    if not low <= high:
+        raise ValueError(f"the interval must have low <= high, got [{low!r}, {high!r}]")
     sign = -1 if expects == "negative" else 1
     if (sign < 0 and high < 0) or (sign > 0 and low > 0):
         verdict = "held"
@@ -309,8 +337,10 @@ def interval_verdict(effect: float, low: float, high: float, *, expects: str, n:
         verdict = "not held"
     else:
         verdict = "inconclusive"
+    standard_error = (high - low) / 2 / float(norm.ppf(1 - alpha / 2))
+    detectable = minimum_detectable_effect(standard_error, float("inf"), alpha=alpha, power=POWER)
     return dict(verdict=verdict, effect=effect, interval=(low, high), n=int(n),
-                smallest_detectable=float((high - low) / 2), measured=dict(measured or {}),
+                smallest_detectable=float(detectable), measured=dict(measured or {}),
                 note=f"{what}: {effect:+.3f}, interval [{low:+.3f}, {high:+.3f}]; the paper claims it {expects}")
 
 
@@ -530,10 +560,12 @@ def chapter_verdicts(family: Any, slack_family: Any, energy_family: Any, rho: Se
 
     out = {
         "T15": over_datasets("BA reduction − BA", "equivalent",
-                             "PR-area mAP of the closest expressible reduction minus BA's; held when equivalent "
+                             "PR-area mAP of the closest expressible reduction minus the BA of chapter "
+                             "*The baselines*; held when equivalent "
                              f"within ±{family.comparisons[0].margin:g} on every dataset"),
         "T16": over_datasets("SGH reduction − SGH", "equivalent",
-                             "PR-area mAP of the closest expressible reduction minus SGH's; held when equivalent "
+                             "PR-area mAP of the closest expressible reduction minus the SGH of chapter "
+                             "*The baselines*; held when equivalent "
                              f"within ±{family.comparisons[0].margin:g} on every dataset"),
         "A08": over_datasets("all weights zero − defaults", "competitive",
                              "PR-area mAP with α = β = γ = 0 minus the defaults'; held when equivalent within the "

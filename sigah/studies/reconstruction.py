@@ -143,8 +143,8 @@ def per_image_error(X: Any, X_hat: Any, reference: Any) -> np.ndarray:
 
     Parameters
     ----------
-    X, X_hat : array_like, shape (n, d)
-    reference : array_like, shape (d,)
+    X, X_hat, reference
+        As :func:`relative_error`.
 
     Returns
     -------

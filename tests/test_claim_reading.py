@@ -15,9 +15,11 @@ from sigah.studies.claims import (
     ClaimError,
     claim_list,
     combine_readings,
+    detectable_text,
     read_comparisons,
     reading_of,
     record_verdict,
+    verdict_table,
 )
 
 
@@ -165,14 +167,31 @@ def test_combined_readings_hold_only_when_every_part_holds():
              "SIFT10K": reading_of(family({"a": 0.0}, n_seeds=2, n_queries=6, noise=0.2, seed=3), "higher",
                                    note="r")}
     combined = combine_readings(parts, note="both")
-    assert combined["verdict"] == "inconclusive" and combined["effect"] == parts["MNIST"]["effect"]
+    # inconclusive: the shown part is the undecided one, not the first one given
+    assert combined["verdict"] == "inconclusive" and combined["effect"] == parts["SIFT10K"]["effect"]
+    assert combined["measured"]["shown"] == "SIFT10K" and "SIFT10K" in combined["note"]
     assert combined["smallest_detectable"] == max(p["smallest_detectable"] for p in parts.values())
     assert combined["measured"]["SIFT10K verdict"] == "inconclusive"
     parts["SIFT10K"] = reading_of(family({"a": -0.05}), "higher", note="r")
-    assert combine_readings(parts, note="both")["verdict"] == "not held"
+    against = combine_readings(parts, note="both")
+    assert against["verdict"] == "not held" and against["interval"] == parts["SIFT10K"]["interval"]
+    assert against["interval"][1] < 0  # the shown interval is the one that decides against the claim
     assert combine_readings({"MNIST": parts["MNIST"]}, note="one")["verdict"] == "held"
     with pytest.raises(ClaimError, match="no readings"):
         combine_readings({}, note="none")
+
+
+def test_a_competitive_claim_is_non_inferiority_within_the_margin():
+    rng = np.random.default_rng(11)
+    base = rng.normal(0.5, 0.05, 8)
+
+    def read(shift: float, noise: float) -> str:
+        c = stats.compare_paired(base + shift + rng.normal(0, noise, 8), base, margin=0.01)
+        return reading_of(c, "competitive", note="r")["verdict"]
+
+    assert read(-0.002, 1e-5) == "held"  # a negligible loss, decided lower, is no inferiority
+    assert read(-0.05, 1e-5) == "not held"  # a loss beyond the margin
+    assert read(-0.01, 0.05) == "inconclusive"  # an interval across −δ
 
 
 def test_a_same_claim_holds_when_the_interval_lies_inside_the_margin_whatever_the_test_decides():
@@ -281,3 +300,13 @@ def test_a_single_comparison_shows_itself():
     for interval in ((0.1, 0.2), (-0.2, -0.1), (-0.1, 0.2)):
         reading = reading_of(planted({"only": interval}), "higher", note="r")
         assert reading["interval"] == interval and "shown" not in reading["measured"]
+
+
+def test_a_detectable_effect_beyond_the_metric_reads_not_decidable_in_the_verdict_table():
+    assert detectable_text(0.0123, 3) == "0.0123"
+    assert detectable_text(4.78, 2) == "not decidable with n = 2"
+    assert detectable_text(4.78, 2, effect_range=10.0) == "4.7800"
+    table = verdict_table({"R13": dict(verdict="inconclusive", n=2, smallest_detectable=4.78, note="r"),
+                           "R12": dict(verdict="inconclusive", n=2, smallest_detectable=0.13, note="r")})
+    html = table.to_html()
+    assert "not decidable with n = 2" in html and "0.1300" in html and "4.78" not in html

@@ -5,10 +5,11 @@ import pytest
 
 from sigah.studies.claims import VERDICTS, claim_list, record_verdict
 from sigah.studies.deep_feature_claims import (
-    PAPER_GAIN,
     chapter_verdicts,
     deepest_network,
+    network_depth,
     relative_gain_grids,
+    stand_in_gain,
 )
 from sigah.studies.paper import paper_results
 
@@ -47,6 +48,8 @@ def test_relative_gain_grids_give_the_average_ratio_of_means():
 
 
 def test_deepest_network_follows_the_layer_count():
+    depths = {name: network_depth(name) for name in ("tiny", "lenet5", "wide", "resnet")}
+    assert depths["tiny"] < depths["wide"] < depths["lenet5"] < depths["resnet"]
     assert deepest_network(["tiny", "resnet", "wide"]) == "resnet"
     assert deepest_network(["tiny", "wide"]) == "wide"
     with pytest.raises(ValueError):
@@ -57,10 +60,11 @@ def test_planted_gains_hold_and_every_verdict_is_recordable():
     grids, networks = scenario({"sigah": 0.6, "itq": 0.5, "sph": 0.4, "sgh": 0.45}, 0.4,
                                {"tiny": 0.4, "lenet5": 0.5, "resnet": 0.7})
     out = verdicts(grids, networks)
-    for claim in ("D03", "D04", "D07"):
+    for claim in ("D03", "D07"):
         assert out[claim]["verdict"] == "held", (claim, out[claim]["note"])
-    assert out["D04"]["measured"]["second best"] == "ITQ"
-    assert out["D04"]["effect"] == pytest.approx(0.2, abs=0.02)
+    assert "D04" not in out  # its rivals are deep-hashing networks the book does not run
+    sentence = stand_in_gain(grids["features"], BITS, "features")
+    assert "ITQ" in sentence and "+20." in sentence and "11.54" in sentence
     assert out["D09"]["verdict"] == "not testable" and "ITQ label mAP, 16 bits" in out["D09"]["measured"]
     claims = claim_list()
     for claim, kwargs in out.items():
@@ -71,7 +75,7 @@ def test_planted_reverse_effects_are_not_held():
     grids, networks = scenario({"sigah": 0.4, "itq": 0.5, "sph": 0.3, "sgh": 0.3}, 0.6,
                                {"tiny": 0.6, "lenet5": 0.5, "resnet": 0.4})
     out = verdicts(grids, networks)
-    for claim in ("D03", "D04", "D07"):
+    for claim in ("D03", "D07"):
         assert out[claim]["verdict"] == "not held", (claim, out[claim]["note"])
 
 
@@ -79,7 +83,7 @@ def test_no_effect_at_a_small_sample_is_inconclusive_with_its_mde():
     grids, networks = scenario({"sigah": 0.5, "itq": 0.5, "sph": 0.5, "sgh": 0.5}, 0.5,
                                {"tiny": 0.5, "resnet": 0.5}, n_seeds=2, n_queries=4, seed=3)
     out = verdicts(grids, networks)
-    for claim in ("D03", "D04", "D07"):
+    for claim in ("D03", "D07"):
         assert out[claim]["verdict"] == "inconclusive", (claim, out[claim]["note"])
         assert out[claim]["smallest_detectable"] > 0
 
@@ -101,5 +105,3 @@ def test_the_itq_row_is_judged_on_the_papers_data_only():
         chapter_verdicts(grids, {}, bits=BITS, deep="features", pixels=None, paper6=paper, paper_dataset="GIST1M")
 
 
-def test_the_paper_gain_is_the_one_the_text_states():
-    assert PAPER_GAIN == pytest.approx(0.1154)

@@ -136,9 +136,16 @@ def test_numbers_text_without_numbers_is_the_size_only():
 
 @pytest.mark.parametrize("word", ["held", "not held", "inconclusive"])
 def test_the_smallest_detectable_effect_is_shown_beside_an_undecided_verdict_only(word):
-    text = numbers_text(Verdict("R11", word, effect=-0.25, interval=(-0.26, -0.23), smallest_detectable=12.8))
+    text = numbers_text(Verdict("R11", word, effect=-0.25, interval=(-0.26, -0.23), smallest_detectable=0.128))
     assert text.startswith("effect -0.25 [-0.26, -0.23]")
-    assert ("smallest detectable effect 12.8" in text) == (word == "inconclusive")
+    assert ("smallest detectable effect 0.128" in text) == (word == "inconclusive")
+
+
+def test_a_detectable_effect_beyond_the_metrics_range_reads_not_decidable():
+    text = numbers_text(Verdict("R11", "inconclusive", effect=0.01, n=2, smallest_detectable=4.78))
+    assert "not decidable with n = 2" in text and "4.78" not in text
+    timed = Verdict("E01", "inconclusive", n=2, smallest_detectable=4.78, measured={"effect range": 10.0})
+    assert "smallest detectable effect 4.78" in numbers_text(timed)
 
 def test_the_real_list_renders_every_group_with_live_links():
     rows = ledger_rows(claim_list(), {})

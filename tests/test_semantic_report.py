@@ -89,7 +89,10 @@ def test_table7_and_trend_sentence():
     html = report.table7_table(table7, 64).to_html()
     assert "0.300\u00a0±\u00a00.010" in html and "0.400<" in html.replace(" ", "")
     text = report.trend_sentence(table7, 1.0, 1 / 6, 6)
-    assert "over 3 networks: **+1.00**" in text and "17%" in text and "too often to call it a trend" in text
+    assert "over 3 networks: **+1.00**" in text and "17%" in text and "(D07)" in text
+    # no fixed p threshold decides a trend: the sentence reads the same at any probability
+    assert report.trend_sentence(table7, 1.0, 0.01, 6).split("orders.")[1] == text.split("orders.")[1]
+    assert "did not give better codes" in report.trend_sentence(table7, -0.5, 0.9, 6)
 
 
 def test_ranking_agreement_and_sentence():

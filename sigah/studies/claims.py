@@ -15,7 +15,23 @@ section that test them, and a status:
 Every chapter reads a claim from the paired comparisons of :mod:`sigah.stats` it rests on by one
 rule, :func:`reading_of`: **held** when every comparison is what the claim says, **not held** when
 any is decided against it, **inconclusive** otherwise, **not testable** when none has an interval;
-:func:`combine_readings` joins the readings of one claim on several datasets. The record shows one
+:func:`combine_readings` joins the readings of one claim on several datasets. What each kind of
+claim asks of one comparison ``a − b`` with its interval ``[low, high]`` (Holm-corrected) and
+equivalence margin ``δ``:
+
+* a claimed **difference** (``higher``, ``lower``) is held exactly when :mod:`sigah.stats`
+  decides that direction (the interval excludes zero on the claimed side), however small the
+  difference and whatever the margin; decided the other way, or equivalent within ``±δ`` (an
+  interval that reaches zero but stays inside the margin), it is not held; an effect inside the
+  margin is therefore held when its interval excludes zero and not held when it reaches zero;
+* a claim of being **competitive** is non-inferiority: held when ``low > −δ`` (any loss is smaller
+  than the margin), not held when ``high < −δ`` (the loss exceeds it), inconclusive otherwise;
+* a claim of **equivalence** is held when :mod:`sigah.stats` finds the interval inside ``±δ``;
+  ``same`` likewise, read from the interval alone.
+
+A row of the paper's numbers is read against our intervals by :func:`published_cells`: held when
+every published cell lies inside our interval *and* every interval is narrow (half-width at most
+:data:`PUBLISHED_MARGIN`), not held when any cell lies outside, inconclusive otherwise. The record shows one
 comparison's effect and interval, chosen by the same rule in every chapter: the clearest evidence
 against the claim when not held (the interval farthest from zero in the wrong direction), the
 comparison nearest to failing when held (the bound nearest zero closest to zero), and the
@@ -63,7 +79,12 @@ __all__ = [
     "combine_readings",
     "not_testable",
     "read_comparisons",
-    "row_label",
+    "comparison_label",
+    "decidable",
+    "detectable_text",
+    "EFFECT_RANGE_KEY",
+    "published_cells",
+    "PUBLISHED_MARGIN",
     "reading_of",
     "read_verdict_file",
     "read_verdicts",
@@ -380,8 +401,8 @@ def record_verdict(
 
 
 # -- reading a claim from paired comparisons ---------------------------------------------------
-#: what a claim can say of a difference ``a − b``: ``"competitive"`` is higher, or equivalent within
-#: the comparison's margin; ``"same"`` is an interval inside ± the margin, whatever the test decides
+#: what a claim can say of a difference ``a − b``: ``"competitive"`` is non-inferiority, no loss
+#: larger than the comparison's margin (see the module docstring); ``"same"`` is an interval inside ± the margin, whatever the test decides
 #: (a difference smaller than the margin is no difference for the claim)
 EXPECTS = ("higher", "lower", "equivalent", "competitive", "same")
 #: the reading of a comparison without an interval (one seed, no per-query scores)
@@ -415,11 +436,11 @@ class ComparisonReading:
     correction: str
 
     @property
-    def toward_claim(self) -> tuple[float, float, float]:
-        """(effect, lower, upper bound) signed so that larger favours the claim (NaN bounds without an interval)."""
+    def toward_claim(self) -> tuple[float, float]:
+        """(lower, upper bound) signed so that larger favours the claim (NaN without an interval)."""
         sign = -1.0 if self.expects == "lower" else 1.0
         low, high = self.interval if self.interval is not None else (math.nan, math.nan)
-        return sign * self.effect, min(sign * low, sign * high), max(sign * low, sign * high)
+        return min(sign * low, sign * high), max(sign * low, sign * high)
 
     def text(self) -> str:
         """``"held (higher; claimed higher): +0.0123 [+0.0100, +0.0150]"``."""
@@ -442,8 +463,10 @@ def _reading(found: str, expects: str, interval: tuple[float, float] | None, mar
         if interval is not None and margin is not None and -margin < interval[0] and interval[1] < margin:
             return "held"
         return "inconclusive" if found in ("inconclusive", "equivalent") else "not held"
-    if expects == "competitive":
-        return {"higher": "held", "equivalent": "held", "lower": "not held"}.get(found, "inconclusive")
+    if expects == "competitive":  # non-inferiority: no loss beyond the margin
+        if interval is None or margin is None:
+            return "inconclusive"
+        return "held" if interval[0] > -margin else "not held" if interval[1] < -margin else "inconclusive"
     return "held" if found == expects else "inconclusive" if found == "inconclusive" else "not held"
 
 
@@ -461,7 +484,7 @@ def _raw_rows(comparisons: Any, label: Callable[[Mapping[str, Any]], str] | None
     else:
         records = None
     if records is not None:
-        name = label or row_label
+        name = label or comparison_label
         return [(name(r), {"found": str(r["verdict"]), "effect": r["difference"], "low": r["low"],
                            "high": r["high"], "mde": r["mde"], "n": r["n_variant"],
                            "n_queries": r.get("n_queries"), "margin": r.get("margin"),
@@ -483,11 +506,16 @@ def _raw_rows(comparisons: Any, label: Callable[[Mapping[str, Any]], str] | None
                          "correction": f"{c.method} over {c.family_size}"}) for name, c in pairs]
 
 
-def row_label(row: Mapping[str, Any]) -> str:
+def comparison_label(row: Mapping[str, Any]) -> str:
     """``"variant (dataset, 64 bits)"``: a compare_to_baseline row by what varies in it."""
     where = [str(row["dataset"])] if "dataset" in row else []
     where += [f"{row['bits']} bits"] if "bits" in row else []
     return f"{row['variant']} ({', '.join(where)})" if where else str(row["variant"])
+
+
+#: the former name of :func:`comparison_label` (``sigah.studies.book_defaults.row_label`` names a
+#: method's table row; this one a comparison), kept until every caller uses the new name
+row_label = comparison_label
 
 
 def read_comparisons(comparisons: Any, expects: str | Sequence[str], *, flip: bool = False,
@@ -566,7 +594,7 @@ def _against(r: ComparisonReading) -> float:
     difference does); for a claimed absence of difference (``equivalent``, ``same``), the distance
     of the interval from zero.
     """
-    _, low, high = r.toward_claim
+    low, high = r.toward_claim
     if r.expects in ("equivalent", "same"):
         return max(low, -high)
     return -high
@@ -579,7 +607,7 @@ def _room(r: ComparisonReading) -> float:
     signed toward the claim); for a claimed absence of difference, the distance from the bound
     farthest from zero to the margin.
     """
-    _, low, high = r.toward_claim
+    low, high = r.toward_claim
     if r.expects in ("equivalent", "same") and r.margin is not None:
         return r.margin - max(-low, high)
     return low
@@ -616,7 +644,7 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
 
     The claim is **held** when every comparison reads as claimed, **not held** when any is
     decided against it (the opposite direction, or equivalence within its margin against a
-    claimed difference, or lower against a claim of being competitive), **inconclusive**
+    claimed difference, or a loss beyond the margin against a claim of being competitive), **inconclusive**
     otherwise; **not testable** when no comparison has an interval. A comparison without an
     interval keeps the claim from being held.
 
@@ -692,11 +720,39 @@ def reading_of(comparisons: Any, expects: str | Sequence[str], *, note: str, fli
                 measured=record | cells, note=f"{note}; {found}" if note else found)
 
 
+def _distance_from_zero(part: Mapping[str, Any]) -> float:
+    """How far a part's interval lies from zero (negative when it reaches across zero; −inf without one)."""
+    if part.get("interval") is None:
+        return -math.inf
+    low, high = part["interval"]
+    return max(low, -high)
+
+
+def _shown_part(readings: Mapping[str, Mapping[str, Any]], verdict: str) -> str:
+    """The part whose effect a combined reading shows, by the rule of :func:`reading_of`.
+
+    ``not held``: of the parts not held, the one whose interval lies farthest from zero (ties: the
+    larger ``|effect|``); ``held``: the part nearest to failing, whose interval lies nearest to
+    zero; ``inconclusive``: the inconclusive part with the largest smallest detectable effect.
+    Remaining ties: the first given.
+    """
+    parts = [name for name, r in readings.items() if r["verdict"] == verdict] or list(readings)
+    if verdict == "not held":
+        return max(parts, key=lambda n: (_distance_from_zero(readings[n]), abs(readings[n].get("effect") or 0.0)))
+    if verdict == "held":
+        return min(parts, key=lambda n: _distance_from_zero(readings[n]))
+    return max(parts, key=lambda n: -math.inf if readings[n].get("smallest_detectable") is None
+               else readings[n]["smallest_detectable"])
+
+
 def combine_readings(readings: Mapping[str, Mapping[str, Any]], *, note: str) -> dict[str, Any]:
     """One verdict from the readings of one claim on several datasets (or parts): held on all, not held on any.
 
-    Inconclusive otherwise, with the largest smallest detectable effect of the parts; the effect
-    and interval are the first part's, each part's verdict, effect and interval are in ``measured``.
+    Inconclusive otherwise, with the largest smallest detectable effect of the parts. The effect,
+    interval and ``n`` shown are one part's, chosen as :func:`reading_of` chooses a comparison
+    (:func:`_shown_part`: the clearest against the claim when not held, the nearest to failing when
+    held, the largest smallest detectable effect when inconclusive) and named in
+    ``measured["shown"]`` and the note; each part's verdict, effect and interval are in ``measured``.
 
     Parameters
     ----------
@@ -713,17 +769,72 @@ def combine_readings(readings: Mapping[str, Mapping[str, Any]], *, note: str) ->
     if not readings:
         raise ClaimError("no readings to combine")
     verdicts = [r["verdict"] for r in readings.values()]
-    first = next(iter(readings.values()))
     verdict = ("not held" if "not held" in verdicts else "held" if all(v == "held" for v in verdicts)
                else "inconclusive")
+    shown_name = _shown_part(readings, verdict)
+    shown = readings[shown_name]
     detectable = [r["smallest_detectable"] for r in readings.values() if r.get("smallest_detectable") is not None]
-    measured: dict[str, Any] = {}
+    measured: dict[str, Any] = {"shown": shown_name}
     for name, r in readings.items():
         measured |= {f"{name} verdict": r["verdict"], f"{name} effect": r.get("effect")}
         if r.get("interval") is not None:
             measured[f"{name} interval"] = list(r["interval"])
-    return dict(verdict=verdict, effect=first.get("effect"), interval=first.get("interval"), n=first.get("n"),
+    note = f"{note}; effect shown: {shown_name}" if len(readings) > 1 else note
+    return dict(verdict=verdict, effect=shown.get("effect"), interval=shown.get("interval"), n=shown.get("n"),
                 smallest_detectable=max(detectable) if detectable else None, measured=measured, note=note)
+
+
+#: the largest half-width (in the metric's units, mAP) of our interval at which a published cell
+#: inside it counts as agreement: a wider interval cannot tell the paper's number from a neighbour
+PUBLISHED_MARGIN = 0.02
+
+
+def published_cells(cells: Mapping[str, Any], *, what: str, margin: float = PUBLISHED_MARGIN) -> dict[str, Any]:
+    """A row of the paper's numbers against our intervals, by one rule for every chapter.
+
+    **Held** when every published cell lies inside our interval and every interval's half-width is
+    at most ``margin``; **not held** when any cell lies outside; **inconclusive** otherwise, with
+    the largest half-width as the smallest detectable effect. The effect is ours minus the
+    paper's on the worst cell (the farthest outside, or the nearest to an edge of our interval);
+    its interval is our interval minus the paper's number.
+
+    Parameters
+    ----------
+    cells : mapping
+        Cell label → :class:`sigah.stats.PublishedComparison` (:func:`sigah.stats.compare_to_published`,
+        corrected together), in order.
+    what : str
+        What is compared, for the note (``"the paper's 6 cells of SiGAH"``).
+    margin : float
+        The largest half-width that counts as a narrow interval.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :func:`record_verdict` after the claim id; ``measured`` holds every cell.
+    """
+    if not cells:
+        raise ClaimError("no published cell to read: give at least one")
+    if not (math.isfinite(margin) and margin > 0):
+        raise ClaimError(f"margin must be a positive number, got {margin!r}")
+    inside = sum(c.verdict == stats.PUBLISHED_VERDICTS[0] for c in cells.values())
+
+    def edge(c: Any) -> float:  # how near the cell is to leaving our interval (outside: beyond it)
+        return abs(c.distance) if c.distance else -min(c.published - c.low, c.high - c.published)
+
+    worst = max(cells, key=lambda k: (edge(cells[k]), abs(cells[k].mean - cells[k].published)))
+    c = cells[worst]
+    half = max((x.high - x.low) / 2 for x in cells.values())
+    verdict = ("not held" if inside < len(cells) else "held" if half <= margin else "inconclusive")
+    measured = {label: {"ours": x.mean, "low": x.low, "high": x.high, "paper": x.published}
+                for label, x in cells.items()}
+    measured |= {"inside": inside, "cells": len(cells), "level": c.confidence, "largest half-width": half,
+                 "margin": margin, "worst cell": worst}
+    return dict(verdict=verdict, effect=c.mean - c.published, interval=(c.low - c.published, c.high - c.published),
+                n=c.n_seeds, smallest_detectable=half, measured=measured, note=(
+                    f"{what} against the interval of our mean (Bonferroni over {len(cells)}): held when every "
+                    f"cell is inside an interval of half-width at most {margin:g}; {inside} of {len(cells)} "
+                    f"inside, largest half-width {half:.4f}; effect: {worst}, ours minus the paper's"))
 
 
 def not_testable(note: str, measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -809,9 +920,46 @@ def chapter_anchors(text: str) -> dict[str, str]:
     return anchors
 
 
+#: the key of ``measured`` by which a record states how far its effect could ever range (the
+#: largest possible ``|effect|``); without it, :data:`DEFAULT_EFFECT_RANGE`
+EFFECT_RANGE_KEY = "effect range"
+#: the largest difference of two scores in [0, 1] (mAP, precision, recall, a share)
+DEFAULT_EFFECT_RANGE = 1.0
+
+
+def decidable(smallest_detectable: float, effect_range: float | None = None) -> bool:
+    """Whether a design could detect any effect the metric can take: its smallest detectable
+    effect is at most ``effect_range`` (default :data:`DEFAULT_EFFECT_RANGE`)."""
+    return smallest_detectable <= (DEFAULT_EFFECT_RANGE if effect_range is None else float(effect_range))
+
+
+def detectable_text(smallest_detectable: float, n: int | None, *, effect_range: float | None = None,
+                    digits: int = 4) -> str:
+    """The smallest detectable effect as shown beside an undecided verdict.
+
+    A design whose smallest detectable effect exceeds every difference the metric could take
+    (``effect_range``, default :data:`DEFAULT_EFFECT_RANGE`) could detect nothing: it reads
+    ``"not decidable with n = N"`` instead of a number.
+
+    Parameters
+    ----------
+    smallest_detectable : float
+    n : int or None
+        The record's independent units (seeds), named in the text.
+    effect_range : float, optional
+        The largest possible ``|effect|`` in the record's units.
+    digits : int
+    """
+    if not decidable(smallest_detectable, effect_range):
+        return "not decidable with " + (f"n = {n}" if n is not None else "this design")
+    return f"{smallest_detectable:.{digits}f}"
+
+
 def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
     """A chapter's verdicts as a table: claim, verdict, effect with its interval, the smallest
-    detectable effect (beside an inconclusive verdict only), and the rule with what it found.
+    detectable effect (beside an inconclusive verdict only; "not decidable with n = N" when it
+    exceeds any difference the metric can take, :func:`detectable_text`), and the rule with what
+    it found.
 
     Parameters
     ----------
@@ -834,5 +982,7 @@ def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
         # the smallest detectable effect qualifies an undecided verdict only
         detectable = v.get("smallest_detectable") if v["verdict"] == "inconclusive" else None
         rows.append({"claim": claim, "verdict": v["verdict"], "effect (interval)": effect,
-                     "detectable": "—" if detectable is None else f"{detectable:.4f}", "rule and finding": v["note"]})
+                     "detectable": "—" if detectable is None else detectable_text(
+                         detectable, v.get("n"), effect_range=(v.get("measured") or {}).get(EFFECT_RANGE_KEY)),
+                     "rule and finding": v["note"]})
     return html_table(pd.DataFrame(rows), wrap=["rule and finding"])

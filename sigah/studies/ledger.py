@@ -23,12 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from sigah.studies.claims import (
+    EFFECT_RANGE_KEY,
     GROUPS,
     VERDICTS_DIR_ENV,
     Claim,
     Verdict,
     chapter_anchors,
     claim_list,
+    decidable,
+    detectable_text,
     read_verdicts,
 )
 
@@ -180,7 +183,11 @@ def numbers_text(verdict: Verdict) -> str:
         parts.append(f"n = {verdict.n:,}")
     if verdict.smallest_detectable is not None and verdict.verdict == "inconclusive":
         # it qualifies an undecided verdict; beside a decided one it only repeats the design
-        parts.append(f"smallest detectable effect {_number(verdict.smallest_detectable)}")
+        # beyond any difference the metric can take, the number would pretend to a design
+        if decidable(verdict.smallest_detectable, verdict.measured.get(EFFECT_RANGE_KEY)):
+            parts.append(f"smallest detectable effect {_number(verdict.smallest_detectable)}")
+        else:
+            parts.append(detectable_text(verdict.smallest_detectable, verdict.n))
     parts += [f"{name} = {_number(value)}" for name, value in verdict.measured.items()]
     if verdict.size:
         parts.append(SIZE_WORDS.get(verdict.size, verdict.size))

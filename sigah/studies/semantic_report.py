@@ -199,16 +199,22 @@ def table7_table(table7: pd.DataFrame, bits: int) -> Any:
 
 
 def trend_sentence(table7: pd.DataFrame, rho: float, p_value: float, n_orders: int) -> str:
-    """Spearman's ρ between accuracy and label mAP, its exact permutation probability, the reading."""
+    """Spearman's ρ between accuracy and label mAP and its exact permutation probability, as numbers.
+
+    The sentence reads the direction of the ranking only: whether the deepest network's codes are
+    better than each other network's beyond the noise of seeds and queries is the chapter's paired
+    comparison (claim D07, :mod:`sigah.studies.deep_feature_claims`), to which it points.
+    """
     best_net = table7.loc[table7["test accuracy"].idxmax(), "network"]
     best_codes = table7.loc[table7["label mAP"].idxmax(), "network"]
     text = (f"Spearman's ρ between test accuracy and label mAP over {stats.plural(len(table7), 'network')}: "
             f"**{rho:+.2f}**; a correlation at least this high arises by chance in **{p_value:.0%}** of the "
             f"{n_orders:,} orders. The most accurate network is `{best_net}`, the best codes come from "
             f"`{best_codes}`. ")
-    text += "Better features gave better codes here, " if rho > 0 else "Better features did not give better codes here, "
-    return text + ("and chance explains such a ranking rarely." if p_value < 0.05 else
-                   "but with so few networks chance explains such a ranking too often to call it a trend.")
+    text += ("By rank, more accurate features gave better codes here. " if rho > 0 else
+             "By rank, more accurate features did not give better codes here. ")
+    return text + ("Whether the deepest network's codes beat each other network's beyond the noise of seeds "
+                   "and queries is the paired comparison of the claims below (D07).")
 
 
 def ranking_agreement(summary: pd.DataFrame, label_map: str) -> pd.DataFrame:

@@ -110,7 +110,7 @@ __all__ = [
     "ALPHA", "POWER", "VERDICTS", "METHODS", "PUBLISHED_VERDICTS",
     "Estimate", "Comparison", "Family", "PublishedComparison", "Leaders",
     "estimate_mean", "estimate_from_summary", "compare_paired", "compare_family", "compare_to_published", "find_leader",
-    "holm_adjust", "bonferroni_adjust", "minimum_detectable_effect",
+    "holm_adjust", "bonferroni_adjust", "minimum_detectable_effect", "against_tolerance", "TOLERANCE_VERDICTS",
     "plural", "count_of", "format_signed", "format_interval", "design_phrase",
     "verdict_phrase", "comparison_sentence", "published_sentence", "leader_sentence",
     "comparison_table", "mean_pm_std",
@@ -122,6 +122,8 @@ ALPHA = 0.05
 POWER = 0.80
 #: the verdicts of a comparison
 VERDICTS = ("higher", "lower", "equivalent", "inconclusive")
+#: the verdicts of an interval against a stated tolerance (:func:`against_tolerance`)
+TOLERANCE_VERDICTS = ("below", "above", "inconclusive")
 #: family corrections
 METHODS = ("holm", "bonferroni", "none")
 #: the verdicts against a published number
@@ -295,6 +297,36 @@ def _as_grid(values: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
     if not np.isfinite(grid).all():
         raise ValueError(f"{name} must be finite, got {int((~np.isfinite(grid)).sum())} non-finite value(s)")
     return grid, seed_level
+
+
+def against_tolerance(estimate: Estimate, tolerance: float, *, alpha: float = ALPHA) -> tuple[str, float, float]:
+    """Read a mean against a stated tolerance: below it, above it, or not decided.
+
+    The two-sided ``1 − alpha`` interval of the mean is compared with ``tolerance``: **below** when
+    it lies wholly below, **above** when wholly above, **inconclusive** when it contains the
+    tolerance. Each decided reading is a one-sided test of the mean against the tolerance at level
+    ``alpha / 2``, so a wider interval never decides more.
+
+    Parameters
+    ----------
+    estimate : Estimate
+        The mean and its standard error (:func:`estimate_mean`).
+    tolerance : float
+        The stated value, finite, in the units of the mean.
+    alpha : float
+        Two-sided level of the interval.
+
+    Returns
+    -------
+    tuple
+        ``(verdict, low, high)``: one of :data:`TOLERANCE_VERDICTS` and the interval.
+    """
+    _check_level(alpha, "alpha")
+    if not np.isfinite(tolerance):
+        raise ValueError(f"tolerance must be a finite number, got {tolerance}")
+    low, high = estimate.interval(alpha)
+    verdict = "below" if high < tolerance else "above" if low > tolerance else "inconclusive"
+    return verdict, float(low), float(high)
 
 
 # -- power ----------------------------------------------------------------------------------------

@@ -27,8 +27,26 @@ def test_orthonormal_measurements_recover_better_than_gaussian_ones_decoded_alik
         np.testing.assert_allclose(e["Gaussian, least squares"], e["orthonormal"], atol=1e-10)
         assert e["orthonormal"].shape == (10, 300)
     out = method_claims.orthogonal_verdict(errors)
-    assert out["verdict"] == "held" and out["effect"] < 0
+    # the record states the margin the difference had to clear at each k
+    for k, e in errors.items():
+        margin = out["measured"][f"margin, k = {k}"]
+        assert margin == pytest.approx(method_claims.ORTHOGONAL_MARGIN * e["Gaussian"].mean())
+    assert out["verdict"] in ("held", "not held", "inconclusive") and "transpose decoding" in out["note"]
     record_verdict("T18", **out, claims=claim_list())
+
+
+def test_t18_is_held_only_when_the_orthonormal_error_is_lower_by_more_than_the_margin():
+    rng = np.random.default_rng(5)
+    base = rng.uniform(0.5, 1.0, (10, 200))
+    noise = 1e-4 * rng.standard_normal((10, 200))
+    clear = {8: {"orthonormal": 0.95 * base + noise, "Gaussian": base}}
+    assert method_claims.orthogonal_verdict(clear)["verdict"] == "held"
+    # lower for certain, but by a fifth of the margin: what any projection gives by construction
+    slight = {8: {"orthonormal": (1 - 0.2 * method_claims.ORTHOGONAL_MARGIN) * base + noise, "Gaussian": base}}
+    out = method_claims.orthogonal_verdict(slight)
+    assert (slight[8]["orthonormal"] < base).mean() > 0.9 and out["verdict"] == "not held"
+    with pytest.raises(ValueError, match="margin_share must lie in"):
+        method_claims.orthogonal_verdict(clear, margin_share=0.0)
 
 
 def test_a_planted_reverse_effect_is_not_held_and_no_effect_is_inconclusive():
@@ -67,20 +85,38 @@ def _history(loss, distance):
     return SimpleNamespace(discriminator_loss=list(loss), mean_distance_to_data=list(distance))
 
 
-def test_loss_and_match_reads_the_sign_of_the_rank_correlation():
-    t = np.linspace(0, 1, 30)
-    # EBGAN's course: the loss rises towards μ while the generator closes in on the data
-    rising = {(mu, r): _history(mu * t + 0.01 * r, 1 - t) for mu in (0.1, 1.0) for r in range(3)}
-    rhos = method_claims.loss_and_match(rising)
-    assert (rhos["rho"] == -1).all()
-    assert method_claims.loss_match_verdict(rhos)["verdict"] == "not held"
-    falling = {key: _history(h.mean_distance_to_data, h.mean_distance_to_data) for key, h in rising.items()}
-    assert method_claims.loss_match_verdict(method_claims.loss_and_match(falling))["verdict"] == "held"
+def test_loss_and_match_reads_the_changes_not_the_trends_and_margins_are_not_pooled():
+    rng = np.random.default_rng(6)
+    t = np.linspace(0, 1, 60)
+
+    def runs(sign, margins=(0.1, 1.0)):
+        out = {}
+        for mu in margins:
+            for r in range(3):
+                wiggle = 0.01 * rng.standard_normal(t.size)
+                # the loss rises towards μ while the points close in: the trends alone give ρ < 0
+                out[(mu, r)] = _history(mu * t + wiggle, 1 - t + sign(mu) * 0.5 * wiggle)
+        return out
+
+    together = runs(lambda mu: 1)
+    rhos = method_claims.loss_and_match(together)
+    assert (rhos["rho"] > 0.5).all()
+    from scipy.stats import spearmanr
+    h = together[(1.0, 0)]
+    assert spearmanr(h.discriminator_loss, h.mean_distance_to_data).statistic < 0  # what the trends say
+    assert method_claims.loss_match_verdict(rhos)["verdict"] == "held"
+    against = method_claims.loss_and_match(runs(lambda mu: -1))
+    assert method_claims.loss_match_verdict(against)["verdict"] == "not held"
+    # opposite signs at two margins: pooled they would cancel; per margin one is against the claim
+    split = method_claims.loss_and_match(runs(lambda mu: 1 if mu < 0.5 else -1))
+    assert method_claims.loss_match_verdict(split)["verdict"] == "not held"
     mixed = pd.DataFrame({"margin": [1.0, 1.0, 1.0], "repeat": [0, 1, 2], "rho": [0.5, -0.4, 0.1]})
     out = method_claims.loss_match_verdict(mixed)
     assert out["verdict"] == "inconclusive" and out["smallest_detectable"] > 0
-    with pytest.raises(ValueError, match="3 paired records"):
-        method_claims.loss_and_match({(1.0, 0): _history([1, 2], [1, 2])})
+    with pytest.raises(ValueError, match="4 paired records"):
+        method_claims.loss_and_match({(1.0, 0): _history([1, 2, 3], [1, 2, 3])})
+    with pytest.raises(ValueError, match="2 runs per margin"):
+        method_claims.loss_match_verdict(mixed.iloc[:1])
 
 
 def test_a_margin_that_speeds_the_early_approach_holds_t14():
@@ -93,7 +129,8 @@ def test_a_margin_that_speeds_the_early_approach_holds_t14():
 
     early = method_claims.early_distance(runs(lambda mu: 1 + 5 * mu))
     assert early.shape == (9, 3)
-    assert method_claims.margin_gradient_verdict(early)["verdict"] == "held"
+    held = method_claims.margin_gradient_verdict(early)
+    assert held["verdict"] == "held" and "no μ = 0; the verdict reads μ = 0.01" in held["note"]
     slower = method_claims.early_distance(runs(lambda mu: 6 - 5 * mu))
     assert method_claims.margin_gradient_verdict(slower)["verdict"] == "not held"
     with pytest.raises(ValueError, match="two margins"):
@@ -115,3 +152,19 @@ def test_the_energy_gap_of_a_trained_discriminator():
     with pytest.raises(ValueError, match="never trained"):
         method_claims.energy_gap_verdict(table[table["γ"] == 0])
     record_verdict("A03", **out, claims=claim_list())
+
+
+def test_the_sentences_read_the_tables_with_their_verdicts():
+    rng = np.random.default_rng(9)
+    base = rng.uniform(0.5, 1.0, (10, 200))
+    errors = {8: {"orthonormal": 0.95 * base, "Gaussian": base, "Gaussian, least squares": 0.95 * base}}
+    reading = method_claims.orthogonal_verdict(errors)
+    sentence = method_claims.orthogonal_sentence(errors, reading)
+    assert "by 5.00% of the latter" in sentence and f"**{reading['verdict']}**" in sentence
+    assert "transpose decoding only" in sentence
+    rhos = pd.DataFrame({"margin": [0.1, 0.1, 1.0, 1.0], "repeat": [0, 1, 0, 1], "rho": [0.4, 0.5, -0.3, -0.2]})
+    t13 = {"verdict": "not held"}
+    t14 = {"verdict": "inconclusive"}
+    text = method_claims.energy_toy_sentence(t13, t14, rhos)
+    assert "between -0.25 and +0.45, below zero at μ = 1;" in text
+    assert "**not held**" in text and "**inconclusive**" in text

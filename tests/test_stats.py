@@ -354,3 +354,24 @@ def test_a_decided_difference_reads_with_its_size_not_a_second_sign(shift):
     word = "higher" if shift > 0 else "lower"
     assert c.verdict == word
     assert f"is {word} than ITQ's by {abs(shift):.3f} (" in sentence
+
+
+def test_against_tolerance_agrees_with_scipys_one_sided_t_tests():
+    rng = np.random.default_rng(7)
+    seen = set()
+    for trial in range(300):
+        values = rng.normal(rng.uniform(-1, 1), rng.uniform(0.05, 1.0), size=int(rng.integers(3, 30)))
+        tolerance = float(rng.uniform(-1, 1))
+        verdict, low, high = st.against_tolerance(st.estimate_mean(values), tolerance)
+        below = sps.ttest_1samp(values, tolerance, alternative="less").pvalue < st.ALPHA / 2
+        above = sps.ttest_1samp(values, tolerance, alternative="greater").pvalue < st.ALPHA / 2
+        expected = "below" if below else "above" if above else "inconclusive"
+        assert verdict == expected, (trial, values, tolerance)
+        assert low <= values.mean() <= high
+        seen.add(verdict)
+    assert seen == set(st.TOLERANCE_VERDICTS)
+
+
+def test_against_tolerance_rejects_a_non_finite_tolerance():
+    with pytest.raises(ValueError, match="tolerance must be a finite number, got nan"):
+        st.against_tolerance(st.estimate_mean(np.arange(4.0)), float("nan"))

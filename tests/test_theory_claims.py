@@ -85,7 +85,8 @@ def test_mnist_bound_and_gap_rules():
 @pytest.mark.parametrize("claim, make", [
     ("T01", lambda: theory_claims.underdetermined(1e-16, 0.5, 0.4, 500)),
     ("T02", lambda: theory_claims.sparse_recovery([1, 5], [10, 30], 100, 6)),
-    ("T03", lambda: theory_claims.gaussian_composition(0.4, [0.95, 1.05], [0.5, 3.0])),
+    ("T03", lambda: theory_claims.gaussian_composition(np.random.default_rng(0).normal(0, 0.1, 5000), 100,
+                                                       [0.95, 1.05], [0.5, 3.0])),
     ("T04", lambda: theory_claims.generator_recovery(16, None, 0.05, 20, 400)),
     ("T05", lambda: theory_claims.theorem1(pd.DataFrame({"p": [60], "lhs": [0.1], "rhs": [0.5], "norm": [1.0]}),
                                            53.0)),
@@ -96,3 +97,24 @@ def test_every_rule_gives_a_record_the_ledger_accepts(claim, make):
     assert kwargs["verdict"] in VERDICTS and kwargs["note"]
     record = record_verdict(claim, **kwargs, claims=claim_list())
     assert record.claim == claim and record.verdict == kwargs["verdict"]
+
+
+def test_t03_reads_the_ks_distance_against_an_equivalence_bound_not_a_p_value():
+    rng = np.random.default_rng(8)
+    d = 100
+    exact = rng.normal(0, 1 / np.sqrt(d), 200_000)
+    held = theory_claims.gaussian_composition(exact, d, [0.99, 1.01], [0.5, 3.0])
+    low, high = held["interval"]
+    assert held["verdict"] == "held" and low <= held["effect"] < high < theory_claims.KS_BOUND
+    # the DKW interval covers the true distance (0 here: its low end is clamped at 0) at least 95 % of
+    # the time, checked by brute force over repeated samples
+    covered = [theory_claims.gaussian_composition(rng.normal(0, 0.1, 400), d, [1, 1], [1, 1])["interval"][0]
+               == 0.0 for _ in range(200)]
+    assert np.mean(covered) >= 0.95
+    # few entries: a test would not reject, but the interval is too wide to hold the claim
+    few = theory_claims.gaussian_composition(exact[:200], d, [1, 1], [1, 1])
+    assert few["verdict"] == "inconclusive" and few["smallest_detectable"] > theory_claims.KS_BOUND / 2
+    wider = theory_claims.gaussian_composition(rng.normal(0, 1.3 / np.sqrt(d), 200_000), d, [1, 1], [1, 1])
+    assert wider["verdict"] == "not held" and wider["interval"][0] > theory_claims.KS_BOUND
+    with pytest.raises(ValueError, match="bound on the KS distance must lie in"):
+        theory_claims.gaussian_composition(exact, d, [1, 1], [1, 1], bound=0.0)

@@ -27,6 +27,7 @@ import pandas as pd
 from sigah.stats import ALPHA
 
 __all__ = [
+    "KS_BOUND",
     "HOLDS_SHARE",
     "RECOVERY_ERROR",
     "bound_informative",
@@ -45,6 +46,9 @@ __all__ = [
 
 #: share of informative draws in which a probabilistic bound must hold to count as held
 HOLDS_SHARE = 0.95
+#: equivalence bound on the KS distance of UᵀA's entries from N(0, 1/d) (T03): two percentage
+#: points of probability anywhere on the distribution function
+KS_BOUND = 0.02
 #: relative error below which a signal counts as recovered (chapter 03's 1 %)
 RECOVERY_ERROR = 1e-2
 
@@ -124,21 +128,56 @@ def sparse_recovery(sparsities: Sequence[float], p90: Sequence[float], n_signal:
                      f"some sparsity κ ≤ n/10 needs n = {n_signal} measurements or more for 90 % recovery")
 
 
-def gaussian_composition(pooled_p: float, independent_range: Sequence[float],
-                         chosen_range: Sequence[float]) -> dict[str, Any]:
+def gaussian_composition(entries: np.ndarray, d: int, independent_range: Sequence[float],
+                         chosen_range: Sequence[float], *, bound: float = KS_BOUND,
+                         alpha: float = ALPHA) -> dict[str, Any]:
     """T03, Eq. 6: ``UᵀA`` has i.i.d. N(0, 1/d) entries when U has orthonormal rows independent of A.
 
-    ``pooled_p`` is the chapter's Kolmogorov-Smirnov p-value of the entries against N(0, 1/d), read at
-    the level :data:`sigah.stats.ALPHA`;
-    the ranges are the (min, max) of the row variances × d, for U independent of A and chosen from A.
+    A test that fails to reject N(0, 1/d) is no evidence for it, so the claim is read as an
+    equivalence: the Kolmogorov-Smirnov distance between the entries' distribution and N(0, 1/d)
+    is below ``bound``. The distance of the sample, ``D``, is within ``ε = √(ln(2/α) / 2n)`` of the
+    true distance with probability at least ``1 − α`` (the Dvoretzky-Kiefer-Wolfowitz inequality, by
+    the triangle inequality), so ``[D − ε, D + ε]`` is its interval: **held** when ``D + ε`` is
+    below ``bound``, **not held** when ``D − ε`` is above it, **inconclusive** otherwise.
+
+    Parameters
+    ----------
+    entries : numpy.ndarray
+        The entries of ``UᵀA`` for U with orthonormal rows drawn independently of A (any shape).
+    d : int
+        Rows of A (the entries' predicted variance is 1/d).
+    independent_range, chosen_range : sequence of float
+        ``(min, max)`` of the row variances × d, for U independent of A and chosen from A.
+    bound : float
+        Equivalence bound on the KS distance, in (0, 1).
+    alpha : float
+        Level of the interval.
     """
-    verdict = "held" if pooled_p >= ALPHA else "not held"  # the book's one significance level
-    return dict(verdict=verdict, measured={
-        "KS p against N(0, 1/d)": pooled_p, "row variance × d, U independent of A": list(independent_range),
-        "row variance × d, U chosen from A": list(chosen_range)},
-        note=f"for orthonormal rows drawn independently of A (the chapter's KS test, {ALPHA:.0%} level); rows "
-             f"chosen from A give row variances × d of {chosen_range[0]:.2f} to {chosen_range[1]:.2f}, so a U "
-             "learned through A has no such guarantee")
+    from scipy.stats import kstest
+
+    values = np.asarray(entries, dtype=np.float64).ravel()
+    if values.size < 2 or not np.isfinite(values).all():
+        raise ValueError(f"at least 2 finite entries of UᵀA expected, got {values.size} "
+                         f"({int((~np.isfinite(values)).sum())} non-finite)")
+    if d < 1:
+        raise ValueError(f"d (the rows of A) must be at least 1, got {d}")
+    if not 0 < bound < 1:
+        raise ValueError(f"bound on the KS distance must lie in (0, 1), got {bound}")
+    distance = float(kstest(values, "norm", args=(0.0, 1.0 / np.sqrt(d))).statistic)
+    slack = float(np.sqrt(np.log(2.0 / alpha) / (2.0 * values.size)))
+    low, high = max(0.0, distance - slack), distance + slack
+    verdict = "held" if high < bound else "not held" if low > bound else "inconclusive"
+    return dict(verdict=verdict, effect=distance, interval=(low, high), n=int(values.size),
+                smallest_detectable=slack if verdict == "inconclusive" else None,
+                measured={"KS distance against N(0, 1/d)": distance, "equivalence bound": bound,
+                          "row variance × d, U independent of A": list(independent_range),
+                          "row variance × d, U chosen from A": list(chosen_range)},
+                note=f"for orthonormal rows drawn independently of A, the KS distance of the {values.size:,} "
+                     f"entries of UᵀA from N(0, 1/d) (effect; its {1 - alpha:.0%} interval by the "
+                     f"Dvoretzky-Kiefer-Wolfowitz inequality) must lie below {bound:g}: held when the interval "
+                     f"does, not held when it lies above; rows chosen from A give row variances × d of "
+                     f"{chosen_range[0]:.2f} to {chosen_range[1]:.2f}, so a U learned through A has no such "
+                     "guarantee")
 
 
 def generator_recovery(p_generator: int | None, p_basis_pursuit: int | None, failed_share: float,

@@ -184,7 +184,7 @@ def test_every_chapter_margin_parameter_is_the_book_wide_equivalence_margin():
 
     import jupytext
 
-    from sigah.studies.ablation_claims import EQUIVALENCE_MARGIN
+    from sigah.studies.claims import EQUIVALENCE_MARGIN
 
     found = {}
     for path in sorted((Path(__file__).resolve().parent.parent / "book").glob("[0-9][0-9]_*.md")):
@@ -201,10 +201,3 @@ def test_every_chapter_margin_parameter_is_the_book_wide_equivalence_margin():
     assert {stem for stem, _ in found} >= {"08_training_time", "09_ablations", "10_reconstruction",
                                             "13_further_claims"}
     assert all(value == EQUIVALENCE_MARGIN for value in found.values()), found
-
-
-def test_chapter_07_reads_pre100_with_the_same_margin():
-    from sigah.studies.ablation_claims import EQUIVALENCE_MARGIN
-    from sigah.studies.retrieval_report import PRECISION_MARGIN
-
-    assert PRECISION_MARGIN == EQUIVALENCE_MARGIN

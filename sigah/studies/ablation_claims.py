@@ -33,15 +33,11 @@ import pandas as pd
 from sigah.studies.ablation import PER_QUERY_SUFFIX
 from sigah.studies.claims import comparison_label, not_testable, reading_of
 
-__all__ = ["EQUIVALENCE_MARGIN", "ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
+__all__ = ["ERROR_METRIC", "reconstruction_error_records", "chapter_verdicts"]
 
 #: the score column of :func:`reconstruction_error_records`
 ERROR_METRIC = "reconstruction_error"
 
-#: the book's one equivalence margin for differences of PR-area mAP and of precision: every chapter's
-#: ``equivalence`` or ``margin`` parameter equals it (a difference whose whole interval lies within
-#: ±0.01 is "equivalent"; a hundredth of mAP is below what a reader of Table 2 would call a change)
-EQUIVALENCE_MARGIN = 0.01
 
 
 def _read(table: pd.DataFrame, expects: str, *, note: str, flip: bool = False,

@@ -62,6 +62,7 @@ from sigah.storage import atomic_write_text
 __all__ = [
     "CHAPTER_ENV",
     "CLAIMS_FILE",
+    "EQUIVALENCE_MARGIN",
     "GROUPS",
     "SIZES",
     "SIZE_ENV",
@@ -95,6 +96,10 @@ __all__ = [
 ]
 
 CLAIMS_FILE = "claims.csv"
+#: the book's one equivalence margin for differences of PR-area mAP and of precision: every chapter's
+#: ``equivalence`` or ``margin`` parameter equals it (a difference whose whole interval lies within
+#: ±0.01 is "equivalent"; a hundredth of mAP is below what a reader of Table 2 would call a change)
+EQUIVALENCE_MARGIN = 0.01
 COLUMNS = ("id", "group", "quote", "place", "chapter", "anchor", "status", "reason", "stand_in")
 #: id prefix → group name, in the order the ledger shows the groups.
 GROUPS = {"R": "retrieval", "E": "efficiency", "A": "ablations", "C": "reconstruction",

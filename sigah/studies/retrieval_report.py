@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sigah import stats
-from sigah.studies.ablation_claims import EQUIVALENCE_MARGIN
+from sigah.studies.claims import EQUIVALENCE_MARGIN
 from sigah.studies.book_defaults import PRINTED_EQ20, row_label
 from sigah.studies.retrieval import METRICS, Study, column_verdicts, recall_curves, variant_name
 from sigah.studies.wording import Prose, headline, html_table, join_words, plural, pm
@@ -26,7 +26,7 @@ from sigah.studies.wording import Prose, headline, html_table, join_words, plura
 __all__ = [
     "data_name", "study_headline", "results_table", "seed_scores", "column_leaders", "verdicts",
     "published_cell", "published_table", "against_paper", "sgh_sentence",
-    "plot_recall", "recall_leaders", "three_methods", "PRECISION_MARGIN", "itq_comparisons", "bar_verdicts",
+    "plot_recall", "recall_leaders", "three_methods", "itq_comparisons", "bar_verdicts",
 ]
 
 _STOCHASTIC_SGH = "sgh[neuron=stochastic]"
@@ -307,14 +307,11 @@ def three_methods(studies: Iterable[Study]) -> Any:
     return html_table(pd.DataFrame(rows, columns=["data", "method", "bits", *METRICS.values()]))
 
 
-#: the margin within which SiGAH's Pre@100 counts as matching ITQ's: the book's one margin
-PRECISION_MARGIN = EQUIVALENCE_MARGIN
-
 
 def itq_comparisons(studies: Iterable[Study], bits: Iterable[int]) -> stats.Family | None:
     """SiGAH (book defaults) minus ITQ on the three metrics, per study and code length, paired over
     seeds and Holm-corrected together; Pre@100 with the equivalence margin
-    :data:`PRECISION_MARGIN`. None when a row has fewer than two seeds."""
+    :data:`EQUIVALENCE_MARGIN`. None when a row has fewer than two seeds."""
     pairs, margins = {}, []
     for study in studies:
         for b in bits:
@@ -323,7 +320,7 @@ def itq_comparisons(studies: Iterable[Study], bits: Iterable[int]) -> stats.Fami
                 if not _testable(a) or a.shape != i.shape:
                     return None
                 pairs[f"{data_name(study)}, {b} bits, {name}"] = (a, i)
-                margins.append(PRECISION_MARGIN if name == "Pre@100" else None)
+                margins.append(EQUIVALENCE_MARGIN if name == "Pre@100" else None)
     return stats.compare_family(pairs, margin=margins) if pairs else None
 
 
@@ -359,5 +356,5 @@ def bar_verdicts(studies: Iterable[Study], bits: Iterable[int]) -> Prose:
         c = family.comparisons[0]
         head = (f"Each difference is paired over {stats.design_phrase(c.n_seeds, c.n_queries)} and the "
                 f"{plural(len(family), 'comparison')} are Holm-corrected together; Pre@100 counts as matching "
-                f"ITQ's when the interval lies within ±{PRECISION_MARGIN}.")
+                f"ITQ's when the interval lies within ±{EQUIVALENCE_MARGIN}.")
     return Prose(head + "\n\n" + "\n".join(lines))

@@ -133,6 +133,15 @@ def test_numbers_text_without_numbers_is_the_size_only():
     assert numbers_text(Verdict("T01", "held", measured={"n pairs": 12000})) == "n pairs = 12,000"
 
 
+def test_a_measured_text_the_note_spells_out_is_said_once():
+    shown = "64 bits, Pre@100: SiGAH - ITQ"
+    verdict = Verdict("R01", "not held", measured={"shown": shown, "against the claim": [shown], "queries": 200,
+                                                   "runner-up": "itq"},
+                      note=f"found 1 not held (effect: {shown})")
+    assert numbers_text(verdict) == "queries = 200; runner-up = itq"
+    assert "shown" in numbers_text(Verdict("R01", "not held", measured={"shown": shown}, note="another note"))
+
+
 
 @pytest.mark.parametrize("word", ["held", "not held", "inconclusive"])
 def test_the_smallest_detectable_effect_is_shown_beside_an_undecided_verdict_only(word):

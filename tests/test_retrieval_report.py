@@ -140,6 +140,24 @@ def test_bar_verdicts_quote_all_three_metrics_with_their_verdicts():
     assert single.startswith("With one seed per row there is no interval") and "(higher)" not in single
 
 
+def test_a_pair_the_column_verdicts_decide_and_the_itq_family_does_not_is_named(monkeypatch):
+    clear = make_study(seeds=4, spread=0.0005)  # paired differences without noise: every family decides
+    assert report.family_disagreements([clear], [32], report.itq_comparisons([clear], [32])) == []
+    assert "decided in one family and not in the other" not in report.bar_verdicts([clear], [32])
+    noisy = make_study(seeds=4, spread=0.0)
+    rng = np.random.default_rng(1)
+    noisy.records[["precision_at_100", "map_pr_area", "map"]] += rng.normal(0, 0.1, (len(noisy.records), 3))
+    undecided = report.itq_comparisons([noisy], [32])
+    assert all(c.verdict == "inconclusive" for c in undecided.comparisons)
+    # ITQ leads Pre@100 and SiGAH leads the PR area beyond the interval; SGH (stochastic) leads ranking mAP
+    assert report.family_disagreements([clear], [32], undecided) == [
+        "MNIST, 32 bits, Pre@100", "MNIST, 32 bits, mAP (PR area)"]
+    monkeypatch.setattr(report, "itq_comparisons", lambda studies, bits: undecided)
+    text = report.bar_verdicts([clear], [32])
+    assert ("2 of 3 pairs (Pre@100 at 32 bits on MNIST and mAP (PR area) at 32 bits on MNIST) are decided in one "
+            "family and not in the other") in text
+
+
 def test_three_methods_table_has_one_row_per_study_method_and_bits():
     html = report.three_methods([make_study(), make_study(seeds=1)]).to_html()
     assert html.count(SIGAH_ROW) == 4 and html.count(">ITQ<") == 4 and html.count(PRINTED_ROW) == 4

@@ -26,7 +26,7 @@ from sigah.studies.wording import Prose, headline, html_table, join_words, plura
 __all__ = [
     "data_name", "study_headline", "results_table", "seed_scores", "column_leaders", "verdicts",
     "published_cell", "published_table", "against_paper", "sgh_sentence",
-    "plot_recall", "recall_leaders", "three_methods", "itq_comparisons", "bar_verdicts",
+    "plot_recall", "recall_leaders", "three_methods", "itq_comparisons", "bar_verdicts", "family_disagreements",
 ]
 
 _STOCHASTIC_SGH = "sgh[neuron=stochastic]"
@@ -357,4 +357,44 @@ def bar_verdicts(studies: Iterable[Study], bits: Iterable[int]) -> Prose:
         head = (f"Each difference is paired over {stats.design_phrase(c.n_seeds, c.n_queries)} and the "
                 f"{plural(len(family), 'comparison')} are Holm-corrected together; Pre@100 counts as matching "
                 f"ITQ's when the interval lies within ±{EQUIVALENCE_MARGIN}.")
-    return Prose(head + "\n\n" + "\n".join(lines))
+    text = head + "\n\n" + "\n".join(lines)
+    split = family_disagreements(studies, bits, family) if family is not None else []
+    if split:
+        where = join_words([f"{metric} at {b} on {data}" for data, b, metric in (k.split(", ") for k in split)])
+        text += ("\n\n" + f"{stats.count_of(len(split), len(family), 'pair')} ({where}) "
+                 f"{'is' if len(split) == 1 else 'are'} decided in one family and not in the other: the column "
+                 "verdicts above test a leader against every other row of its column, these comparisons test "
+                 "SiGAH against ITQ alone, and Holm's threshold for one comparison depends on the others "
+                 "corrected with it. Neither family's verdict overrides the other's; a pair undecided in "
+                 "either is not established.")
+    return Prose(text)
+
+
+def family_disagreements(studies: Iterable[Study], bits: Iterable[int], family: stats.Family) -> list[str]:
+    """The (study, code length, metric) pairs of SiGAH (book defaults) and ITQ that the column
+    verdicts (:func:`column_leaders`) and :func:`itq_comparisons` decide differently: separated in
+    one family, not in the other. A column whose best row is neither of the two never compared
+    them, so it cannot disagree.
+
+    Returns
+    -------
+    list of str
+        Labels of ``family`` (``"MNIST, 64 bits, mAP (PR area)"``), in the order of the studies,
+        code lengths and metrics.
+    """
+    split = []
+    for study in studies:
+        labels = {m: row_label(r["label"]) for r in study.table.to_dict("records")
+                  for m in ("sigah", "itq") if r["method"] == m}
+        for b in bits:
+            for name in METRICS.values():
+                key = f"{data_name(study)}, {b} bits, {name}"
+                leaders = column_leaders(study, b, name)
+                if leaders is None or key not in family.labels or len(labels) < 2:
+                    continue
+                pair = {labels["sigah"], labels["itq"]}
+                if leaders.tied[0] not in pair:  # the column compared neither of the two with the other
+                    continue
+                if (not pair <= set(leaders.tied)) != (family[key].verdict in ("higher", "lower")):
+                    split.append(key)
+    return split

@@ -196,9 +196,26 @@ def _trend(first: float, last: float) -> str:
     return "decreases" if last < first else "does not decrease"
 
 
+def sweep_time_phrase(seconds: float, n_fits: int, n_stored: int = 0) -> str:
+    """How long the sweep's fits took, and how many of them were read from the store of runs
+    (a stored fit's time is the one measured when it was first fitted, perhaps on another machine)."""
+    if not 0 <= n_stored <= n_fits:
+        raise ValueError(f"n_stored must be between 0 and n_fits={n_fits}, got {n_stored}")
+    fits = plural(n_fits, "fit")
+    if n_stored == 0:
+        return f"the sweep's {fits} took {seconds:.0f} s"
+    if n_stored == n_fits:
+        return f"the sweep's {fits} were read from the store of runs ({seconds:.0f} s when first fitted)"
+    return f"the sweep's {fits} took {seconds:.0f} s ({n_stored} read from the store, timed when first fitted)"
+
+
 def bound_sentence(images: pd.DataFrame, summary: pd.DataFrame, *, epochs: int, n_train: int,
-                   seconds: float) -> Markdown:
-    """Eq. (12) on MNIST: how often it holds and vacuously, its dominant term, and the trend with m."""
+                   seconds: float, n_stored: int = 0) -> Markdown:
+    """Eq. (12) on MNIST: how often it holds and vacuously, its dominant term, and the trend with m.
+
+    ``seconds`` is the fit time of the sweep's models (one per dictionary size), ``n_stored`` how
+    many of them were read from the store of runs."""
+    timing = sweep_time_phrase(seconds, len(summary), n_stored)
     first, last = summary.iloc[0], summary.iloc[-1]
     text = (
         f"Eq. (12) with ε = 0 holds for {_share(images['observed'] <= images['predicted']):.0%} of the "
@@ -209,7 +226,7 @@ def bound_sentence(images: pd.DataFrame, summary: pd.DataFrame, *, epochs: int, 
         f"Inside the bracket the quantisation term λ‖b* − z*‖ (λ = 6L, L up to "
         f"{summary['L (upper)'].max():.1f}) is a median {images['quantisation share'].median():.0%}. ")
     if len(summary) < 2:
-        return Markdown(text + f"The sweep took {seconds:.0f} s.")
+        return Markdown(text + timing[0].upper() + timing[1:] + ".")
     text += (
         f"‖A‖₂ grows from {first['‖A‖₂']:.2f} to {last['‖A‖₂']:.2f} with m, but on differences of points of "
         f"the generator's range A stretches by at most {summary['max ‖Av‖/‖v‖ on the range'].max():.2f}; with "
@@ -218,7 +235,7 @@ def bound_sentence(images: pd.DataFrame, summary: pd.DataFrame, *, epochs: int, 
         f"{n_train:,} images, the error from the binary codes {_trend(first[OBSERVED], last[OBSERVED])} "
         f"({first[OBSERVED]:.3f} → {last[OBSERVED]:.3f}) and the error from the relaxed codes tanh(Wᵀx), "
         f"which training minimises, {_trend(first[RELAXED], last[RELAXED])} ({first[RELAXED]:.3f} → "
-        f"{last[RELAXED]:.3f}); the sweep took {seconds:.0f} s.")
+        f"{last[RELAXED]:.3f}); {timing}.")
     return Markdown(text)
 
 

@@ -25,7 +25,7 @@ __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
     "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
     "label_scores", "record_columns", "score_grid", "LABEL_MAP_K", "LABEL_PRECISION_N",
-    "fit_cached",  # re-exported from sigah.store: one import line for chapters that fit one model
+    "fit_cached", "load_or_fit",  # re-exported from sigah.store: one import line for chapters that fit
 ]
 
 #: columns of every record, in order (the ``sigah evaluate`` contract)

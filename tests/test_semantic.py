@@ -7,7 +7,9 @@ import pytest
 
 from sigah.tools.cli import main
 from sigah.codes import hamming_distances
-from sigah.studies.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, run_grid
+from sigah.store import RunStore
+from sigah.studies import experiments
+from sigah.studies.experiments import RECORD_COLUMNS, evaluate_hasher, ground_truth_for, label_columns, run_grid
 from sigah.hashers import make_hasher
 from sigah.metrics import label_average_precision_at_k, label_map_at_k
 from sigah.studies.semantic import labelled_protocol, protocol_from_feature_files
@@ -99,6 +101,29 @@ def test_run_grid_keeps_the_label_columns(splits):
     # a database of 600 is scored at mAP@600, and the column says so
     assert list(records.columns) == [*RECORD_COLUMNS, "label_map_at_600", "label_precision_at_100"]
     assert records["label_map_at_600"].between(0, 1 + 1e-12).all()  # round-off of an exact 1
+
+
+def test_a_labelled_record_is_read_back_from_the_store_with_its_label_scores(splits, tmp_path, monkeypatch):
+    train, train_labels, test, test_labels = splits
+    protocol = labelled_protocol(train[:600], train_labels[:600], test, test_labels, n_queries=30, seed=0)
+    assert label_columns(protocol) == {"label_map_at_600", "label_precision_at_100"}
+    store = RunStore(tmp_path / "store")
+    first = run_grid(protocol, ["itq"], [8], k=10, cache_dir=None, progress=False, store=store)
+
+    def evaluated_again(*args, **kwargs):
+        raise AssertionError("a stored labelled record was scored again")
+
+    monkeypatch.setattr(experiments, "evaluate_hasher", evaluated_again)
+    again = run_grid(protocol, ["itq"], [8], k=10, cache_dir=None, progress=False, store=store)
+    assert again["from_store"].all() and not first["from_store"].any()
+    assert again["label_map_at_600"].tolist() == first["label_map_at_600"].tolist()
+    unlabelled = make_protocol_without_labels(protocol)
+    assert label_columns(unlabelled) == set()
+
+
+def make_protocol_without_labels(protocol):
+    from dataclasses import replace
+    return replace(protocol, query_labels=None, database_labels=None)
 
 
 def test_feature_files_and_the_command_line(splits, tmp_path, capsys):

@@ -24,7 +24,7 @@ from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
     "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
-    "label_scores", "record_columns", "score_grid", "LABEL_MAP_K", "LABEL_PRECISION_N",
+    "label_scores", "label_columns", "record_columns", "score_grid", "LABEL_MAP_K", "LABEL_PRECISION_N",
     "fit_cached", "load_or_fit",  # re-exported from sigah.store: one import line for chapters that fit
 ]
 
@@ -273,6 +273,18 @@ def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndar
     )
 
 
+def label_columns(protocol: Any) -> set[str]:
+    """The keys :func:`label_scores` adds to a record of ``protocol`` (none without labels).
+
+    A stored record is complete only with them: it is read back when its keys are
+    :data:`RECORD_COLUMNS` and these, and scored again otherwise.
+    """
+    if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
+        return set()
+    n_database = len(protocol.database)
+    return {f"label_map_at_{min(LABEL_MAP_K, n_database)}", f"label_precision_at_{min(LABEL_PRECISION_N, n_database)}"}
+
+
 def record_columns(records: Iterable[Mapping[str, Any]]) -> list[str]:
     """:data:`RECORD_COLUMNS`, then any further keys of the records (label scores) in first-seen order."""
     extra = dict.fromkeys(key for record in records for key in record if key not in RECORD_COLUMNS)
@@ -318,7 +330,7 @@ def _stored_record(store, hasher, protocol, groundtruth, train_fingerprint):
 
     key, _ = fit_key(hasher, train_fingerprint)
     record = store.get_record(key, _evaluation_key(protocol, groundtruth))
-    if record is None or set(record) != set(RECORD_COLUMNS):
+    if record is None or set(record) != set(RECORD_COLUMNS) | label_columns(protocol):
         return None
     _count("hit", hasher, key, record["fit_seconds"])
     return {**record, "from_store": True}

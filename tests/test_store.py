@@ -11,6 +11,7 @@ import pytest
 
 from sigah import store as store_mod
 from sigah.data import Dataset, make_protocol
+from sigah.studies import experiments
 from sigah.studies.experiments import run_grid
 from sigah.hashers import make_hasher
 from sigah.store import RunStore, counts, data_fingerprint, fit_cached, fit_key, method_source_files, reset_counts
@@ -244,10 +245,17 @@ def test_run_grid_second_call_is_all_from_store_with_identical_records(store, pr
     assert fresh[metrics].equals(first[metrics]) and not fresh.from_store.any()
 
 
-def test_run_grid_returns_models_that_reproduce_the_records(store, protocol):
+def test_run_grid_returns_models_that_reproduce_the_records(store, protocol, monkeypatch):
     kw = dict(k=30, progress=False, store=store, return_models=True)
     records, models = run_grid(protocol, ["lsh", "itq"], [16], **kw)
+
+    def scored_again(*args, **kwargs):
+        raise AssertionError("a stored record was scored again because its model was asked for")
+
+    monkeypatch.setattr(experiments, "evaluate_hasher", scored_again)
+    reset_counts()
     again, stored_models = run_grid(protocol, ["lsh", "itq"], [16], **kw)
+    assert counts()["hits"] == 2  # one per fit: the record and the model read together count once
     assert set(models) == set(stored_models) == {("lsh", 16, 0), ("itq", 16, 0)}
     assert again.from_store.all()
     for key, model in models.items():

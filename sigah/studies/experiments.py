@@ -324,15 +324,17 @@ def evaluate_method(
     return evaluate_hasher(hasher, protocol, groundtruth, store=store)
 
 
-def _stored_record(store, hasher, protocol, groundtruth, train_fingerprint):
-    """The record of this exact fit and evaluation from the store (counted as a hit), or None."""
+def _stored_record(store, hasher, protocol, groundtruth, train_fingerprint, *, count=True):
+    """The record of this exact fit and evaluation from the store, or None; counted as a hit unless
+    ``count`` is false (the caller then reads the model too, which counts it)."""
     from sigah.store import _count, fit_key
 
     key, _ = fit_key(hasher, train_fingerprint)
     record = store.get_record(key, _evaluation_key(protocol, groundtruth))
     if record is None or set(record) != set(RECORD_COLUMNS) | label_columns(protocol):
         return None
-    _count("hit", hasher, key, record["fit_seconds"])
+    if count:
+        _count("hit", hasher, key, record["fit_seconds"])
     return {**record, "from_store": True}
 
 
@@ -421,8 +423,8 @@ def run_grid(
         bar.set_postfix_str(f"{method} {b} bits seed {s}")
         hasher = make_hasher(method, b, seed=s, **dict(params.get(method) or {}))
         record = scores = None
-        if store is not None and not return_models:  # the record alone suffices: not even the model is read
-            record = _stored_record(store, hasher, protocol, groundtruth, train_fingerprint)
+        if store is not None:  # a stored record is not scored again (the model is read only when asked for)
+            record = _stored_record(store, hasher, protocol, groundtruth, train_fingerprint, count=not return_models)
             if record is not None and per_query:
                 scores = _stored_scores(store, hasher, protocol, groundtruth, train_fingerprint)
                 record = None if scores is None else record
@@ -430,6 +432,9 @@ def run_grid(
             record, scores = evaluate_hasher(hasher, protocol, groundtruth, store=store, progress=progress,
                                              per_query=True, _train_fingerprint=train_fingerprint)
             models[(method, b, s)] = hasher
+        elif return_models:
+            models[(method, b, s)] = load_or_fit(hasher, protocol.train, store=store,
+                                                 train_fingerprint=train_fingerprint)[0]
         records.append(record)
         query_scores[(method, b, s)] = scores
         if on_record is not None:

@@ -263,6 +263,20 @@ def test_run_grid_returns_models_that_reproduce_the_records(store, protocol, mon
     assert records.drop(columns="from_store").equals(again.drop(columns="from_store"))
 
 
+def test_encoded_split_reads_the_codes_a_run_stored_and_encodes_a_new_split(store, protocol, monkeypatch):
+    records, models = run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store, return_models=True)
+    model = models[("itq", 16, 0)]
+    fresh = (model.encode(protocol.queries), model.encode(protocol.database))
+    monkeypatch.setattr(type(model), "encode", lambda self, X: pytest.fail("stored codes were encoded again"))
+    for stored, expected in zip(experiments.encoded_split(model, protocol, store=store), fresh):
+        np.testing.assert_array_equal(stored, expected)
+    monkeypatch.undo()
+    split = dataclasses.replace(protocol, queries=protocol.queries[:10], query_index=protocol.query_index[:10])
+    queries, database = experiments.encoded_split(model, split, store=store)  # not stored: encoded, then stored
+    np.testing.assert_array_equal(queries, fresh[0][:10])
+    assert len(list(_entries(store)[0].parent.glob("codes-*.npz"))) == 2
+
+
 def test_new_split_with_same_training_set_reuses_the_model_not_the_codes(store, protocol):
     run_grid(protocol, ["itq"], [8], k=30, progress=False, store=store)
     split = dataclasses.replace(protocol, queries=protocol.queries[:10], query_index=protocol.query_index[:10])

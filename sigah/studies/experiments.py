@@ -23,7 +23,7 @@ from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_
 
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
-    "fit_and_encode", "encode_batched", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
+    "fit_and_encode", "encode_batched", "encoded_split", "evaluate_hasher", "evaluate_method", "run_grid", "summarize",
     "label_scores", "label_columns", "record_columns", "score_grid", "LABEL_MAP_K", "LABEL_PRECISION_N",
     "fit_cached", "load_or_fit",  # re-exported from sigah.store: one import line for chapters that fit
 ]
@@ -154,6 +154,42 @@ def _fit_and_encode(hasher, protocol, store, train_fingerprint, progress):
     if store is not None:
         store.put_codes(key, split, query_codes, database_codes, encode_seconds)
     return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
+
+
+def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
+                  train_fingerprint: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of a fitted hasher on the protocol's queries and database, read from the store of
+    runs when this fit encoded this split before, else encoded (and stored).
+
+    Parameters
+    ----------
+    hasher : sigah.hashers.Hasher
+        Fitted on ``protocol.train`` (its parameters and seed name the stored fit).
+    protocol : sigah.data.Protocol
+    store : RunStore, DEFAULT or None
+    train_fingerprint : str, optional
+        :func:`sigah.store.data_fingerprint` of ``protocol.train``, when the caller already has it
+        (hashing a large training set is not free).
+
+    Returns
+    -------
+    query_codes : numpy.ndarray, shape (n_queries, n_bits // 8), uint8
+    database_codes : numpy.ndarray, shape (n_database, n_bits // 8), uint8
+    """
+    from sigah.store import fit_key
+
+    store = resolve_store(store)
+    if store is None:
+        return encode_batched(hasher, protocol.queries), encode_batched(hasher, protocol.database)
+    key, _ = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))
+    codes = store.get_codes(key, _split_key(protocol))
+    if codes is not None:
+        return codes[0], codes[1]
+    start = time.perf_counter()
+    database_codes = encode_batched(hasher, protocol.database)
+    query_codes = encode_batched(hasher, protocol.queries)
+    store.put_codes(key, _split_key(protocol), query_codes, database_codes, time.perf_counter() - start)
+    return query_codes, database_codes
 
 
 def _split_key(protocol: Any) -> str:

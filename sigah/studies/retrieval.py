@@ -394,17 +394,20 @@ def recall_curves(
     """
     from sigah.codes import hamming_distances
     from sigah.metrics import recall_at_n
+    from sigah.store import data_fingerprint
+    from sigah.studies.experiments import encoded_split
 
     n_db = len(protocol.database)
     ks = [int(k) for k in ks if int(k) <= groundtruth.shape[1]]
     # log-spaced cut-offs, plus N = K and N = 100 so that a reader can quote those points exactly
     ns = np.concatenate([np.geomspace(1, n_db, n_points).round(), ks, [100]])
     ns = np.unique(ns[(ns >= 1) & (ns <= n_db)].astype(np.int64))
-    rows = []
+    rows, train_fingerprint = [], None
     for (method, b, s), model in models.items():
         if s != seed:
             continue
-        distances = hamming_distances(model.encode(protocol.queries), model.encode(protocol.database))
+        train_fingerprint = train_fingerprint or data_fingerprint(protocol.train)
+        distances = hamming_distances(*encoded_split(model, protocol, train_fingerprint=train_fingerprint))
         for k in ks:
             recall = recall_at_n(distances, groundtruth[:, :k], ns)
             rows += [{"method": method, "bits": b, "K": k, "N": int(n), "recall": float(r)} for n, r in zip(ns, recall)]

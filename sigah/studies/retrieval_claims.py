@@ -157,12 +157,15 @@ def recall_grids(study: Any, ks: Iterable[int] = (1, 10, 100, 1000), n: int = RE
         ``{(row name, bits, "R-K"): array of shape (n_seeds, n_queries)}``, seeds in increasing order.
     """
     from sigah.codes import hamming_distances
+    from sigah.store import data_fingerprint
+    from sigah.studies.experiments import encoded_split
 
     n = min(int(n), len(study.protocol.database))
     ks = [int(k) for k in ks if int(k) <= study.groundtruth.shape[1]]
     values: dict[tuple[str, int, str], dict[int, np.ndarray]] = {}
+    train_fingerprint = data_fingerprint(study.protocol.train) if study.models else None
     for (method, bits, seed), model in study.models.items():
-        distances = hamming_distances(model.encode(study.protocol.queries), model.encode(study.protocol.database))
+        distances = hamming_distances(*encoded_split(model, study.protocol, train_fingerprint=train_fingerprint))
         recall = recall_per_query(distances, study.groundtruth, n, ks=ks)
         for k, per_query in zip(ks, recall):
             values.setdefault((method, int(bits), f"R-{k}"), {})[int(seed)] = per_query

@@ -147,13 +147,19 @@ def _fit_and_encode(hasher, protocol, store, train_fingerprint, progress):
     if codes is not None:
         query_codes, database_codes, encode_seconds = codes
         return query_codes, database_codes, fit_seconds, encode_seconds, (key, True)
+    query_codes, database_codes, encode_seconds = _encode_split(hasher, protocol, store, key, progress)
+    return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
+
+
+def _encode_split(hasher, protocol, store, key, progress=False):
+    """Encode the protocol's database and queries (timed), and store the codes under ``key``."""
     start = time.perf_counter()
     database_codes = encode_batched(hasher, protocol.database, progress=progress, desc=f"encoding ({hasher.name})")
     query_codes = encode_batched(hasher, protocol.queries)
     encode_seconds = time.perf_counter() - start
     if store is not None:
-        store.put_codes(key, split, query_codes, database_codes, encode_seconds)
-    return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
+        store.put_codes(key, _split_key(protocol), query_codes, database_codes, encode_seconds)
+    return query_codes, database_codes, encode_seconds
 
 
 def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
@@ -179,16 +185,9 @@ def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
     from sigah.store import fit_key
 
     store = resolve_store(store)
-    if store is None:
-        return encode_batched(hasher, protocol.queries), encode_batched(hasher, protocol.database)
-    key, _ = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))
-    codes = store.get_codes(key, _split_key(protocol))
-    if codes is not None:
-        return codes[0], codes[1]
-    start = time.perf_counter()
-    database_codes = encode_batched(hasher, protocol.database)
-    query_codes = encode_batched(hasher, protocol.queries)
-    store.put_codes(key, _split_key(protocol), query_codes, database_codes, time.perf_counter() - start)
+    key = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))[0] if store is not None else ""
+    codes = store.get_codes(key, _split_key(protocol)) if store is not None else None
+    query_codes, database_codes, _ = codes if codes is not None else _encode_split(hasher, protocol, store, key)
     return query_codes, database_codes
 
 

@@ -86,7 +86,7 @@ from sigah.storage import (
 
 __all__ = [
     "DEFAULT", "ENV_CACHE", "ENV_LOG", "ORPHAN_SECONDS", "RunStore", "cache_root", "counts", "data_fingerprint", "default_store",
-    "fit_cached", "fit_key", "load_or_fit", "method_source_files", "method_source_hash", "reset_counts", "resolve_store",
+    "fit_cached", "fit_key", "load_or_fit", "load_stored_fit", "method_source_files", "method_source_hash", "reset_counts", "resolve_store",
 ]
 
 #: environment variable naming the cache root (store of fits and ground-truth cache)
@@ -713,6 +713,41 @@ def _extra_attributes(hasher: Any) -> dict[str, Any]:
 
 
 # -- one fit ------------------------------------------------------------------------------------
+def _adopt_stored_fit(store: RunStore, hasher: Any, key: str) -> float | None:
+    """Give ``hasher`` the learned state stored under ``key`` (counted as a hit) and return the
+    original fit's seconds, or None when no intact model is stored there."""
+    found = store.get_model(key)
+    if found is None:
+        return None
+    model, entry = found
+    params = set(hasher.get_params())
+    for name, value in vars(model).items():
+        if name not in params:  # keep the caller's parameter objects, take the learned state
+            setattr(hasher, name, value)
+    _count("hit", hasher, key, entry["fit_seconds"])
+    return float(entry["fit_seconds"])
+
+
+def load_stored_fit(hasher: Any, train_fingerprint: str, *, store: Any = DEFAULT) -> bool:
+    """Give ``hasher`` (not yet fitted) its stored fit on the training data of ``train_fingerprint``.
+
+    Parameters
+    ----------
+    hasher : sigah.hashers.Hasher
+    train_fingerprint : str
+        :func:`data_fingerprint` of the training set.
+    store : RunStore, DEFAULT or None
+
+    Returns
+    -------
+    bool
+        Whether an intact stored model was found (and counted as a hit); the hasher is left
+        unfitted otherwise.
+    """
+    store = resolve_store(store)
+    return store is not None and _adopt_stored_fit(store, hasher, fit_key(hasher, train_fingerprint)[0]) is not None
+
+
 def load_or_fit(hasher: Any, X_train: np.ndarray, *, store: Any = DEFAULT,
                 train_fingerprint: str | None = None) -> tuple[Any, str, float, bool]:
     """Load the fit of ``hasher`` on ``X_train`` from the store, or fit and store it.
@@ -735,15 +770,9 @@ def load_or_fit(hasher: Any, X_train: np.ndarray, *, store: Any = DEFAULT,
         _count("unstored", hasher, "", seconds)
         return hasher, "", seconds, False
     key, parts = fit_key(hasher, train_fingerprint or data_fingerprint(np.asarray(X_train)))
-    found = store.get_model(key)
-    if found is not None:
-        model, entry = found
-        params = set(hasher.get_params())
-        for name, value in vars(model).items():
-            if name not in params:  # keep the caller's parameter objects, take the learned state
-                setattr(hasher, name, value)
-        _count("hit", hasher, key, entry["fit_seconds"])
-        return hasher, key, float(entry["fit_seconds"]), True
+    fit_seconds = _adopt_stored_fit(store, hasher, key)
+    if fit_seconds is not None:
+        return hasher, key, fit_seconds, True
     start = time.perf_counter()
     hasher.fit(X_train)
     seconds = time.perf_counter() - start

@@ -1,5 +1,6 @@
 """The label-based protocol: test-split queries, training-split database, label scores in the records."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -117,13 +118,13 @@ def test_a_labelled_record_is_read_back_from_the_store_with_its_label_scores(spl
     again = run_grid(protocol, ["itq"], [8], k=10, cache_dir=None, progress=False, store=store)
     assert again["from_store"].all() and not first["from_store"].any()
     assert again["label_map_at_600"].tolist() == first["label_map_at_600"].tolist()
-    unlabelled = make_protocol_without_labels(protocol)
-    assert label_columns(unlabelled) == set()
-
-
-def make_protocol_without_labels(protocol):
-    from dataclasses import replace
-    return replace(protocol, query_labels=None, database_labels=None)
+    relabelled = dataclasses.replace(protocol, query_labels=(protocol.query_labels + 1) % 10)
+    monkeypatch.undo()
+    changed = run_grid(relabelled, ["itq"], [8], k=10, cache_dir=None, progress=False, store=store)
+    fresh = run_grid(relabelled, ["itq"], [8], k=10, cache_dir=None, progress=False, store=None)
+    assert changed["label_map_at_600"].tolist() == fresh["label_map_at_600"].tolist()  # not the old labels' score
+    assert changed["label_map_at_600"].iloc[0] != first["label_map_at_600"].iloc[0]
+    assert label_columns(dataclasses.replace(protocol, query_labels=None, database_labels=None)) == set()
 
 
 def test_feature_files_and_the_command_line(splits, tmp_path, capsys):

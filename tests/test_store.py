@@ -267,14 +267,36 @@ def test_encoded_split_reads_the_codes_a_run_stored_and_encodes_a_new_split(stor
     records, models = run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store, return_models=True)
     model = models[("itq", 16, 0)]
     fresh = (model.encode(protocol.queries), model.encode(protocol.database))
-    monkeypatch.setattr(type(model), "encode", lambda self, X: pytest.fail("stored codes were encoded again"))
+    n_check = min(experiments.CODE_CHECK_ROWS, len(protocol.queries))
+    encoded = []
+    original = type(model).encode
+    monkeypatch.setattr(type(model), "encode", lambda self, X: encoded.append(len(X)) or original(self, X))
     for stored, expected in zip(experiments.encoded_split(model, protocol, store=store), fresh):
         np.testing.assert_array_equal(stored, expected)
-    monkeypatch.undo()
+    assert encoded == [n_check]  # only the check rows: the database is read, not encoded
     split = dataclasses.replace(protocol, queries=protocol.queries[:10], query_index=protocol.query_index[:10])
-    queries, database = experiments.encoded_split(model, split, store=store)  # not stored: encoded, then stored
+    queries, database = experiments.encoded_split(model, split, store=store)  # not stored: encoded
     np.testing.assert_array_equal(queries, fresh[0][:10])
-    assert len(list(_entries(store)[0].parent.glob("codes-*.npz"))) == 2
+    assert len(list(_entries(store)[0].parent.glob("codes-*.npz"))) == 1  # and nothing written
+
+
+def test_encoded_split_encodes_a_model_that_is_not_the_stored_fit(store, protocol):
+    run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store)
+    other = make_hasher("itq", 16, seed=0).fit(protocol.train[::-1][:50])  # same key, other training rows
+    queries, database = experiments.encoded_split(other, protocol, store=store)
+    np.testing.assert_array_equal(queries, other.encode(protocol.queries))
+    np.testing.assert_array_equal(database, other.encode(protocol.database))
+
+
+def test_a_stored_record_whose_model_is_gone_is_fitted_and_scored_again(store, protocol):
+    run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store)
+    (entry,) = _entries(store)
+    for model_file in entry.parent.glob("model-*.npz"):
+        model_file.unlink()
+    reset_counts()
+    records, models = run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store, return_models=True)
+    assert counts() == {"hits": 0, "misses": 1, "unstored": 0} and not records.from_store.any()
+    assert ("itq", 16, 0) in models
 
 
 def test_new_split_with_same_training_set_reuses_the_model_not_the_codes(store, protocol):

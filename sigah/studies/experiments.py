@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from sigah.hashers import make_hasher
-from sigah.store import DEFAULT, cache_root, data_fingerprint, fit_cached, load_or_fit, method_source_hash, resolve_store
+from sigah.store import (DEFAULT, cache_root, data_fingerprint, fit_cached, load_or_fit, load_stored_fit,
+                         method_source_hash, resolve_store)
 
 __all__ = [
     "RECORD_COLUMNS", "DEFAULT_CACHE_DIR", "ENCODE_BATCH", "ground_truth_cache_dir", "ground_truth_for",
@@ -164,8 +165,12 @@ def _encode_split(hasher, protocol, store, key, progress=False):
 
 def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
                   train_fingerprint: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The codes of a fitted hasher on the protocol's queries and database, read from the store of
-    runs when this fit encoded this split before, else encoded (and stored).
+    """The codes of a fitted hasher on the protocol's queries and database: those the store of runs
+    holds for this fit and split when the hasher reproduces them, else encoded here.
+
+    The stored codes are checked against the hasher's own codes of the first queries (at most
+    :data:`CODE_CHECK_ROWS`), so a model that is not the stored fit (refitted, or fitted
+    without the store) is encoded afresh; nothing is written.
 
     Parameters
     ----------
@@ -185,10 +190,17 @@ def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
     from sigah.store import fit_key
 
     store = resolve_store(store)
-    key = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))[0] if store is not None else ""
-    codes = store.get_codes(key, _split_key(protocol)) if store is not None else None
-    query_codes, database_codes, _ = codes if codes is not None else _encode_split(hasher, protocol, store, key)
-    return query_codes, database_codes
+    if store is not None:
+        key = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))[0]
+        codes = store.get_codes(key, _split_key(protocol))
+        rows = min(CODE_CHECK_ROWS, len(protocol.queries))
+        if codes is not None and np.array_equal(codes[0][:rows], hasher.encode(protocol.queries[:rows])):
+            return codes[0], codes[1]
+    return encode_batched(hasher, protocol.queries), encode_batched(hasher, protocol.database)
+
+
+#: queries :func:`encoded_split` encodes to check that stored codes are this model's
+CODE_CHECK_ROWS = 64
 
 
 def _split_key(protocol: Any) -> str:
@@ -200,7 +212,11 @@ def _evaluation_key(protocol: Any, groundtruth: np.ndarray) -> str:
     """What a record depends on besides the model: split, ground truth and the evaluation code."""
     gt = np.ascontiguousarray(groundtruth)
     digest = hashlib.blake2b(memoryview(gt).cast("B"), digest_size=16).hexdigest()
-    return f"{_split_key(protocol)}/gt{gt.shape}:{digest}/{method_source_hash('sigah.metrics')}"
+    key = f"{_split_key(protocol)}/gt{gt.shape}:{digest}/{method_source_hash('sigah.metrics')}"
+    if label_columns(protocol):  # label scores depend on the labels too (an unlabelled key is unchanged)
+        key += (f"/labels:{data_fingerprint(np.asarray(protocol.query_labels))}"
+                f":{data_fingerprint(np.asarray(protocol.database_labels))}")
+    return key
 
 
 def evaluate_hasher(hasher: Any, protocol: Any, groundtruth: np.ndarray, *, store: Any = DEFAULT,
@@ -313,6 +329,17 @@ def label_columns(protocol: Any) -> set[str]:
 
     A stored record is complete only with them: it is read back when its keys are
     :data:`RECORD_COLUMNS` and these, and scored again otherwise.
+
+    Parameters
+    ----------
+    protocol : sigah.data.Protocol
+        Labelled when it has ``query_labels`` and ``database_labels``.
+
+    Returns
+    -------
+    set of str
+        ``{"label_map_at_<k>", "label_precision_at_<n>"}`` with the cut-offs lowered to the
+        database size, or the empty set.
     """
     if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
         return set()
@@ -463,13 +490,13 @@ def run_grid(
             if record is not None and per_query:
                 scores = _stored_scores(store, hasher, protocol, groundtruth, train_fingerprint)
                 record = None if scores is None else record
+            if record is not None and return_models and not load_stored_fit(hasher, train_fingerprint, store=store):
+                record = None  # the record outlived its model: fit, encode and score afresh below
         if record is None:
             record, scores = evaluate_hasher(hasher, protocol, groundtruth, store=store, progress=progress,
                                              per_query=True, _train_fingerprint=train_fingerprint)
+        if return_models:
             models[(method, b, s)] = hasher
-        elif return_models:
-            models[(method, b, s)] = load_or_fit(hasher, protocol.train, store=store,
-                                                 train_fingerprint=train_fingerprint)[0]
         records.append(record)
         query_scores[(method, b, s)] = scores
         if on_record is not None:

@@ -75,16 +75,17 @@ def test_bound_sentence_over_several_and_one_dictionary_size():
     one_images = images_frame((1.0,))
     one = report.bound_sentence(one_images, report.bound_summary(one_images), epochs=2, n_train=10,
                                 seconds=1).data
-    assert "across m" not in one and "From m" not in one and one.endswith("The sweep's 1 fit took 1 s.")
+    assert "across m" not in one and "From m" not in one and one.endswith("The sweep's fit took 1 s.")
     stored = report.bound_sentence(images, summary, epochs=1, n_train=5000, seconds=12, n_stored=1).data
-    assert stored.endswith("the sweep's 2 fits took 12 s (1 read from the store, timed when first fitted).")
+    assert stored.endswith("the sweep's 2 fits took 12 s, 1 of them read from the store and timed when first fitted.")
     assert "m = 0.5 d" in report.bound_table(summary).to_html()
 
 
 def test_the_sweep_time_says_which_fits_came_from_the_store():
     assert report.sweep_time_phrase(40, 3) == "the sweep's 3 fits took 40 s"
     assert report.sweep_time_phrase(40, 3, 3) == "the sweep's 3 fits were read from the store of runs (40 s when first fitted)"
-    with pytest.raises(ValueError, match="n_stored must be between 0 and n_fits=3, got 4"):
+    assert report.sweep_time_phrase(9, 1, 1) == "the sweep's fit was read from the store of runs (9 s when first fitted)"
+    with pytest.raises(ValueError, match="n_stored must be between 0 and n_fits=3"):
         report.sweep_time_phrase(40, 3, 4)
 
 

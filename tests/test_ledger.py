@@ -139,6 +139,9 @@ def test_a_measured_text_the_note_spells_out_is_said_once():
                                                    "runner-up": "itq"},
                       note=f"found 1 not held (effect: {shown})")
     assert numbers_text(verdict) == "queries = 200; runner-up = itq"
+    kept = Verdict("R01", "not held", measured={"Eq. 20 as printed": "not held", "SIFT10K shown": shown},
+                   note=f"found 1 not held (effect: {shown})")
+    assert numbers_text(kept) == "Eq. 20 as printed = not held"  # a verdict word, not the named comparison
     assert "shown" in numbers_text(Verdict("R01", "not held", measured={"shown": shown}, note="another note"))
 
 

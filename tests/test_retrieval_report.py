@@ -142,20 +142,24 @@ def test_bar_verdicts_quote_all_three_metrics_with_their_verdicts():
 
 def test_a_pair_the_column_verdicts_decide_and_the_itq_family_does_not_is_named(monkeypatch):
     clear = make_study(seeds=4, spread=0.0005)  # paired differences without noise: every family decides
-    assert report.family_disagreements([clear], [32], report.itq_comparisons([clear], [32])) == []
-    assert "decided in one family and not in the other" not in report.bar_verdicts([clear], [32])
+    assert report.family_disagreements([clear], [32], report.itq_comparisons([clear], [32])) == ([], 2)
+    assert "in one family and not in the other" not in report.bar_verdicts([clear], [32])
     noisy = make_study(seeds=4, spread=0.0)
     rng = np.random.default_rng(1)
     noisy.records[["precision_at_100", "map_pr_area", "map"]] += rng.normal(0, 0.1, (len(noisy.records), 3))
     undecided = report.itq_comparisons([noisy], [32])
     assert all(c.verdict == "inconclusive" for c in undecided.comparisons)
     # ITQ leads Pre@100 and SiGAH leads the PR area beyond the interval; SGH (stochastic) leads ranking mAP
-    assert report.family_disagreements([clear], [32], undecided) == [
-        "MNIST, 32 bits, Pre@100", "MNIST, 32 bits, mAP (PR area)"]
+    assert report.family_disagreements([clear], [32], undecided) == (
+        [("MNIST", 32, "Pre@100"), ("MNIST", 32, "mAP (PR area)")], 2)
     monkeypatch.setattr(report, "itq_comparisons", lambda studies, bits: undecided)
     text = report.bar_verdicts([clear], [32])
-    assert ("2 of 3 pairs (Pre@100 at 32 bits on MNIST and mAP (PR area) at 32 bits on MNIST) are decided in one "
-            "family and not in the other") in text
+    assert ("2 of 2 pairs that both families test (Pre@100 at 32 bits on MNIST and mAP (PR area) at 32 bits on "
+            "MNIST) are separated (higher or lower) in one family and not in the other") in text
+    one = report.family_disagreements([clear], [32], undecided)
+    monkeypatch.setattr(report, "family_disagreements", lambda *args: (one[0][:1], one[1]))
+    assert "1 of 2 pairs that both families test (Pre@100 at 32 bits on MNIST) is separated" in (
+        report.bar_verdicts([clear], [32]))
 
 
 def test_three_methods_table_has_one_row_per_study_method_and_bits():

@@ -21,7 +21,7 @@ from sigah.studies.scale import chapter_scale
 __all__ = [
     "size_paragraph", "constants_sentence", "theorem_summary", "rate_table",
     "theorem_sentence", "lipschitz_sentence", "discrete_summary", "discrete_sentence", "mnist_headline",
-    "bound_summary", "bound_table", "bound_sentence",
+    "bound_summary", "bound_table", "bound_sentence", "sweep_time_phrase",
 ]
 
 def size_paragraph(n_train: int | None, epochs: int) -> Markdown:
@@ -197,16 +197,38 @@ def _trend(first: float, last: float) -> str:
 
 
 def sweep_time_phrase(seconds: float, n_fits: int, n_stored: int = 0) -> str:
-    """How long the sweep's fits took, and how many of them were read from the store of runs
-    (a stored fit's time is the one measured when it was first fitted, perhaps on another machine)."""
-    if not 0 <= n_stored <= n_fits:
-        raise ValueError(f"n_stored must be between 0 and n_fits={n_fits}, got {n_stored}")
-    fits = plural(n_fits, "fit")
+    """How long the sweep's fits took, and how many of them were read from the store of runs.
+
+    Parameters
+    ----------
+    seconds : float
+        The fits' wall-clock seconds; a stored fit contributes the time measured when it was first
+        fitted (perhaps on another machine), which the phrase says.
+    n_fits : int
+        Fits in the sweep (at least 1).
+    n_stored : int
+        How many of them were read from the store.
+
+    Returns
+    -------
+    str
+        A lower-case clause, e.g. ``"the sweep's 4 fits took 251 s"``.
+
+    Raises
+    ------
+    ValueError
+        ``n_fits`` below 1, or ``n_stored`` outside ``0 … n_fits``.
+    """
+    if n_fits < 1 or not 0 <= n_stored <= n_fits:
+        raise ValueError(f"n_stored must be between 0 and n_fits={n_fits} (n_fits at least 1), got {n_stored}")
+    fits = "fit" if n_fits == 1 else f"{n_fits} fits"
     if n_stored == 0:
         return f"the sweep's {fits} took {seconds:.0f} s"
     if n_stored == n_fits:
-        return f"the sweep's {fits} were read from the store of runs ({seconds:.0f} s when first fitted)"
-    return f"the sweep's {fits} took {seconds:.0f} s ({n_stored} read from the store, timed when first fitted)"
+        return f"the sweep's {fits} {'was' if n_fits == 1 else 'were'} read from the store of runs " \
+               f"({seconds:.0f} s when first fitted)"
+    return (f"the sweep's {fits} took {seconds:.0f} s, {n_stored} of them read from the store and timed "
+            "when first fitted")
 
 
 def bound_sentence(images: pd.DataFrame, summary: pd.DataFrame, *, epochs: int, n_train: int,

@@ -170,8 +170,14 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _said_in(value: Any, note: str) -> bool:
-    """Whether a measured text (or list of texts) is already written out in the verdict's note."""
+#: measured entries that name the comparison a note spells out ("SIFT10K shown" too)
+_NAMING_KEYS = ("shown", "against the claim")
+
+
+def _said_in(name: str, value: Any, note: str) -> bool:
+    """Whether a measured entry only names the comparison the verdict's note already writes out."""
+    if not name.endswith(_NAMING_KEYS):
+        return False
     texts = value if isinstance(value, (list, tuple)) else [value]
     return bool(texts) and all(isinstance(t, str) and t and t in note for t in texts)
 
@@ -180,8 +186,8 @@ def numbers_text(verdict: Verdict) -> str:
     """The numbers behind a verdict in one line: effect and interval, n, smallest detectable effect,
     the measured quantities, and the size the chapter ran at.
 
-    A measured text that the verdict's note already spells out (the comparison shown, say) is left
-    out: the ledger prints the note beside these numbers, and one fact is said once."""
+    The comparison shown (``shown``, ``against the claim``) is left out when the verdict's note
+    already spells it out: the ledger prints the note beside these numbers, and one fact is said once."""
     parts = []
     if verdict.effect is not None:
         effect = f"effect {_number(verdict.effect)}"
@@ -198,7 +204,7 @@ def numbers_text(verdict: Verdict) -> str:
         else:
             parts.append(detectable_text(verdict.smallest_detectable, verdict.n))
     parts += [f"{name} = {_number(value)}" for name, value in verdict.measured.items()
-              if not _said_in(value, verdict.note)]
+              if not _said_in(name, value, verdict.note)]
     if verdict.size:
         parts.append(SIZE_WORDS.get(verdict.size, verdict.size))
     return "; ".join(parts)

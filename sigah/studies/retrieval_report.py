@@ -358,31 +358,40 @@ def bar_verdicts(studies: Iterable[Study], bits: Iterable[int]) -> Prose:
                 f"{plural(len(family), 'comparison')} are Holm-corrected together; Pre@100 counts as matching "
                 f"ITQ's when the interval lies within ±{EQUIVALENCE_MARGIN}.")
     text = head + "\n\n" + "\n".join(lines)
-    split = family_disagreements(studies, bits, family) if family is not None else []
+    split, tested = family_disagreements(studies, bits, family) if family is not None else ([], 0)
     if split:
-        where = join_words([f"{metric} at {b} on {data}" for data, b, metric in (k.split(", ") for k in split)])
-        text += ("\n\n" + f"{stats.count_of(len(split), len(family), 'pair')} ({where}) "
-                 f"{'is' if len(split) == 1 else 'are'} decided in one family and not in the other: the column "
-                 "verdicts above test a leader against every other row of its column, these comparisons test "
-                 "SiGAH against ITQ alone, and Holm's threshold for one comparison depends on the others "
-                 "corrected with it. Neither family's verdict overrides the other's; a pair undecided in "
-                 "either is not established.")
+        where = join_words([f"{metric} at {b} bits on {data}" for data, b, metric in split])
+        text += ("\n\n" + f"{stats.count_of(len(split), tested, 'pair')} that both families test ({where}) "
+                 f"{'is' if len(split) == 1 else 'are'} separated (higher or lower) in one family and not in "
+                 "the other: the column verdicts above test a leader against every other row of its column, "
+                 "these comparisons test SiGAH against ITQ alone, and Holm's threshold for one comparison "
+                 "depends on the others corrected with it. Neither family's verdict overrides the other's; a "
+                 "pair not separated in either is not established.")
     return Prose(text)
 
 
-def family_disagreements(studies: Iterable[Study], bits: Iterable[int], family: stats.Family) -> list[str]:
-    """The (study, code length, metric) pairs of SiGAH (book defaults) and ITQ that the column
-    verdicts (:func:`column_leaders`) and :func:`itq_comparisons` decide differently: separated in
-    one family, not in the other. A column whose best row is neither of the two never compared
-    them, so it cannot disagree.
+def family_disagreements(studies: Iterable[Study], bits: Iterable[int],
+                         family: stats.Family) -> tuple[list[tuple[str, int, str]], int]:
+    """The pairs of SiGAH (book defaults) and ITQ that the column verdicts (:func:`column_leaders`)
+    and :func:`itq_comparisons` separate differently: higher or lower in one family, not in the
+    other. A column whose best row is neither of the two never compared them, so it cannot disagree.
+
+    Parameters
+    ----------
+    studies : iterable of Study
+    bits : iterable of int
+    family : sigah.stats.Family
+        :func:`itq_comparisons` of the same studies and code lengths.
 
     Returns
     -------
-    list of str
-        Labels of ``family`` (``"MNIST, 64 bits, mAP (PR area)"``), in the order of the studies,
+    pairs : list of (str, int, str)
+        ``(dataset name, code length, metric)`` of each disagreement, in the order of the studies,
         code lengths and metrics.
+    tested : int
+        How many pairs both families compared.
     """
-    split = []
+    split, tested = [], 0
     for study in studies:
         labels = {m: row_label(r["label"]) for r in study.table.to_dict("records")
                   for m in ("sigah", "itq") if r["method"] == m}
@@ -395,6 +404,7 @@ def family_disagreements(studies: Iterable[Study], bits: Iterable[int], family: 
                 pair = {labels["sigah"], labels["itq"]}
                 if leaders.tied[0] not in pair:  # the column compared neither of the two with the other
                     continue
+                tested += 1
                 if (not pair <= set(leaders.tied)) != (family[key].verdict in ("higher", "lower")):
-                    split.append(key)
-    return split
+                    split.append((data_name(study), int(b), name))
+    return split, tested

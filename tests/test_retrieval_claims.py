@@ -122,6 +122,8 @@ def test_a_published_row_is_held_inside_our_interval_and_not_held_outside():
     off = rc.published_row(grids, moved)
     assert off["verdict"] == "not held" and off["measured"]["inside"] == 3
     assert off["effect"] == pytest.approx(-0.3, abs=1e-9)
+    assert off["note"].endswith("these 4 cells are corrected as one family, so their intervals are narrower than "
+                                "those of a table that corrects over every method's cells")
     with pytest.raises(ValueError, match="at least one"):
         rc.published_row(grids, {})
 

@@ -394,7 +394,12 @@ def published_row(grids: Grids, published: Mapping[tuple[int, str], float], *, f
     cells = {f"{b} bits, {m}": stats.compare_to_published(grids[(focus, int(b), m)], value, alpha=alpha,
                                                           family_size=len(published))
              for (b, m), value in published.items()}
-    return published_cells(cells, what=f"the paper's {len(cells)} cells of {_name(focus)}", margin=margin)
+    reading = published_cells(cells, what=f"the paper's {len(cells)} cells of {_name(focus)}", margin=margin)
+    # the chapter's table of every method's paper cells corrects over all of them: its intervals
+    # are wider, and a cell can lie inside there and outside here
+    reading["note"] += (f"; these {len(cells)} cells are corrected as one family, so their intervals are "
+                        "narrower than those of a table that corrects over every method's cells")
+    return reading
 
 
 def stand_in(reading: Mapping[str, Any], *, data: str, missing: str) -> dict[str, Any]:

@@ -31,7 +31,10 @@ def test_orthonormal_measurements_recover_better_than_gaussian_ones_decoded_alik
     for k, e in errors.items():
         margin = out["measured"][f"margin, k = {k}"]
         assert margin == pytest.approx(method_claims.ORTHOGONAL_MARGIN * e["Gaussian"].mean())
-    assert out["verdict"] in ("held", "not held", "inconclusive") and "transpose decoding" in out["note"]
+    # at k = 8 the orthonormal matrix's gap (about 0.011) barely clears its 1 % margin (about 0.009):
+    # 10 draws cannot tell, so the reading is undecided with an interval across zero
+    assert out["verdict"] == "inconclusive" and out["interval"][0] < 0 < out["interval"][1]
+    assert "transpose decoding" in out["note"]
     record_verdict("T18", **out, claims=claim_list())
 
 
@@ -162,9 +165,11 @@ def test_the_sentences_read_the_tables_with_their_verdicts():
     sentence = method_claims.orthogonal_sentence(errors, reading)
     assert "by 5.00% of the latter" in sentence and f"**{reading['verdict']}**" in sentence
     assert "transpose decoding only" in sentence
+    del errors[8]["Gaussian, least squares"]  # no least-squares run: the sentence leaves that clause out
+    assert "least squares" not in method_claims.orthogonal_sentence(errors, reading)
     rhos = pd.DataFrame({"margin": [0.1, 0.1, 1.0, 1.0], "repeat": [0, 1, 0, 1], "rho": [0.4, 0.5, -0.3, -0.2]})
     t13 = {"verdict": "not held"}
     t14 = {"verdict": "inconclusive"}
     text = method_claims.energy_toy_sentence(t13, t14, rhos)
-    assert "between -0.25 and +0.45, below zero at μ = 1;" in text
+    assert "between \u22120.25 and +0.45, below zero at μ = 1;" in text
     assert "**not held**" in text and "**inconclusive**" in text

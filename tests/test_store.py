@@ -283,6 +283,9 @@ def test_encoded_split_reads_the_codes_a_run_stored_and_encodes_a_new_split(stor
 def test_encoded_split_encodes_a_model_that_is_not_the_stored_fit(store, protocol):
     run_grid(protocol, ["itq"], [16], k=30, progress=False, store=store)
     other = make_hasher("itq", 16, seed=0).fit(protocol.train[::-1][:50])  # same key, other training rows
+    stored_queries, _, _ = store.get_codes(fit_key(other, data_fingerprint(protocol.train))[0],
+                                           experiments._split_key(protocol))
+    assert not np.array_equal(stored_queries, other.encode(protocol.queries))  # the stored codes are not its own
     queries, database = experiments.encoded_split(other, protocol, store=store)
     np.testing.assert_array_equal(queries, other.encode(protocol.queries))
     np.testing.assert_array_equal(database, other.encode(protocol.database))

@@ -113,7 +113,9 @@ def test_t03_reads_the_ks_distance_against_an_equivalence_bound_not_a_p_value():
     assert np.mean(covered) >= 0.95
     # few entries: a test would not reject, but the interval is too wide to hold the claim
     few = theory_claims.gaussian_composition(exact[:200], d, [1, 1], [1, 1])
-    assert few["verdict"] == "inconclusive" and few["smallest_detectable"] > theory_claims.KS_BOUND / 2
+    assert few["verdict"] == "inconclusive"
+    assert few["smallest_detectable"] == pytest.approx(np.sqrt(np.log(2 / 0.05) / (2 * 200)))  # the DKW half-width
+    assert few["interval"][0] < theory_claims.KS_BOUND < few["interval"][1]
     wider = theory_claims.gaussian_composition(rng.normal(0, 1.3 / np.sqrt(d), 200_000), d, [1, 1], [1, 1])
     assert wider["verdict"] == "not held" and wider["interval"][0] > theory_claims.KS_BOUND
     with pytest.raises(ValueError, match="bound on the KS distance must lie in"):

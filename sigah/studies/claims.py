@@ -987,6 +987,6 @@ def verdict_table(verdicts: Mapping[str, Mapping[str, Any]]) -> Any:
                      "detectable": "—" if detectable is None else detectable_text(
                          detectable, v.get("n"), effect_range=(v.get("measured") or {}).get(EFFECT_RANGE_KEY)),
                      "rule and finding": v["note"]})
-    # the effect may break before its interval and "not decidable ..." between words, so the
-    # table keeps to the text column
+    # the effect may break before its interval, "not decidable ..." between words and the rule
+    # anywhere, so that the table fits the text column
     return html_table(pd.DataFrame(rows), wrap=["effect (interval)", "detectable", "rule and finding"])

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sigah.hashers import make_hasher
-from sigah.store import (DEFAULT, cache_root, data_fingerprint, fit_cached, load_or_fit, load_stored_fit,
+from sigah.store import (DEFAULT, cache_root, data_fingerprint, fit_cached, fit_key, load_or_fit, load_stored_fit,
                          method_source_hash, resolve_store)
 
 __all__ = [
@@ -148,19 +148,17 @@ def _fit_and_encode(hasher, protocol, store, train_fingerprint, progress):
     if codes is not None:
         query_codes, database_codes, encode_seconds = codes
         return query_codes, database_codes, fit_seconds, encode_seconds, (key, True)
-    query_codes, database_codes, encode_seconds = _encode_split(hasher, protocol, store, key, progress)
-    return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
-
-
-def _encode_split(hasher, protocol, store, key, progress=False):
-    """Encode the protocol's database and queries (timed), and store the codes under ``key``."""
     start = time.perf_counter()
     database_codes = encode_batched(hasher, protocol.database, progress=progress, desc=f"encoding ({hasher.name})")
     query_codes = encode_batched(hasher, protocol.queries)
     encode_seconds = time.perf_counter() - start
     if store is not None:
-        store.put_codes(key, _split_key(protocol), query_codes, database_codes, encode_seconds)
-    return query_codes, database_codes, encode_seconds
+        store.put_codes(key, split, query_codes, database_codes, encode_seconds)
+    return query_codes, database_codes, fit_seconds, encode_seconds, (key, from_store)
+
+
+#: queries :func:`encoded_split` encodes to check that stored codes are this model's
+CODE_CHECK_ROWS = 64
 
 
 def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
@@ -187,8 +185,6 @@ def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
     query_codes : numpy.ndarray, shape (n_queries, n_bits // 8), uint8
     database_codes : numpy.ndarray, shape (n_database, n_bits // 8), uint8
     """
-    from sigah.store import fit_key
-
     store = resolve_store(store)
     if store is not None:
         key = fit_key(hasher, train_fingerprint or data_fingerprint(protocol.train))[0]
@@ -197,10 +193,6 @@ def encoded_split(hasher: Any, protocol: Any, *, store: Any = DEFAULT,
         if codes is not None and np.array_equal(codes[0][:rows], hasher.encode(protocol.queries[:rows])):
             return codes[0], codes[1]
     return encode_batched(hasher, protocol.queries), encode_batched(hasher, protocol.database)
-
-
-#: queries :func:`encoded_split` encodes to check that stored codes are this model's
-CODE_CHECK_ROWS = 64
 
 
 def _split_key(protocol: Any) -> str:
@@ -317,11 +309,14 @@ def label_scores(protocol: Any, query_codes: np.ndarray, database_codes: np.ndar
         return ({}, {}) if per_query else {}
     from sigah.metrics import evaluate_label_codes
 
-    n_database = database_codes.shape[0]
-    return evaluate_label_codes(
-        query_codes, database_codes, protocol.query_labels, protocol.database_labels,
-        k=min(LABEL_MAP_K, n_database), ns=(min(LABEL_PRECISION_N, n_database),), per_query=per_query,
-    )
+    k, n = _label_cutoffs(database_codes.shape[0])
+    return evaluate_label_codes(query_codes, database_codes, protocol.query_labels, protocol.database_labels,
+                                k=k, ns=(n,), per_query=per_query)
+
+
+def _label_cutoffs(n_database: int) -> tuple[int, int]:
+    """mAP@k and P@n cut-offs of the label scores, lowered to the database size."""
+    return min(LABEL_MAP_K, n_database), min(LABEL_PRECISION_N, n_database)
 
 
 def label_columns(protocol: Any) -> set[str]:
@@ -343,8 +338,8 @@ def label_columns(protocol: Any) -> set[str]:
     """
     if getattr(protocol, "query_labels", None) is None or getattr(protocol, "database_labels", None) is None:
         return set()
-    n_database = len(protocol.database)
-    return {f"label_map_at_{min(LABEL_MAP_K, n_database)}", f"label_precision_at_{min(LABEL_PRECISION_N, n_database)}"}
+    k, n = _label_cutoffs(len(protocol.database))
+    return {f"label_map_at_{k}", f"label_precision_at_{n}"}
 
 
 def record_columns(records: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -389,7 +384,7 @@ def evaluate_method(
 def _stored_record(store, hasher, protocol, groundtruth, train_fingerprint, *, count=True):
     """The record of this exact fit and evaluation from the store, or None; counted as a hit unless
     ``count`` is false (the caller then reads the model too, which counts it)."""
-    from sigah.store import _count, fit_key
+    from sigah.store import _count
 
     key, _ = fit_key(hasher, train_fingerprint)
     record = store.get_record(key, _evaluation_key(protocol, groundtruth))
@@ -509,8 +504,6 @@ def run_grid(
 
 def _stored_scores(store, hasher, protocol, groundtruth, train_fingerprint):
     """The per-query scores of this exact fit and evaluation from the store, or None."""
-    from sigah.store import fit_key
-
     key, _ = fit_key(hasher, train_fingerprint)
     return store.get_scores(key, _evaluation_key(protocol, groundtruth))
 

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigah.stats import ALPHA
+from sigah.stats import ALPHA, format_signed
 from sigah.studies.claims import reading_of
+from sigah.studies.wording import join_words
 
 __all__ = [
     "NEGLIGIBLE_SHARE",
@@ -145,15 +146,16 @@ def orthogonal_sentence(errors: Mapping[int, Mapping[str, np.ndarray]], reading:
         :func:`orthogonal_verdict` of ``errors``.
     """
     gaps = {k: float(np.mean(e["orthonormal"] - e["Gaussian"]) / np.mean(e["Gaussian"])) for k, e in errors.items()}
-    same = max(float(np.max(np.abs(e["Gaussian, least squares"] - e["orthonormal"]))) for e in errors.values()
-               if "Gaussian, least squares" in e)
+    same = max((float(np.max(np.abs(e["Gaussian, least squares"] - e["orthonormal"]))) for e in errors.values()
+                if "Gaussian, least squares" in e), default=None)
     low, high = min(gaps.values()), max(gaps.values())
     spread = f"{-high:.2%}" if np.isclose(low, high) else f"{-high:.2%} to {-low:.2%}"
     return (f"Decoded by the transpose, the orthonormal matrix's mean error is lower than the Gaussian "
             f"matrix's by {spread} of the latter over the code lengths; read as \"lower by more than "
             f"{ORTHOGONAL_MARGIN:.0%}\" (less is what any projection gains by construction), the claim is "
-            f"**{reading['verdict']}**. Decoded by least squares the two recover alike (largest difference "
-            f"per image {same:.1e}): the claim concerns transpose decoding only.")
+            f"**{reading['verdict']}**."
+            + ("" if same is None else f" Decoded by least squares the two recover alike (largest difference "
+               f"per image {same:.1e}): the claim concerns transpose decoding only."))
 
 
 # -- T12: the noise term of the relaxation -------------------------------------------------------------
@@ -320,9 +322,9 @@ def energy_toy_sentence(loss_match: Mapping[str, Any], margin_gradient: Mapping[
     """
     by_margin = rhos.groupby("margin")["rho"].mean()
     negative = [f"{m:g}" for m, v in by_margin.items() if v < 0]
-    signs = f", below zero at μ = {', '.join(negative)}" if negative else ", none below zero"
-    return (f"Over the runs, the mean ρ per margin lies between {by_margin.min():+.2f} and "
-            f"{by_margin.max():+.2f}{signs}; read per "
+    signs = f", below zero at μ = {join_words(negative)}" if negative else ", none below zero"
+    return (f"Over the runs, the mean ρ per margin lies between {format_signed(by_margin.min(), 2)} and "
+            f"{format_signed(by_margin.max(), 2)}{signs}; read per "
             f"margin, that a lower loss means closer samples is **{loss_match['verdict']}**, and that a "
             f"margin brings the generator closer early in training is **{margin_gradient['verdict']}** "
             "(the claims table at the end of the chapter gives each rule).")

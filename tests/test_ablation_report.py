@@ -420,3 +420,25 @@ def test_schedule_table_and_summary_say_when_a_verdict_changes():
     text = report.schedule_summary(table, longer, (16, 64), "MNIST")
     assert text.startswith("On MNIST, from 16 to 64 optimiser steps, the verdict changes for 2 of 2 comparisons")
     assert "* zero: mAP changes by \u22120.05" in text
+
+
+def test_schedule_dataset_is_the_one_asked_for_or_the_only_one():
+    names = ["MNIST", "SIFT10K"]
+    assert report.schedule_dataset_name(names, "second") == "SIFT10K"
+    assert report.schedule_dataset_name(names, None) == "SIFT10K"
+    assert report.schedule_dataset_name(names, "first") == "MNIST"
+    assert report.schedule_dataset_name(["MNIST"], "second") == "MNIST"  # one dataset: the first
+    with pytest.raises(ValueError, match="schedule_dataset must be one of .* got 'third'"):
+        report.schedule_dataset_name(names, "third")
+    with pytest.raises(ValueError, match="at least one dataset"):
+        report.schedule_dataset_name([], "first")
+
+
+def test_step_cost_sentence_divides_each_dataset_mean_fit_time_by_its_steps():
+    records = pd.DataFrame({"dataset": ["MNIST", "MNIST", "SIFT10K", "SIFT10K"],
+                            "fit_seconds": [30.0, 10.0, 3.0, 1.0], "from_store": [True, False, False, False]})
+    text = report.step_cost_sentence(records, {"MNIST": 1000, "SIFT10K": 500})
+    assert "20.0 ms on MNIST and 4.0 ms on SIFT10K" in text
+    assert "mean of 4 fits (1 read from the store of runs" in text
+    fresh = report.step_cost_sentence(records.assign(from_store=False), {"MNIST": 1000, "SIFT10K": 500})
+    assert "store" not in fresh

@@ -884,6 +884,48 @@ def discriminator_share_summary(default_shares: Mapping[str, pd.DataFrame],
 
 
 # -- does a verdict depend on the schedule? --------------------------------------------------------------
+SCHEDULE_DATASETS = ("first", "second")
+
+
+def schedule_dataset_name(names: Sequence[str], which: str | None) -> str:
+    """The dataset the schedule table runs on: the ``"first"`` or the ``"second"`` of ``names``.
+
+    ``"second"`` (or ``None``) falls back to the first when the run has one dataset only.
+
+    Raises
+    ------
+    ValueError
+        When ``which`` is neither, or ``names`` is empty.
+    """
+    if not names:
+        raise ValueError("the schedule table needs at least one dataset")
+    which = "second" if which is None else which
+    if which not in SCHEDULE_DATASETS:
+        raise ValueError(f"schedule_dataset must be one of {SCHEDULE_DATASETS}, got {which!r}")
+    return names[1] if which == "second" and len(names) > 1 else names[0]
+
+
+def step_cost_sentence(records: pd.DataFrame, steps: Mapping[str, int]) -> str:
+    """The mean fit seconds per optimiser step on each dataset, from a run's records.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Records of :func:`~sigah.studies.ablation.run_on_datasets` (``dataset``, ``fit_seconds``,
+        ``from_store``).
+    steps : mapping
+        ``{dataset: optimiser steps of each of its fits}``.
+    """
+    parts = []
+    for name, group in records.groupby("dataset", sort=False):
+        per_step = 1e3 * float(group["fit_seconds"].mean()) / max(int(steps[name]), 1)
+        parts.append(f"{per_step:.1f} ms on {name}")
+    stored = int(records["from_store"].sum()) if "from_store" in records else 0
+    source = (f" ({stored} read from the store of runs, timed where they were made)"
+              if stored else "")
+    return f"Fit time per optimiser step, mean of {plural(len(records), 'fit')}{source}: {join_words(parts)}."
+
+
 def schedule_pairs(candidates: Mapping[str, tuple], dataset: str, bits: int) -> dict[str, dict[str, Any]]:
     """Two ablation pairs to rerun on a longer schedule: one the run decides, one it does not.
 

@@ -148,7 +148,7 @@ def store_book(tiny_book: Path) -> Path:
 
 def _status_row(book: Path) -> list[str]:
     status = (book / "_build/stage/book/status.md").read_text()
-    assert "| fits computed | fits from store |" in status
+    assert "| fits computed | fits from store | results from store |" in status
     (row,) = [line for line in status.splitlines() if line.startswith("| 01_demo")]
     return [cell.strip() for cell in row.strip("|").split("|")]
 
@@ -206,3 +206,13 @@ def test_status_page_says_each_chapters_size_against_the_protocol(tmp_path):
     assert rows[0].startswith("- **09_ablations**: reduced: MNIST: 5,000 of 69,000 training vectors")
     assert rows[1] == "- **09_ablations**: the paper's protocol."
     assert rows[2] == "- **01_demo**: not comparable (no retrieval protocol)."
+
+
+def test_fit_counts_read_fits_and_stored_results_from_the_log(tmp_path):
+    from sigah.tools.build import _fit_counts
+
+    log = tmp_path / "chapter.fits.jsonl"
+    events = ["miss", "hit", "hit", "unstored", "result-hit", "result-miss", "result-hit"]
+    log.write_text("\n".join(json.dumps({"event": e}) for e in events) + "\nnot json\n")
+    assert _fit_counts(log) == (2, 2, 2)
+    assert _fit_counts(tmp_path / "absent.jsonl") == (0, 0, 0)

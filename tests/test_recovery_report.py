@@ -72,11 +72,12 @@ def errors_frame(nnz_values, failed):
 
 def test_generator_sentence_counts_pairs_and_splits_by_sparsity():
     errors = errors_frame([3, 12], [False, True])
-    text = report.generator_sentence(errors, np.array([3, 12]), 100, 8, 5.0).data
+    text = report.generator_sentence(errors, 100, 8, "computed in this run (5\u00a0s)").data
     assert "between 3 and 12 (median 8) non-zeros" in text
     assert "**4 measurements through the generator**" in text and "**16 with basis pursuit**" in text
     assert "50.0% of 2 (signal, p) pairs" in text and "at most k" in text
-    one = report.generator_sentence(errors_frame([5], [False]), np.array([5]), 100, 8, 5.0).data
+    assert "the sweep was computed in this run (5\u00a0s)." in text
+    one = report.generator_sentence(errors_frame([5], [False]), 100, 8, "computed in this run (5\u00a0s)").data
     assert "have 5 non-zeros" in one and "1 (signal, p) pair" in one and "at most k" not in one
     summary = report.generator_summary(errors)
     assert summary.loc[16, "searches failed"] == 0.5
@@ -85,6 +86,21 @@ def test_generator_sentence_counts_pairs_and_splits_by_sparsity():
 def test_lasso_and_timing_sentences():
     text = report.lasso_sentence(200, 37, 110, 10, 4, 10).data
     assert "recovers 10 of 10 signals" in text and "a refit 4" in text
-    timing = report.phase_timing_sentence(200, 1, [1, 9], [10], {"bp": 1.0, "omp": 0.5}).data
+    timing = report.phase_timing_sentence(200, 1, [1, 9], [10], {"bp": "computed in this run (1\u00a0s)",
+                                                                  "omp": "read from the store of runs"}).data
     assert "1 signal per cell, 2 × 1 cell:" in timing
+    assert "programme per signal) computed in this run (1\u00a0s), OMP read from the store of runs." in timing
     assert report.run_time_sentence(1.0, 13.4).data == "*Chapter run time: 12 s.*"
+
+
+def test_generator_recovery_is_reproducible_and_recovers_with_enough_measurements():
+    errors = report.generator_recovery(8, 100, 0.1, 5, [4, 64], n_restarts=4, seed=0)
+    again = report.generator_recovery(8, 100, 0.1, 5, [4, 64], n_restarts=4, seed=0)
+    pd.testing.assert_frame_equal(errors, again)
+    assert set(errors["p"]) == {4, 64} and errors["signal"].nunique() <= 5
+    assert errors["non-zeros"].between(1, 100).all()
+    few, many = errors[errors["p"] == 4], errors[errors["p"] == 64]
+    assert (many[report.BP_ERR] < 1e-9).all() and (few[report.BP_ERR] > 0.1).all()
+    # with p > k measurements a search that explains them (zero residual) has found the signal
+    solved = many[many["relative residual"] < 1e-6]
+    assert len(solved) >= 1 and (solved[report.GEN_ERR] < 1e-6).all()

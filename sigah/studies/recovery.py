@@ -67,13 +67,15 @@ def twin_sentence(U: np.ndarray, x: np.ndarray, twin: np.ndarray) -> Markdown:
 
 
 def phase_timing_sentence(n_signal: int, n_trials: int, sparsities: Sequence[int],
-                          measurements: Sequence[int], seconds: Mapping[str, float]) -> Markdown:
-    """The size of the phase-transition grid and the time each solver took on it."""
+                          measurements: Sequence[int], timing: Mapping[str, str]) -> Markdown:
+    """The size of the phase-transition grid and where and how fast each solver ran on it.
+
+    ``timing`` maps ``"bp"`` and ``"omp"`` to :func:`sigah.stored_results.provenance_phrase`.
+    """
     cells = f"{len(sparsities)} × {plural(len(measurements), 'cell')}"
     return Markdown(
         f"Signal dimension n = {n_signal}, {plural(n_trials, 'signal')} per cell, {cells}: basis "
-        f"pursuit (one HiGHS linear programme per signal) took {seconds['bp']:.1f} s, OMP "
-        f"{seconds['omp']:.1f} s.")
+        f"pursuit (one HiGHS linear programme per signal) {timing['bp']}, OMP {timing['omp']}.")
 
 
 def measurements_needed(rates: np.ndarray, measurements: Sequence[int], level: float = 0.9) -> np.ndarray:
@@ -215,6 +217,52 @@ def gaussianity_sentence(gauss: pd.DataFrame, k: int, m_dict: int) -> Markdown:
 BP_ERR, GEN_ERR = "basis pursuit (sparsity only)", "through the generator"
 
 
+def generator_recovery(latent_dim: int, sparse_dim: int, active_fraction: float, n_generated: int,
+                       measurements: Sequence[int], n_restarts: int, seed: int) -> pd.DataFrame:
+    """Recovery of signals of a sparse ReLU generator from ``p`` Gaussian measurements, both ways.
+
+    ``n_generated`` signals ``s = G(z)`` of :func:`sigah.cs.sparse_relu_generator` (an all-zero draw
+    dropped); for each ``p`` of ``measurements`` a fresh Gaussian ``A`` (p × ``sparse_dim``), then
+    basis pursuit on ``y = A s`` (sparsity only) and the latent search :func:`sigah.cs.recover_latent`
+    through ``G`` (``n_restarts`` per round, 300 steps).
+
+    Parameters
+    ----------
+    latent_dim, sparse_dim : int
+        The generator's input and output sizes.
+    active_fraction : float
+        Expected share of non-zero outputs.
+    n_generated : int
+    measurements : sequence of int
+    n_restarts : int
+    seed : int
+        Seed of the generator (the latents and the matrices draw from a stream of their own).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (p, signal): ``p``, ``signal``, ``non-zeros``, both relative errors, the
+        search's ``relative residual`` and ``restarts used``.
+    """
+    rng = np.random.default_rng([seed, 1])
+    G = cs.sparse_relu_generator(latent_dim, sparse_dim, active_fraction=active_fraction, seed=seed)
+    S = G(rng.standard_normal((n_generated, latent_dim))).T  # (sparse_dim, n_generated)
+    S = S[:, np.linalg.norm(S, axis=0) > 0]  # drop an (unlikely) all-zero draw
+    nnz = np.count_nonzero(S, axis=0)
+    rows = []
+    for p in measurements:
+        A = cs.gaussian_matrix(p, sparse_dim, seed=rng)
+        Y = A @ S
+        err_bp = cs.relative_error(cs.basis_pursuit(A, Y), S)
+        for j in range(S.shape[1]):
+            found = cs.recover_latent(A, Y[:, j], G, n_restarts=n_restarts, n_steps=300, seed=rng)
+            rows.append({"p": int(p), "signal": j, "non-zeros": int(nnz[j]), BP_ERR: float(err_bp[j]),
+                         GEN_ERR: float(cs.relative_error(G(found.z), S[:, j])),
+                         "relative residual": float(found.relative_residual),
+                         "restarts used": int(found.n_restarts_used)})
+    return pd.DataFrame(rows)
+
+
 def generator_summary(errors: pd.DataFrame) -> pd.DataFrame:
     """Per number of measurements: median errors, failed searches, wrong signals, restarts used.
 
@@ -244,21 +292,19 @@ def first_p_below(median: pd.Series, level: float = 1e-2) -> int | None:
     return int(ok[0]) if len(ok) else None
 
 
-def generator_sentence(errors: pd.DataFrame, nnz: np.ndarray, sparse_dim: int, latent_dim: int,
-                       seconds: float) -> Markdown:
+def generator_sentence(errors: pd.DataFrame, sparse_dim: int, latent_dim: int, timing: str) -> Markdown:
     """Measurements each method needs for a 1 % median error, and how often the latent search failed.
 
     Parameters
     ----------
     errors : pandas.DataFrame
-        As in :func:`generator_summary`, with ``non-zeros`` per row.
-    nnz : numpy.ndarray
-        Non-zeros of each signal.
+        :func:`generator_recovery` (``signal`` and its ``non-zeros`` per row).
     sparse_dim, latent_dim : int
         Output and input sizes of the generator.
-    seconds : float
-        Time of the sweep.
+    timing : str
+        Where the sweep was computed and how long it took (:func:`sigah.stored_results.provenance_phrase`).
     """
+    nnz = errors.groupby("signal")["non-zeros"].first().to_numpy()
     median = errors.groupby("p")[[BP_ERR, GEN_ERR]].median()
     grid_max = int(median.index.max())
     p_bp, p_gen = first_p_below(median[BP_ERR]), first_p_below(median[GEN_ERR])
@@ -268,7 +314,7 @@ def generator_sentence(errors: pd.DataFrame, nnz: np.ndarray, sparse_dim: int, l
 
     text = (f"The signals have {_nonzero_range(nnz)} non-zeros out of {sparse_dim}. A median relative "
             f"error below 1 % needs **{needed(p_gen)} measurements through the generator** and "
-            f"**{needed(p_bp)} with basis pursuit**; the sweep took {seconds:.0f} s.")
+            f"**{needed(p_bp)} with basis pursuit**; the sweep was {timing}.")
     above = errors[errors["p"] > latent_dim]
     if above.empty:
         return Markdown(text)

@@ -16,17 +16,21 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sigah.machine import cpu_model  # re-exported: the studies and benchmarks read it here
+from sigah.stored_results import Provenance, computed_or_stored
+
+#: modules whose code a timing study runs, besides the hashers it times
+TIMING_MODULES = ("sigah.studies.timing", "sigah.studies.timing_claims")
 
 __all__ = [
     "cpu_model", "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
-    "search_throughput", "random_codes",
+    "search_throughput", "random_codes", "stored_timing",
 ]
 
 
@@ -344,3 +348,36 @@ def _search_rows(database_sizes, n_bits, k, n_queries, seed) -> pd.DataFrame:
             rows.append({"engine": engine, "n_database": int(n_db), "n_queries": nq, "seconds": seconds,
                          "queries_per_second": nq / seconds})
     return pd.DataFrame(rows)
+
+
+def stored_timing(name: str, measure: Callable[[], pd.DataFrame], *, methods: Iterable[str], reuse: bool = True,
+                  store: Any = None, **inputs: Any) -> tuple[pd.DataFrame, Provenance]:
+    """A timing study measured now, or read back from the store of runs when nothing it depends on changed.
+
+    The key (:func:`sigah.stored_results.result_key`) names ``name``, ``methods``, the ``inputs``
+    (training arrays by their content) and the code of the timing modules and of each method's
+    hasher, so that a rebuild after a prose edit reads the study back instead of timing it again.
+    A time read back was measured by that earlier run, on its machine and under its load: the
+    chapter says so (:func:`sigah.studies.timing_report.study_sources`).
+
+    Parameters
+    ----------
+    name : str
+        The study, e.g. ``"fit_time_by_size"``.
+    measure : callable
+        Runs the study and returns its frame (default index).
+    methods : iterable of str
+        Registry names of the methods it times.
+    reuse : bool
+        False times the study again (and stores the new times).
+    store : path, optional
+        Results folder (default: the shared store of runs, :data:`sigah.store.DEFAULT`).
+    **inputs
+        Everything else the study depends on (sizes, seeds, parameters, arrays).
+    """
+    from sigah.store import DEFAULT
+
+    methods = list(methods)
+    modules = [*TIMING_MODULES, *(f"sigah.hashers.{m}" for m in sorted(set(methods)))]
+    return computed_or_stored(name, {"methods": methods, **inputs}, measure, modules=modules, reuse=reuse,
+                              store=DEFAULT if store is None else store)

@@ -1,8 +1,10 @@
-"""Verdicts on the paper's efficiency claims (E01-E04, E06), from fit times measured in this run.
+"""Verdicts on the paper's efficiency claims (E01-E04, E06), from fit times measured together in one run.
 
-Times read from the store of runs belong to the run that stored them (another build, machine or
-load), so every time verdict here rests on fits timed **in this run**: the scaling study's fits of
-chapter *Training time*, repeated over a few seeds (:func:`repeated_fit_times`). Two methods run a
+A fit read from the store of runs one by one keeps the time of the run that made it (another build,
+machine or load), so every time verdict here rests on fits **timed together, one study in one run**:
+the scaling study's fits of chapter *Training time*, repeated over a few seeds
+(:func:`repeated_fit_times`). The chapter may read a whole study back from the store when nothing it
+depends on changed, and then names the run, its date and its CPU beside the verdicts. Two methods run a
 short schedule there (a share of SGH's iterations and SiGAH's epochs), and are timed at two
 schedule lengths (:func:`longer_schedules`): the difference of the two times over the difference
 of their optimiser steps is the time per step, free of the fixed cost of a fit (building the
@@ -69,7 +71,7 @@ def _label(method: str) -> str:
 def repeated_fit_times(X: np.ndarray, methods: Sequence[str], sizes: Sequence[int], *, seeds: Sequence[int],
                        n_bits: int, params: Mapping[str, Mapping[str, Any]],
                        first: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fit times of ``methods`` at ``sizes``, one fit per seed, all timed in this run.
+    """Fit times of ``methods`` at ``sizes``, one fit per seed, all timed in this call.
 
     Parameters
     ----------
@@ -84,7 +86,7 @@ def repeated_fit_times(X: np.ndarray, methods: Sequence[str], sizes: Sequence[in
     params : mapping
         ``{method: {argument: value}}`` the fits run with (the scaling study's short schedules).
     first : pandas.DataFrame, optional
-        :func:`~sigah.studies.timing.fit_time_scaling` rows already measured in this run with
+        :func:`~sigah.studies.timing.fit_time_scaling` rows measured in the same run with
         ``seeds[0]``; those fits are not repeated (a method they lack is measured).
 
     Returns
@@ -276,7 +278,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
     order = time_family(times, ORDERING, n=n)
     slower = [f"{_label(m)} − SiGAH" for m in FASTER_THAN]
     ratios = {f"{label}, time ratio": float(np.exp(order[label].effect)) for label in order.labels}
-    timed = f"SGH's and SiGAH's full schedules {_DERIVED}; the others timed in this run"
+    timed = f"SGH's and SiGAH's full schedules {_DERIVED}; the others timed together in one run"
     out = {}
     out["E01"] = reading_of(
         {label: order[label] for label in slower} | dict(zip(retrieval.labels, retrieval.comparisons)),
@@ -290,7 +292,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
              f"time (n = {n:,}; {timed}), Holm together; held when every one is higher")
     out["E03"] = reading_of(
         {"BA − SiGAH": order["BA − SiGAH"]}, "higher", measured=ratios,
-        note=f"log fit time of BA (timed in this run) minus SiGAH's (full schedule {_DERIVED}), n = {n:,}, "
+        note=f"log fit time of BA (timed in the same study) minus SiGAH's (full schedule {_DERIVED}), n = {n:,}, "
              "paired over seeds, within the family of Table 3's ordering; held when higher (only time is "
              "measured, not memory)")
     big = time_family(at_scale, [(m, "sigah") for m in FASTER_THAN])

@@ -134,6 +134,24 @@ def time_sources(records: pd.DataFrame) -> Prose:
                  "machine and load, not necessarily to this one.")
 
 
+def study_sources(sources: Mapping[str, Any]) -> Prose:
+    """Where each timing study's times come from: this run, or an earlier run read from the store.
+
+    Parameters
+    ----------
+    sources : mapping
+        ``{study described in words: sigah.stored_results.Provenance}``.
+    """
+    from sigah.stored_results import provenance_phrase
+
+    parts = [f"{what}: {provenance_phrase(made, 'measured')}" for what, made in sources.items()]
+    text = "Times of " + "; ".join(parts) + "."
+    if any(made.from_store for made in sources.values()):
+        text += (" A time read from the store belongs to the run that measured it, its machine and its load;"
+                 " `reuse_timings=False` measures them again.")
+    return Prose(text)
+
+
 def fit_time_ratios(records: pd.DataFrame, paper: pd.DataFrame, methods: Iterable[str], bits: Iterable[int],
                     data_name: str) -> pd.DataFrame:
     """Each method's fit time divided by ITQ's, ours beside the paper's Table 3.

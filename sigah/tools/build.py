@@ -77,6 +77,7 @@ class ChapterRun:
     cells: int = 0
     fits_computed: int = 0
     fits_from_store: int = 0
+    results_from_store: int = 0
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -304,20 +305,19 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def _fit_counts(path: Path) -> tuple[int, int]:
-    """(fits computed, fits read from the store) in a chapter's ``SIGAH_STORE_LOG`` file."""
-    computed = from_store = 0
+def _fit_counts(path: Path) -> tuple[int, int, int]:
+    """(fits computed, fits read from the store, other results read from the store) in a chapter's
+    ``SIGAH_STORE_LOG`` file (results: :mod:`sigah.stored_results`)."""
+    counted = {"hit": 0, "miss": 0, "unstored": 0, "result-hit": 0}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 event = json.loads(line).get("event")
             except ValueError:
                 continue
-            if event == "hit":
-                from_store += 1
-            elif event in ("miss", "unstored"):
-                computed += 1
-    return computed, from_store
+            if event in counted:
+                counted[event] += 1
+    return counted["miss"] + counted["unstored"], counted["hit"], counted["result-hit"]
 
 
 # TensorFlow's C++ start-up banner, written to the kernel's stderr on first import: it says
@@ -394,18 +394,21 @@ def _status_page(runs: list[ChapterRun], size: str, started: datetime, total_sec
         f"- Total chapter execution time: {total_seconds:.0f} s.",
         "- Fits: *computed* ran in the chapter; *from store* were read from the store of runs, fitted by an "
         "earlier chapter or build with the same method, parameters, seed, training data and code"
-        + (" (this build ignored the store: `--fresh`)." if fresh else "."),
+        + (" (this build ignored the store: `--fresh`)." if fresh else ".")
+        + " *Results from store* are a chapter's other computations read back the same way (the chapter "
+        "says which, with the CPU and the date they were computed on).",
         "",
         *(claims or []),
         "",
-        "| chapter | size | run time (s) | status | fits computed | fits from store | parameters |",
-        "|---|---|---|---|---|---|---|",
+        "| chapter | size | run time (s) | status | fits computed | fits from store | results from store "
+        "| parameters |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         params = ", ".join(f"`{k}={v!r}`" for k, v in run.parameters.items()) or "defaults"
         status = "ok" if run.ok else "**failed**"
         lines.append(f"| {run.chapter} | {run.size} | {run.seconds:.1f} | {status} | {run.fits_computed} "
-                     f"| {run.fits_from_store} | {params} |")
+                     f"| {run.fits_from_store} | {run.results_from_store} | {params} |")
     lines += _scale_lines(runs, sources or {})
     lines += ["", "## Package versions", "", "| package | version |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _versions().items()]
@@ -563,12 +566,14 @@ def _run_chapter_in_build(src: Path, out: Path, name: str, size: str, root: Path
                                   on_cell=on_cell)
     finally:
         progress.close()
-    computed, from_store = _fit_counts(fits_log)
+    computed, from_store, results = _fit_counts(fits_log)
     if not error:  # a chapter that ran to the end must have recorded every claim wired to it
         error = check_chapter_claims(root, name)
     run = ChapterRun(chapter=name, size=size, parameters=params, seconds=seconds, ok=not error, error=error,
-                     cells=cells[0], fits_computed=computed, fits_from_store=from_store)
-    fits = f"fits: {computed} computed, {from_store} from the store"
+                     cells=cells[0], fits_computed=computed, fits_from_store=from_store,
+                     results_from_store=results)
+    fits = f"fits: {computed} computed, {from_store} from the store" + (
+        f"; {results} other results from the store" if results else "")
     if run.ok:
         log(f"[book] {name}: ok, {cells[0]}/{cells[1]} cells in {_duration(seconds)}; {fits}")
     else:

@@ -310,3 +310,16 @@ def test_a_detectable_effect_beyond_the_metric_reads_not_decidable_in_the_verdic
                            "R12": dict(verdict="inconclusive", n=2, smallest_detectable=0.13, note="r")})
     html = table.to_html()
     assert "not decidable with n = 2" in html and "0.1300" in html and "4.78" not in html
+
+
+def test_below_tolerance_reads_the_interval_against_the_stated_value():
+    from sigah.stats import estimate_mean
+    from sigah.studies.claims import below_tolerance
+
+    tight_low = estimate_mean(np.array([0.10, 0.11, 0.09, 0.10, 0.105]))
+    assert below_tolerance(tight_low, 0.2, n=5)["verdict"] == "held"
+    assert below_tolerance(tight_low, 0.05, n=5)["verdict"] == "not held"
+    wide = estimate_mean(np.array([0.0, 0.4, 0.1, 0.3]))
+    reading = below_tolerance(wide, 0.2, n=4)
+    assert reading["verdict"] == "inconclusive" and reading["interval"][0] < 0.2 < reading["interval"][1]
+    assert reading["smallest_detectable"] > 0 and reading["n"] == 4 and reading["effect"] == pytest.approx(0.2)

@@ -844,6 +844,32 @@ def not_testable(note: str, measured: Mapping[str, Any] | None = None) -> dict[s
     return {"verdict": "not testable", "measured": dict(measured or {}), "note": note}
 
 
+def below_tolerance(estimate: stats.Estimate, tolerance: float, *, n: int) -> dict[str, Any]:
+    """A claim that a mean stays below a stated tolerance, read by :func:`sigah.stats.against_tolerance`.
+
+    Held when the mean's 95 % interval lies below ``tolerance``, not held when it lies above,
+    inconclusive when it contains it.
+
+    Parameters
+    ----------
+    estimate : sigah.stats.Estimate
+        The mean and its standard error (:func:`sigah.stats.estimate_mean`).
+    tolerance : float
+    n : int
+        Observations behind the mean.
+
+    Returns
+    -------
+    dict
+        ``verdict``, ``effect``, ``interval``, ``n`` and ``smallest_detectable`` for
+        :func:`record_verdict` (the caller adds ``measured`` and ``note``).
+    """
+    side, low, high = stats.against_tolerance(estimate, tolerance)
+    return dict(verdict={"below": "held", "above": "not held"}.get(side, "inconclusive"), effect=estimate.mean,
+                interval=(low, high), n=int(n),
+                smallest_detectable=stats.minimum_detectable_effect(estimate.standard_error, estimate.df))
+
+
 def _write(path: Path, record: Verdict) -> None:
     data = {"chapter": record.chapter, "size": record.size, "verdicts": []}
     if path.is_file():

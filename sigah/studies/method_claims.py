@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigah.stats import ALPHA, format_signed
-from sigah.studies.claims import reading_of
+from sigah.stats import format_signed
+from sigah.studies.claims import below_tolerance, reading_of
 from sigah.studies.wording import join_words
 
 __all__ = [
@@ -176,7 +176,7 @@ def noise_term_verdict(u: np.ndarray, *, tolerance: float = NEGLIGIBLE_SHARE) ->
     tolerance : float
         In (0, 1).
     """
-    from sigah.stats import against_tolerance, estimate_mean, minimum_detectable_effect
+    from sigah.stats import estimate_mean
 
     u = np.asarray(u, dtype=np.float64)
     if u.ndim != 2 or u.shape[0] < 2:
@@ -187,10 +187,7 @@ def noise_term_verdict(u: np.ndarray, *, tolerance: float = NEGLIGIBLE_SHARE) ->
     term = ((codes - np.tanh(u)) ** 2).mean(axis=1)
     bound = ((1.0 - np.tanh(u) ** 2) ** 2).mean(axis=1)
     estimate = estimate_mean(term[None, :])
-    side, low, high = against_tolerance(estimate, tolerance, alpha=ALPHA)
-    verdict = {"below": "held", "above": "not held"}.get(side, "inconclusive")
-    return dict(verdict=verdict, effect=estimate.mean, interval=(low, high), n=int(term.size),
-                smallest_detectable=minimum_detectable_effect(estimate.standard_error, estimate.df),
+    return dict(**below_tolerance(estimate, tolerance, n=term.size),
                 measured={"tolerance (share of the trivial error)": tolerance,
                           "median Taylor bound per bit": float(np.median(bound)),
                           "share of codes where the bound is informative": float(np.mean(bound < 1.0)),

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sigah.studies.claims import reading_of
+from sigah.studies.claims import below_tolerance, reading_of
 
 __all__ = [
     "ORDERING",
@@ -315,7 +315,7 @@ def _step_time_reading(times: pd.DataFrame, *, n: int, n_small: int) -> dict[str
     the tolerance by :func:`sigah.stats.against_tolerance`: held when its interval lies below (a
     step that costs less on more data scales too), not held when above, inconclusive otherwise.
     """
-    from sigah.stats import against_tolerance, estimate_mean, minimum_detectable_effect
+    from sigah.stats import estimate_mean
 
     small, large = (times[(times["method"] == "sigah") & (times["n"] == size)].sort_values("seed")
                     for size in (n_small, n))
@@ -331,10 +331,7 @@ def _step_time_reading(times: pd.DataFrame, *, n: int, n_small: int) -> dict[str
                     note=f"{rule}; fewer than two seeds had a longer schedule that took longer at both sizes, "
                          "so no time per step compares")
     growth = estimate_mean(np.log(per_step[n][usable]) - np.log(per_step[n_small][usable]))
-    side, low, high = against_tolerance(growth, STEP_TOLERANCE)
-    verdict = {"below": "held", "above": "not held"}.get(side, "inconclusive")
-    return dict(verdict=verdict, effect=growth.mean, interval=(low, high), n=int(usable.sum()),
-                smallest_detectable=minimum_detectable_effect(growth.standard_error, growth.df),
+    return dict(**below_tolerance(growth, STEP_TOLERANCE, n=usable.sum()),
                 measured=measured | {"tolerance (log ratio)": STEP_TOLERANCE},
                 note=f"{rule}; effect: log step time at the larger n minus at the smaller, "
                      f"{np.exp(growth.mean):.2f} times per step")

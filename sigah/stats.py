@@ -111,6 +111,7 @@ __all__ = [
     "Estimate", "Comparison", "Family", "PublishedComparison", "Leaders",
     "estimate_mean", "estimate_from_summary", "compare_paired", "compare_family", "compare_to_published", "find_leader",
     "holm_adjust", "bonferroni_adjust", "minimum_detectable_effect", "against_tolerance", "TOLERANCE_VERDICTS",
+    "interval_against", "dkw_interval",
     "plural", "count_of", "format_signed", "format_interval", "design_phrase",
     "verdict_phrase", "comparison_sentence", "published_sentence", "leader_sentence",
     "comparison_table", "mean_pm_std",
@@ -322,11 +323,48 @@ def against_tolerance(estimate: Estimate, tolerance: float, *, alpha: float = AL
         ``(verdict, low, high)``: one of :data:`TOLERANCE_VERDICTS` and the interval.
     """
     _check_level(alpha, "alpha")
+    low, high = estimate.interval(alpha)
+    return interval_against((low, high), tolerance), float(low), float(high)
+
+
+def interval_against(interval: tuple[float, float], tolerance: float) -> str:
+    """``"below"`` when the whole interval lies below ``tolerance``, ``"above"`` when above, else
+    ``"inconclusive"`` (the reading of :func:`against_tolerance`, for an interval found otherwise)."""
     if not np.isfinite(tolerance):
         raise ValueError(f"tolerance must be a finite number, got {tolerance}")
-    low, high = estimate.interval(alpha)
-    verdict = "below" if high < tolerance else "above" if low > tolerance else "inconclusive"
-    return verdict, float(low), float(high)
+    low, high = (float(v) for v in interval)
+    if not low <= high:
+        raise ValueError(f"an interval needs low <= high, got ({low}, {high})")
+    return "below" if high < tolerance else "above" if low > tolerance else "inconclusive"
+
+
+def dkw_interval(distance: float, n: int, *, alpha: float = ALPHA) -> tuple[float, float]:
+    """Interval of a Kolmogorov-Smirnov distance from a fixed distribution, by the DKW inequality.
+
+    The empirical distribution function of ``n`` draws is within ``ε = √(ln(2/α) / 2n)`` of the
+    true one everywhere with probability at least ``1 − α`` (Dvoretzky-Kiefer-Wolfowitz, with
+    Massart's constant), so by the triangle inequality the true distance lies in
+    ``[max(0, D − ε), D + ε]``.
+
+    Parameters
+    ----------
+    distance : float
+        The sample's KS distance ``D``, in [0, 1].
+    n : int
+        Draws behind it, at least 1.
+    alpha : float
+
+    Returns
+    -------
+    (low, high) : tuple of float
+    """
+    _check_level(alpha, "alpha")
+    if not 0 <= distance <= 1:
+        raise ValueError(f"a KS distance lies in [0, 1], got {distance}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    slack = float(np.sqrt(np.log(2.0 / alpha) / (2.0 * n)))
+    return max(0.0, distance - slack), distance + slack
 
 
 # -- power ----------------------------------------------------------------------------------------

@@ -375,3 +375,31 @@ def test_against_tolerance_agrees_with_scipys_one_sided_t_tests():
 def test_against_tolerance_rejects_a_non_finite_tolerance():
     with pytest.raises(ValueError, match="tolerance must be a finite number, got nan"):
         st.against_tolerance(st.estimate_mean(np.arange(4.0)), float("nan"))
+
+
+def test_interval_against_a_tolerance():
+    assert st.interval_against((0.1, 0.2), 0.3) == "below"
+    assert st.interval_against((0.4, 0.5), 0.3) == "above"
+    assert st.interval_against((0.2, 0.4), 0.3) == "inconclusive"
+    with pytest.raises(ValueError, match="low <= high"):
+        st.interval_against((0.5, 0.4), 0.3)
+    with pytest.raises(ValueError, match="finite number, got nan"):
+        st.interval_against((0.1, 0.2), float("nan"))
+
+
+def test_dkw_interval_covers_the_true_distance_at_the_nominal_rate():
+    from scipy.stats import kstest
+
+    rng = np.random.default_rng(5)
+    n, misses = 200, 0
+    for _ in range(400):  # the true distance from N(0, 1) of N(0, 1) draws is 0
+        distance = kstest(rng.standard_normal(n), "norm").statistic
+        low, high = st.dkw_interval(distance, n)
+        misses += low > 0
+        assert high - distance == pytest.approx(np.sqrt(np.log(2 / 0.05) / (2 * n)))
+    assert misses / 400 <= 0.05
+    assert st.dkw_interval(0.001, 10)[0] == 0.0  # clipped at zero
+    with pytest.raises(ValueError, match="lies in \\[0, 1\\], got 1.5"):
+        st.dkw_interval(1.5, 10)
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+        st.dkw_interval(0.1, 0)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sigah import stats
 from sigah.stats import ALPHA
 
 __all__ = [
@@ -164,11 +165,11 @@ def gaussian_composition(entries: np.ndarray, d: int, independent_range: Sequenc
     if not 0 < bound < 1:
         raise ValueError(f"bound on the KS distance must lie in (0, 1), got {bound}")
     distance = float(kstest(values, "norm", args=(0.0, 1.0 / np.sqrt(d))).statistic)
-    slack = float(np.sqrt(np.log(2.0 / alpha) / (2.0 * values.size)))
-    low, high = max(0.0, distance - slack), distance + slack
-    verdict = "held" if high < bound else "not held" if low > bound else "inconclusive"
+    low, high = stats.dkw_interval(distance, values.size, alpha=alpha)
+    side = stats.interval_against((low, high), bound)
+    verdict = {"below": "held", "above": "not held"}.get(side, "inconclusive")
     return dict(verdict=verdict, effect=distance, interval=(low, high), n=int(values.size),
-                smallest_detectable=slack if verdict == "inconclusive" else None,
+                smallest_detectable=high - distance if verdict == "inconclusive" else None,
                 measured={"KS distance against N(0, 1/d)": distance, "equivalence bound": bound,
                           "row variance × d, U independent of A": list(independent_range),
                           "row variance × d, U chosen from A": list(chosen_range)},

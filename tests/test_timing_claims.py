@@ -178,3 +178,11 @@ def test_repeated_fit_times_reuse_the_first_seed_and_time_the_others():
     reused = out[(out.method == "itq") & (out.seed == 0)]
     assert (reused.fit_seconds == 123.0).all()
     assert (out[(out.seed == 1) | (out.method == "lsh")].fit_seconds < 100).all()
+
+
+def test_rescaled_note_counts_the_fits_without_a_time_per_step():
+    from sigah.studies.timing_claims import rescaled_note
+
+    times = pd.DataFrame({"method": ["sigah", "sigah", "sgh", "itq"], "seconds_per_step": [0.1, np.nan, 0.2, np.nan]})
+    assert rescaled_note(times).startswith("; for 1 of 3 fits with a step schedule the longer schedule did not")
+    assert rescaled_note(times.assign(seconds_per_step=[0.1, 0.1, 0.2, np.nan])) == ""

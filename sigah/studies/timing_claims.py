@@ -252,6 +252,8 @@ def retrieval_family(per_query: Mapping, bits: Sequence[int], seeds: Sequence[in
 def rescaled_note(times: pd.DataFrame) -> str:
     """``"; for 1 of 6 fits with a step schedule ..."``: how many full times :func:`full_schedule_seconds`
     had to rescale because the longer schedule did not take longer (empty when none)."""
+    if "seconds_per_step" not in times:  # times not modelled by full_schedule_seconds: nothing rescaled
+        return ""
     stepped = times[times["method"].isin(["sgh", "sigah"])]
     rescaled = int(stepped["seconds_per_step"].isna().sum())
     if not rescaled:

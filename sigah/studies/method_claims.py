@@ -125,7 +125,7 @@ def orthogonal_verdict(errors: Mapping[int, Mapping[str, np.ndarray]], *,
                              (e["orthonormal"] + margins[k], e["Gaussian"]) for k, e in errors.items()})
     measured = {f"median error, {name}, k = {k}": float(np.median(e[name]))
                 for k, e in errors.items() for name in e}
-    measured |= {f"margin, k = {k}": m for k, m in margins.items()}
+    measured |= {f"margin, k = {k}": m for k, m in margins.items()} | {"margin share": margin_share}
     return reading_of(family, "lower", measured=measured,
                       note="transpose decoding only (U b, b = Uᵀx; decoded by least squares the Gaussian U "
                            "recovers exactly as its orthonormalisation, see measured): relative error with the "
@@ -152,7 +152,7 @@ def orthogonal_sentence(errors: Mapping[int, Mapping[str, np.ndarray]], reading:
     spread = f"{-high:.2%}" if np.isclose(low, high) else f"{-high:.2%} to {-low:.2%}"
     return (f"Decoded by the transpose, the orthonormal matrix's mean error is lower than the Gaussian "
             f"matrix's by {spread} of the latter over the code lengths; read as \"lower by more than "
-            f"{ORTHOGONAL_MARGIN:.0%}\" (less is what any projection gains by construction), the claim is "
+            f"{reading['measured']['margin share']:.0%}\" (less is what any projection gains by construction), the claim is "
             f"**{reading['verdict']}**."
             + ("" if same is None else f" Decoded by least squares the two recover alike (largest difference "
                f"per image {same:.1e}): the claim concerns transpose decoding only."))

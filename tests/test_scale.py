@@ -69,6 +69,9 @@ def test_deep_features_chapter():
     assert "1,000 of 5,000 SGH iterations" in scale.differences
     full = params | {"n_queries": None, "n_train": None, "sgh_iterations": 5000}
     assert chapter_scale("11_deep_features", full).status == "protocol"
+    share = chapter_scale("11_deep_features", params | {"sigah_min_steps": 1000})
+    assert "1,000 of 5,170 SiGAH optimiser steps" in share.differences  # about the share of SGH's
+    assert "1,000 of" not in " ".join(chapter_scale("11_deep_features", full | {"sigah_min_steps": None}).differences)
     assert chapter_scale("11_deep_features", params | {"features_path": "f.npy"}).status == "not comparable"
 
 

@@ -207,8 +207,7 @@ def _deep_features_scale(params: Mapping[str, Any]) -> Scale:
     training = 60_000 if params.get("train_size") is None else min(int(params["train_size"]), 60_000)
     train = training if params.get("n_train") is None else min(int(params["n_train"]), training)
     queries = 10_000 if params.get("n_queries") is None else min(int(params["n_queries"]), 10_000)
-    epochs = params.get("sigah_epochs")
-    sigah = {} if epochs is None else {"epochs": int(epochs), "min_steps": 0}
+    sigah = _sigah_schedule(params)
     found = [
         _of(queries, 10_000, "test images as queries"),
         _of(training, 60_000, "training images as database"),
@@ -220,15 +219,25 @@ def _deep_features_scale(params: Mapping[str, Any]) -> Scale:
     return Scale("reduced", found) if found else Scale("protocol")
 
 
-def _table_scale(params: Mapping[str, Any]) -> Scale:
-    """Chapters that run the retrieval protocol of chapter 07 (01, 02, 06, 07, 08)."""
+def _sigah_schedule(params: Mapping[str, Any]) -> dict[str, Any]:
+    """SiGAH's schedule arguments from a chapter's parameters: ``sigah_params``, then an explicit
+    epoch count (``sigah_epochs`` or ``epochs``: exactly that many, no floor), else a
+    ``sigah_min_steps`` floor."""
     sigah = dict(params.get("sigah_params") or {})
     for key in ("sigah_epochs", "epochs"):
         if params.get(key) is not None:
-            sigah = {"epochs": int(params[key]), "min_steps": 0}
+            return {"epochs": int(params[key]), "min_steps": 0}
+    if params.get("sigah_min_steps") is not None:
+        sigah["min_steps"] = int(params["sigah_min_steps"])
+    return sigah
+
+
+def _table_scale(params: Mapping[str, Any]) -> Scale:
+    """Chapters that run the retrieval protocol of chapter 07 (01, 02, 06, 07, 08)."""
+    runs_sigah = any(key in params for key in ("sigah_epochs", "epochs", "sigah_min_steps"))
     sizes = {"n_queries": params.get("n_queries"), "n_database": params.get("n_database"),
              "n_train": params.get("n_train"), "k": params.get("k"), "sgh_iterations": params.get("sgh_iter"),
-             "sigah_params": sigah if "sigah_epochs" in params or "epochs" in params else None}
+             "sigah_params": _sigah_schedule(params) if runs_sigah else None}
     if params.get("queries_path"):
         return Scale("not comparable", note="a query file of the reader's")
     return _on_datasets([params.get("dataset", "mnist")], lambda name: retrieval_differences(name, **sizes))

@@ -106,3 +106,21 @@ def test_chapter_13_is_reduced_to_the_code_lengths_it_runs():
 
 def test_chapter_12_says_why_it_is_not_compared():
     assert "beyond the paper" in chapter_scale("12_search", {}).summary()
+
+
+def test_further_claims_chapter_reports_the_shared_fifth_of_the_schedules():
+    params = {"dataset": "mnist", "n_queries": 1000, "n_database": None, "n_train": None, "k": 1000, "bits": 32,
+              "sgh_iter": 1000, "sigah_epochs": 4, "sigah_min_steps": 1000}
+    scale = chapter_scale("13_further_claims", params)
+    assert scale.differences == ["1,080 of 5,400 SiGAH optimiser steps, 1,000 of 5,000 SGH iterations",
+                                 "32 bits of the paper's 32 and 64"]
+    full = params | {"sgh_iter": 5000, "sigah_epochs": None, "sigah_min_steps": None, "bits": [32, 64]}
+    assert chapter_scale("13_further_claims", full).status == "protocol"
+
+
+def test_method_params_take_a_floor_of_steps():
+    from sigah.studies.retrieval import method_params
+
+    assert method_params(sgh_iter=1, ba_iter=1, och_steps=1, sigah_epochs=4, sigah_min_steps=1000)["sigah"] == {
+        "progress": False, "epochs": 4, "min_steps": 1000}
+    assert method_params(sgh_iter=1, ba_iter=1, och_steps=1)["sigah"] == {"progress": False}

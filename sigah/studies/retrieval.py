@@ -36,7 +36,8 @@ _PAPER_METRIC = {"precision_at_100": "precision_at_100", "map_pr_area": "map"}
 
 
 def method_params(
-    *, sgh_iter: int, ba_iter: int, och_steps: int, sigah_epochs: int | None = None
+    *, sgh_iter: int, ba_iter: int, och_steps: int, sigah_epochs: int | None = None,
+    sigah_min_steps: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per-method settings of the chapters' grids, with progress bars off.
 
@@ -47,6 +48,8 @@ def method_params(
     sigah_epochs : int or None
         ``None``: SiGAH's defaults (``epochs`` and the ``min_steps`` floor). An integer: exactly that
         many epochs (``min_steps = 0``), so that a short CI setting is not raised to the floor's steps.
+    sigah_min_steps : int or None
+        SiGAH's floor of optimiser steps (None: its default, or 0 with ``sigah_epochs``).
 
     Returns
     -------
@@ -54,6 +57,8 @@ def method_params(
         ``{method: {argument: value}}`` for ``sph``, ``ba``, ``sgh``, ``och`` and ``sigah``.
     """
     sigah = {"progress": False} | ({} if sigah_epochs is None else {"epochs": sigah_epochs, "min_steps": 0})
+    if sigah_min_steps is not None:
+        sigah["min_steps"] = int(sigah_min_steps)
     return {"sgh": {"n_iter": sgh_iter, "progress": False}, "ba": {"n_iter": ba_iter, "progress": False},
             "och": {"n_steps": och_steps, "progress": False}, "sph": {"progress": False}, "sigah": sigah}
 

@@ -220,13 +220,13 @@ def _deep_features_scale(params: Mapping[str, Any]) -> Scale:
 
 
 def _sigah_schedule(params: Mapping[str, Any]) -> dict[str, Any]:
-    """SiGAH's schedule arguments from a chapter's parameters: ``sigah_params``, then an explicit
-    epoch count (``sigah_epochs`` or ``epochs``: exactly that many, no floor), else a
-    ``sigah_min_steps`` floor."""
+    """SiGAH's schedule arguments from a chapter's parameters: ``sigah_params``, replaced by an explicit
+    epoch count (``sigah_epochs`` or ``epochs``: exactly that many, no floor), then a
+    ``sigah_min_steps`` floor when one is given."""
     sigah = dict(params.get("sigah_params") or {})
     for key in ("sigah_epochs", "epochs"):
         if params.get(key) is not None:
-            return {"epochs": int(params[key]), "min_steps": 0}
+            sigah = {"epochs": int(params[key]), "min_steps": 0}
     if params.get("sigah_min_steps") is not None:
         sigah["min_steps"] = int(params["sigah_min_steps"])
     return sigah

@@ -328,8 +328,21 @@ def against_tolerance(estimate: Estimate, tolerance: float, *, alpha: float = AL
 
 
 def interval_against(interval: tuple[float, float], tolerance: float) -> str:
-    """``"below"`` when the whole interval lies below ``tolerance``, ``"above"`` when above, else
-    ``"inconclusive"`` (the reading of :func:`against_tolerance`, for an interval found otherwise)."""
+    """Read an interval against a stated tolerance (:func:`against_tolerance`, for an interval found otherwise).
+
+    Parameters
+    ----------
+    interval : (float, float)
+        ``(low, high)``, ``low <= high``.
+    tolerance : float
+        Finite, in the interval's units.
+
+    Returns
+    -------
+    str
+        ``"below"`` when the whole interval lies below ``tolerance``, ``"above"`` when above, else
+        ``"inconclusive"``.
+    """
     if not np.isfinite(tolerance):
         raise ValueError(f"tolerance must be a finite number, got {tolerance}")
     low, high = (float(v) for v in interval)

@@ -101,9 +101,10 @@ ORPHAN_SECONDS = 600.0
 _MODEL_FILE = re.compile(r"model-[0-9a-f]{32}\.npz")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Package modules that do not define any method's computation (registry, file writing and reading,
-# progress display, version lookup, this store).
+# progress display, version lookup, this store and the store of other results).
 _NOT_COMPUTATION = frozenset({
-    "sigah", "sigah.hashers", "sigah.storage", "sigah.store", "sigah.machine", "sigah.progress", "sigah.readers",
+    "sigah", "sigah.hashers", "sigah.storage", "sigah.store", "sigah.stored_results", "sigah.machine", "sigah.progress",
+    "sigah.readers",
 })
 # Constructor arguments that change how a fit reports, not what it computes: left out of the key.
 _NOT_RESULT_PARAMS = frozenset({"progress", "verbose"})
@@ -152,13 +153,13 @@ def default_store() -> RunStore:
     """The shared store under :func:`cache_root` (``fits/`` sub-folder).
 
     The first call of a process also removes stale temporary files from the other caches under the
-    root (``groundtruth/``, ``features/``): what writers killed half-way left there.
+    root (``groundtruth/``, ``features/``, ``results/``): what writers killed half-way left there.
     """
     root = cache_root()
     marker = os.path.abspath(root)
     if marker not in _TIDIED:
         _TIDIED.add(marker)
-        for folder in (root / "groundtruth", root / "features"):
+        for folder in (root / "groundtruth", root / "features", root / "results"):
             with contextlib.suppress(OSError):
                 remove_stale_temporaries(folder)
     return RunStore(root / "fits")

@@ -42,7 +42,7 @@ from sigah.store import (
     _write_checked_json, cache_root, data_fingerprint, method_source_hash,
 )
 
-__all__ = ["Provenance", "computed_or_stored", "provenance_phrase", "result_key"]
+__all__ = ["Provenance", "UnstorableResult", "computed_or_stored", "provenance_phrase", "result_key"]
 
 #: bump when the layout or the meaning of a stored result changes
 _FORMAT = 1
@@ -120,25 +120,57 @@ def result_key(name: str, inputs: Mapping[str, Any], modules: Sequence[str]) -> 
     return hashlib.sha256(_canonical_json(parts).encode()).hexdigest(), parts
 
 
+class UnstorableResult(ValueError):
+    """A result of a kind the store cannot keep and read back unchanged."""
+
+
 def _is_numpy(dtype: Any) -> bool:
-    return isinstance(dtype, np.dtype) and dtype.kind != "O"
+    return isinstance(dtype, np.dtype) and dtype.kind in "biuf"
+
+
+def _encode_frame(frame: pd.DataFrame) -> dict[str, Any]:
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        raise UnstorableResult("a stored frame needs a default index (0, 1, ...): reset_index() it first")
+    labels = list(frame.columns)
+    if not all(isinstance(c, str) for c in labels) or frame.columns.name is not None:
+        raise UnstorableResult(f"a stored frame needs unnamed string column labels, got {labels!r}")
+    columns = [frame[c] for c in labels]
+    for label, column in zip(labels, columns):
+        if not (_is_numpy(column.dtype) or column.dtype == object or str(column.dtype) == "str"):
+            raise UnstorableResult(f"column {label!r} has dtype {column.dtype}: stored frames hold numbers, "
+                                   "booleans and strings")
+    # numeric and boolean columns keep their numpy dtype; strings and objects their pandas one
+    return {"kind": "frame", "columns": labels,
+            "dtypes": [{"numpy": c.dtype.str} if _is_numpy(c.dtype) else {"pandas": str(c.dtype)} for c in columns],
+            "values": [_to_json(c.to_numpy()) if _is_numpy(c.dtype) else c.tolist() for c in columns]}
 
 
 def _encode(value: Any) -> dict[str, Any]:
+    """The JSON body of a result; raises :class:`UnstorableResult` for what would not read back equal."""
     if isinstance(value, pd.DataFrame):
-        if not value.index.equals(pd.RangeIndex(len(value))):
-            raise ValueError("a stored frame needs a default index (0, 1, ...): reset_index() it first")
-        columns = [value[c] for c in value.columns]
-        # numeric and boolean columns keep their numpy dtype; strings and objects their pandas one
-        return {"kind": "frame", "columns": [str(c) for c in value.columns],
-                "dtypes": [{"numpy": c.dtype.str} if _is_numpy(c.dtype) else {"pandas": str(c.dtype)} for c in columns],
-                "values": [_to_json(c.to_numpy()) if _is_numpy(c.dtype) else c.tolist() for c in columns]}
-    if isinstance(value, Mapping):
-        return {"kind": "mapping", "values": _to_json(dict(value))}
-    raise ValueError(f"a stored result is a DataFrame or a mapping, got {type(value).__name__}")
+        encoded = _encode_frame(value)
+    elif isinstance(value, Mapping) and value and all(isinstance(v, pd.DataFrame) for v in value.values()):
+        encoded = {"kind": "frames", "names": [str(k) for k in value],
+                   "frames": [_encode_frame(v) for v in value.values()]}
+    elif isinstance(value, Mapping):
+        try:
+            encoded = {"kind": "mapping", "values": _to_json(dict(value))}
+        except TypeError as exc:
+            raise UnstorableResult(f"a value of the result is not JSON: a {exc}") from None
+    else:
+        raise UnstorableResult(f"a stored result is a DataFrame or a mapping, got {type(value).__name__}")
+    if isinstance(value, Mapping) and not all(isinstance(k, str) for k in value):
+        raise UnstorableResult(f"a stored mapping needs string keys, got {list(value)!r}")
+    try:
+        _canonical_json(encoded)  # everything in it must be JSON (a pandas NA or a timestamp is not)
+    except (TypeError, ValueError) as exc:
+        raise UnstorableResult(f"a value of the result is not JSON: {exc}") from None
+    return encoded
 
 
 def _decode(body: Mapping[str, Any]) -> Any:
+    if body["kind"] == "frames":
+        return {name: _decode(frame) for name, frame in zip(body["names"], body["frames"])}
     if body["kind"] == "frame":
         columns = {name: _from_json(values) if "numpy" in dtype else pd.Series(values, dtype=dtype["pandas"])
                    for name, dtype, values in zip(body["columns"], body["dtypes"], body["values"])}
@@ -182,8 +214,10 @@ def computed_or_stored(
     name, inputs, modules
         As in :func:`result_key`.
     compute : callable
-        Returns the result: a :class:`pandas.DataFrame` with a default index, or a mapping of
-        names to arrays, numpy scalars and JSON values.
+        Returns the result: a :class:`pandas.DataFrame` with a default index and string column
+        labels (numeric, boolean and string columns), a mapping of names to such frames, or a
+        mapping of names to arrays, numpy scalars and JSON values. A result of another kind is
+        returned and not stored, with a ``RuntimeWarning``.
     store : DEFAULT, path or None
         ``DEFAULT``: ``results/`` under :func:`sigah.store.cache_root`; a folder; None: compute and
         keep nothing.
@@ -210,12 +244,12 @@ def computed_or_stored(
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     provenance = Provenance(False, seconds, machine.cpu_model(), created)
     if path is not None:
-        encoded = _encode(result)  # before any write: a result that cannot be stored fails here, whole
-        try:
+        try:  # what cannot be stored, or a store that cannot be written, costs time, never the result
+            encoded = _encode(result)
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_checked_json(path, {"key": key, "parts": parts, "seconds": seconds, "cpu": provenance.cpu,
                                        "created": created, "result": encoded})
-        except OSError as exc:  # a store that cannot be written costs time, never the result
+        except (OSError, UnstorableResult) as exc:
             warnings.warn(f"the result {name!r} was computed but not stored in {folder} ({exc})",
                           RuntimeWarning, stacklevel=2)
         _log("result-miss", name, key, seconds)
@@ -223,8 +257,20 @@ def computed_or_stored(
 
 
 def provenance_phrase(provenance: Provenance, verb: str = "computed") -> str:
-    """``"computed in this run (12 s)"`` or ``"read from the store of runs (computed on 2026-12-04 in
-    12 s, on AMD EPYC)"``; ``verb`` names the work (``"measured"`` for timings)."""
+    """Where a result comes from, in words.
+
+    Parameters
+    ----------
+    provenance : Provenance
+    verb : str
+        What the work was (``"measured"`` for timings).
+
+    Returns
+    -------
+    str
+        ``"computed in this run (12 s)"``, or ``"read from the store of runs (computed on 2026-12-04
+        in 12 s, on AMD EPYC)"``.
+    """
     took = f"{provenance.seconds:,.0f}\u00a0s" if provenance.seconds >= 1 else f"{provenance.seconds:.2f}\u00a0s"
     if not provenance.from_store:
         return f"{verb} in this run ({took})"

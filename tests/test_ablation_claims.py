@@ -201,3 +201,10 @@ def test_every_chapter_margin_parameter_is_the_book_wide_equivalence_margin():
     assert {stem for stem, _ in found} >= {"08_training_time", "09_ablations", "10_reconstruction",
                                             "13_further_claims"}
     assert all(value == EQUIVALENCE_MARGIN for value in found.values()), found
+
+
+def test_the_schedule_table_reaches_a01_with_its_dataset():
+    schedule = pd.DataFrame([{"dataset": "SIFT10K", "comparison": "without discriminator at γ = 0.5",
+                              "verdict, 600 steps": "lower", "verdict, 5,000 steps": "inconclusive"}])
+    a01 = chapter_verdicts(**_inputs(1.0), schedule=schedule)["A01"]
+    assert a01["measured"]["schedules on SIFT10K: without discriminator at γ = 0.5"] == "lower → inconclusive"

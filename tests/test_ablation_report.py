@@ -414,6 +414,9 @@ def test_schedule_table_and_summary_say_when_a_verdict_changes():
     table = report.schedule_table(pairs, longer, (16, 64))
     by_pair = report.schedule_table(pairs, longer.assign(pair=longer["variant"], variant="variant"), (16, 64))
     pd.testing.assert_frame_equal(by_pair, table)  # a pair column names the pairs when there is one
+    named = report.schedule_table(pairs, longer, (16, 64), dataset="SIFT10K")
+    assert list(named.columns)[:2] == ["dataset", "comparison"] and set(named["dataset"]) == {"SIFT10K"}
+    pd.testing.assert_frame_equal(named.drop(columns="dataset"), table)
     assert table["verdict changes"].tolist() == ["yes", "yes"]
     assert table["verdict, 16 steps"].tolist() == ["lower", "inconclusive"]
     assert table["verdict, 64 steps"].tolist() == ["inconclusive", "lower"]

@@ -166,7 +166,9 @@ def test_the_sentences_read_the_tables_with_their_verdicts():
     assert "by 5.00% of the latter" in sentence and f"**{reading['verdict']}**" in sentence
     assert "transpose decoding only" in sentence
     wider = method_claims.orthogonal_verdict(errors, margin_share=0.2)
-    assert "lower by more than 20%" in method_claims.orthogonal_sentence(errors, wider)  # the margin used
+    assert "lower by more than 20 %" in method_claims.orthogonal_sentence(errors, wider)  # the margin used
+    tiny = method_claims.orthogonal_verdict(errors, margin_share=0.004)
+    assert "lower by more than 0.4 %" in method_claims.orthogonal_sentence(errors, tiny)
     del errors[8]["Gaussian, least squares"]  # no least-squares run: the sentence leaves that clause out
     assert "least squares" not in method_claims.orthogonal_sentence(errors, reading)
     rhos = pd.DataFrame({"margin": [0.1, 0.1, 1.0, 1.0], "repeat": [0, 1, 0, 1], "rho": [0.4, 0.5, -0.3, -0.2]})

@@ -397,7 +397,8 @@ def test_dkw_interval_covers_the_true_distance_at_the_nominal_rate():
         low, high = st.dkw_interval(distance, n)
         misses += low > 0
         assert high - distance == pytest.approx(np.sqrt(np.log(2 / 0.05) / (2 * n)))
-    assert misses / 400 <= 0.05
+    # DKW is conservative: the miss rate is at most 5 %, up to the binomial noise of 400 draws
+    assert misses / 400 <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 400)
     assert st.dkw_interval(0.001, 10)[0] == 0.0  # clipped at zero
     with pytest.raises(ValueError, match="lies in \\[0, 1\\], got 1.5"):
         st.dkw_interval(1.5, 10)

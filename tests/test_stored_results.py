@@ -82,12 +82,32 @@ def test_a_damaged_result_is_computed_again(tmp_path):
     assert value == {"x": 3} and not provenance.from_store
 
 
-def test_what_cannot_be_stored_fails_before_writing(tmp_path):
-    with pytest.raises(ValueError, match="default index"):
-        computed_or_stored("r", {}, lambda: _frame().set_index("method"), modules=MODULES, store=tmp_path)
-    with pytest.raises(ValueError, match="DataFrame or a mapping, got list"):
-        computed_or_stored("r", {}, lambda: [1, 2], modules=MODULES, store=tmp_path)
+@pytest.mark.parametrize("value, reason", [
+    (_frame().set_index("method"), "default index"),
+    (pd.DataFrame({1: [1.0], 2: [2.0]}), "string column labels"),
+    (pd.DataFrame({"c": pd.Categorical(["a", "b"])}), "has dtype category"),
+    (pd.DataFrame({"n": pd.array([1, None], dtype="Int64")}), "has dtype Int64"),
+    ({32: np.ones(2)}, "string keys"),
+    ({"t": pd.Timestamp("2026-01-01")}, "not JSON"),
+    ([1, 2], "DataFrame or a mapping, got list"),
+])
+def test_what_cannot_be_read_back_equal_is_returned_unstored(tmp_path, value, reason):
+    with pytest.warns(RuntimeWarning, match=f"computed but not stored .*{reason}"):
+        out, provenance = computed_or_stored("r", {}, lambda: value, modules=MODULES, store=tmp_path)
+    assert out is value and not provenance.from_store
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_a_mapping_of_frames_reads_back_frame_by_frame(tmp_path):
+    value = {"by size": _frame(), "repeated": _frame().iloc[:2].reset_index(drop=True)}
+    computed_or_stored("study", {}, lambda: value, modules=MODULES, store=tmp_path)
+    back, provenance = computed_or_stored("study", {}, lambda: 1 / 0, modules=MODULES, store=tmp_path)
+    assert provenance.from_store and list(back) == ["by size", "repeated"]
+    for name in value:
+        pd.testing.assert_frame_equal(back[name], value[name])
+
+
+def test_a_bad_store_argument_is_named():
     with pytest.raises(ValueError, match="store must be a folder, DEFAULT or None, got int"):
         computed_or_stored("r", {}, lambda: {}, modules=MODULES, store=3)
 

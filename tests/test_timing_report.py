@@ -118,26 +118,13 @@ def test_stored_fits_name_the_cpu_their_entry_records(tmp_path):
         fit_seconds=1.0, vectors_per_second=1.0))
 
 
-def test_a_timing_study_is_read_back_and_says_so(tmp_path):
-    from sigah.studies.timing import fit_time_scaling, stored_timing
+def test_study_sources_say_which_run_measured_each_study():
+    from sigah.stored_results import Provenance
 
-    X = np.random.default_rng(0).standard_normal((60, 16)).astype(np.float32)
-    calls = []
-
-    def measure():
-        calls.append(1)
-        return fit_time_scaling(X, ["lsh", "itq"], [30, 60], n_bits=8)
-
-    inputs = dict(X=X, sizes=[30, 60], n_bits=8)
-    first, made = stored_timing("by_size", measure, methods=["lsh", "itq"], store=tmp_path, **inputs)
-    again, read = stored_timing("by_size", measure, methods=["lsh", "itq"], store=tmp_path, **inputs)
-    pd.testing.assert_frame_equal(again, first)
-    assert len(calls) == 1 and read.from_store and not made.from_store
-    stored_timing("by_size", measure, methods=["lsh", "itq"], store=tmp_path, reuse=False, **inputs)
-    stored_timing("by_size", measure, methods=["lsh"], store=tmp_path, **inputs)  # another study
-    assert len(calls) == 3
-    text = report.study_sources({"the scaling study": made, "the repeated fits": read})
-    assert text.startswith("Times of the scaling study: measured in this run (")
-    assert "the repeated fits: read from the store of runs (measured on " in text
-    assert "`reuse_timings=False` measures them again" in text
+    made = Provenance(False, 12.0, "AMD EPYC", "2026-12-04T10:00:00Z")
+    read = Provenance(True, 30.0, "Intel Xeon", "2026-12-01T10:00:00Z")
+    text = report.study_sources({"the scaling study": made, "the study against d": read})
+    assert text.startswith("Times of the scaling study: measured in this run (12")
+    assert "the study against d: read from the store of runs (measured on 2026-12-01 in 30" in text
+    assert "on Intel Xeon)" in text and "`reuse_timings=False` measures them again" in text
     assert "store" not in report.study_sources({"the scaling study": made})

@@ -180,7 +180,8 @@ def chapter_verdicts(
     if schedule is not None:
         for _, row in schedule.iterrows():
             if str(row["comparison"]).startswith("without discriminator"):
-                out["A01"]["measured"][f"schedules: {row['comparison']}"] = " → ".join(
+                where = f" on {row['dataset']}" if "dataset" in row else ""
+                out["A01"]["measured"][f"schedules{where}: {row['comparison']}"] = " → ".join(
                     str(v) for k, v in row.items() if str(k).startswith("verdict,"))
 
     def by_gamma(claim_rule: Callable[[pd.DataFrame], dict], tables: Mapping[float, pd.DataFrame]) -> dict:

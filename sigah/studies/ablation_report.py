@@ -30,6 +30,7 @@ __all__ = [
     "depth_summary", "departure_lines", "verdict_counts", "schedule_confound", "decrease_verdict",
     "weight_decrease_summary", "share_table", "clean_value_above", "acting_gamma_for", "change_clause",
     "discriminator_share_summary", "zero_weight_lines", "schedule_pairs", "schedule_table", "schedule_summary",
+    "schedule_dataset_name", "step_cost_sentence", "SCHEDULE_DATASETS",
 ]
 
 #: verdict words that say a difference is established, with the sign the difference must have
@@ -890,7 +891,17 @@ SCHEDULE_DATASETS = ("first", "second")
 def schedule_dataset_name(names: Sequence[str], which: str | None) -> str:
     """The dataset the schedule table runs on: the ``"first"`` or the ``"second"`` of ``names``.
 
-    ``"second"`` (or ``None``) falls back to the first when the run has one dataset only.
+    Parameters
+    ----------
+    names : sequence of str
+        The run's datasets, in order.
+    which : {"first", "second"} or None
+        ``"second"`` (or ``None``) falls back to the first when the run has one dataset only.
+
+    Returns
+    -------
+    str
+        One of ``names``.
 
     Raises
     ------
@@ -915,6 +926,12 @@ def step_cost_sentence(records: pd.DataFrame, steps: Mapping[str, int]) -> str:
         ``from_store``).
     steps : mapping
         ``{dataset: optimiser steps of each of its fits}``.
+
+    Returns
+    -------
+    str
+        One sentence: the mean fit time over the steps, in milliseconds, per dataset (a fit's fixed
+        cost included), and how many fits were read from the store.
     """
     parts = []
     for name, group in records.groupby("dataset", sort=False):
@@ -963,7 +980,8 @@ def schedule_pairs(candidates: Mapping[str, tuple], dataset: str, bits: int) -> 
     return {n: rows[n] for n in chosen}
 
 
-def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame, steps: tuple[int, int]) -> pd.DataFrame:
+def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame, steps: tuple[int, int],
+                   dataset: str | None = None) -> pd.DataFrame:
     """Each pair's difference and verdict on both schedules, and whether the verdict changes.
 
     Parameters
@@ -975,6 +993,14 @@ def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame,
         named by a ``pair`` column when it has one, else by ``variant``.
     steps : (int, int)
         Optimiser steps of the chapter's schedule and of the longer one.
+    dataset : str, optional
+        The dataset both schedules ran on, shown in a first column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``comparison``, the difference and verdict on each schedule, ``verdict
+        changes``; ``dataset`` first when given.
     """
     out = []
     for name, pair in pairs.items():
@@ -983,7 +1009,8 @@ def schedule_table(pairs: Mapping[str, Mapping[str, Any]], longer: pd.DataFrame,
         if long_row.empty:
             raise ValueError(f"the longer schedule has no comparison {name!r}")
         long_row = long_row.iloc[0]
-        out.append({"comparison": name, f"Δ mAP, {steps[0]:,} steps": float(row["difference"]),
+        out.append(({} if dataset is None else {"dataset": dataset}) | {
+                    "comparison": name, f"Δ mAP, {steps[0]:,} steps": float(row["difference"]),
                     f"verdict, {steps[0]:,} steps": str(row["verdict"]),
                     f"Δ mAP, {steps[1]:,} steps": float(long_row["difference"]),
                     f"verdict, {steps[1]:,} steps": str(long_row["verdict"]),

@@ -93,6 +93,7 @@ __all__ = [
     "start_verdict_file",
     "verdict_file",
     "verdict_table",
+    "below_tolerance",
 ]
 
 CLAIMS_FILE = "claims.csv"

@@ -348,8 +348,19 @@ def interval_verdict(effect: float, low: float, high: float, *, expects: str, n:
 def variant_settings(params: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Every row the chapter fits: name → (method, constructor arguments).
 
-    ``params`` is :func:`sigah.studies.retrieval.method_params`: the baselines and SiGAH run with the
-    settings of the chapter *Retrieval quality*, so that their fits are read back from the store.
+    ``params`` is :func:`sigah.studies.retrieval.method_params` with the chapter's schedules: every
+    SiGAH row (the reductions and ablations included) shares SiGAH's settings, the baselines run with
+    theirs.
+
+    Parameters
+    ----------
+    params : mapping
+        ``{method: {argument: value}}``.
+
+    Returns
+    -------
+    dict
+        ``{row name: (registry name, constructor arguments)}``.
     """
     sigah = dict(params.get("sigah", {}))
     rows = {"LSH": ("lsh", {}), "BA": ("ba", dict(params.get("ba", {}))),

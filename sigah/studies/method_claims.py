@@ -130,7 +130,7 @@ def orthogonal_verdict(errors: Mapping[int, Mapping[str, np.ndarray]], *,
                       note="transpose decoding only (U b, b = Uᵀx; decoded by least squares the Gaussian U "
                            "recovers exactly as its orthonormalisation, see measured): relative error with the "
                            "Gaussian U orthonormalised (same span) minus with the Gaussian U itself, plus a "
-                           f"margin of {margin_share:.0%} of the Gaussian's mean error, paired over matrix draws "
+                           f"margin of {100 * margin_share:g} % of the Gaussian's mean error, paired over matrix draws "
                            "and images, Holm over the code lengths; held when lower at every k (the orthonormal "
                            "error lower by more than the margin)")
 
@@ -152,7 +152,7 @@ def orthogonal_sentence(errors: Mapping[int, Mapping[str, np.ndarray]], reading:
     spread = f"{-high:.2%}" if np.isclose(low, high) else f"{-high:.2%} to {-low:.2%}"
     return (f"Decoded by the transpose, the orthonormal matrix's mean error is lower than the Gaussian "
             f"matrix's by {spread} of the latter over the code lengths; read as \"lower by more than "
-            f"{reading['measured']['margin share']:.0%}\" (less is what any projection gains by construction), the claim is "
+            f"{100 * reading['measured']['margin share']:g} %\" (less is what any projection gains by construction), the claim is "
             f"**{reading['verdict']}**."
             + ("" if same is None else f" Decoded by least squares the two recover alike (largest difference "
                f"per image {same:.1e}): the claim concerns transpose decoding only."))

@@ -16,12 +16,14 @@ from IPython.display import Markdown
 
 from sigah import cs
 from sigah.stats import plural
+from sigah.studies.recovery_sweep import BP_ERR, GEN_ERR, generator_recovery  # re-exported for the chapter
 
 __all__ = [
     "signed_range", "run_time_sentence", "underdetermined_table", "underdetermined_sentence",
     "twin_sentence", "phase_timing_sentence", "measurements_needed", "transition_summary",
     "transition_table", "transition_sentence", "lasso_sentence", "gaussianity_row", "gaussianity_table",
     "gaussianity_sentence", "generator_summary", "generator_table", "generator_sentence",
+    "generator_recovery",
 ]
 
 
@@ -214,53 +216,6 @@ def gaussianity_sentence(gauss: pd.DataFrame, k: int, m_dict: int) -> Markdown:
         "orthonormality alone does not make ΦA a fresh Gaussian matrix.")
 
 
-BP_ERR, GEN_ERR = "basis pursuit (sparsity only)", "through the generator"
-
-
-def generator_recovery(latent_dim: int, sparse_dim: int, active_fraction: float, n_generated: int,
-                       measurements: Sequence[int], n_restarts: int, seed: int) -> pd.DataFrame:
-    """Recovery of signals of a sparse ReLU generator from ``p`` Gaussian measurements, both ways.
-
-    ``n_generated`` signals ``s = G(z)`` of :func:`sigah.cs.sparse_relu_generator` (an all-zero draw
-    dropped); for each ``p`` of ``measurements`` a fresh Gaussian ``A`` (p × ``sparse_dim``), then
-    basis pursuit on ``y = A s`` (sparsity only) and the latent search :func:`sigah.cs.recover_latent`
-    through ``G`` (``n_restarts`` per round, 300 steps).
-
-    Parameters
-    ----------
-    latent_dim, sparse_dim : int
-        The generator's input and output sizes.
-    active_fraction : float
-        Expected share of non-zero outputs.
-    n_generated : int
-    measurements : sequence of int
-    n_restarts : int
-    seed : int
-        Seed of the generator (the latents and the matrices draw from a stream of their own).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (p, signal): ``p``, ``signal``, ``non-zeros``, both relative errors, the
-        search's ``relative residual`` and ``restarts used``.
-    """
-    rng = np.random.default_rng([seed, 1])
-    G = cs.sparse_relu_generator(latent_dim, sparse_dim, active_fraction=active_fraction, seed=seed)
-    S = G(rng.standard_normal((n_generated, latent_dim))).T  # (sparse_dim, n_generated)
-    S = S[:, np.linalg.norm(S, axis=0) > 0]  # drop an (unlikely) all-zero draw
-    nnz = np.count_nonzero(S, axis=0)
-    rows = []
-    for p in measurements:
-        A = cs.gaussian_matrix(p, sparse_dim, seed=rng)
-        Y = A @ S
-        err_bp = cs.relative_error(cs.basis_pursuit(A, Y), S)
-        for j in range(S.shape[1]):
-            found = cs.recover_latent(A, Y[:, j], G, n_restarts=n_restarts, n_steps=300, seed=rng)
-            rows.append({"p": int(p), "signal": j, "non-zeros": int(nnz[j]), BP_ERR: float(err_bp[j]),
-                         GEN_ERR: float(cs.relative_error(G(found.z), S[:, j])),
-                         "relative residual": float(found.relative_residual),
-                         "restarts used": int(found.n_restarts_used)})
-    return pd.DataFrame(rows)
 
 
 def generator_summary(errors: pd.DataFrame) -> pd.DataFrame:

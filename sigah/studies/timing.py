@@ -16,17 +16,14 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sigah.machine import cpu_model  # re-exported: the studies and benchmarks read it here
-from sigah.stored_results import Provenance, computed_or_stored
-
-#: modules whose code a timing study runs, besides the hashers it times
-TIMING_MODULES = ("sigah.studies.timing", "sigah.studies.timing_claims")
+from sigah.studies.fit_timing import fit_time_scaling, stored_timing  # re-exported: the chapters read them here
 
 __all__ = [
     "cpu_model", "hardware_summary", "fit_time_scaling", "loglog_slope", "optimiser_steps", "short_schedules", "fit_time_slopes",
@@ -75,58 +72,6 @@ def hardware_summary() -> dict[str, str]:
     info["Python"] = platform.python_version()
     info["OS"] = f"{platform.system()} {platform.release()}"
     return info
-
-
-def fit_time_scaling(
-    X: np.ndarray,
-    methods: Iterable[str],
-    sizes: Iterable[int],
-    *,
-    n_bits: int,
-    seed: int = 0,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-    bits_override: Mapping[str, int] | None = None,
-) -> pd.DataFrame:
-    """Wall-clock seconds of one ``fit`` per method on the first ``n`` rows of a shuffled ``X``, per size.
-
-    Parameters
-    ----------
-    X : numpy.ndarray, shape (n_max, d), float32
-        Training vectors; each size ``n`` uses a random subset of ``n`` rows (nested: the subset of a
-        smaller size is contained in that of a larger one).
-    methods : iterable of str
-    sizes : iterable of int
-        Training-set sizes, each at most ``n_max``.
-    n_bits : int
-    seed : int
-        Seed of the subsets and of every method.
-    params : mapping, optional
-        ``{method: {argument: value}}``.
-    bits_override : mapping, optional
-        ``{method: n_bits}`` for methods with a code length of their own (QoLSH).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``method``, ``bits``, ``n``, ``d``, ``fit_seconds``.
-    """
-    from sigah.hashers import make_hasher
-
-    sizes = [int(n) for n in sizes]
-    if not sizes or min(sizes) < 1 or max(sizes) > len(X):
-        raise ValueError(f"sizes must lie in [1, {len(X)}] (the rows of X), got {sizes}")
-    order = np.random.default_rng(seed).permutation(len(X))
-    rows = []
-    for method in methods:
-        b = (bits_override or {}).get(method, n_bits)
-        for n in sizes:
-            train = np.ascontiguousarray(X[np.sort(order[:n])])
-            hasher = make_hasher(method, b, seed=seed, **dict((params or {}).get(method, {})))
-            start = time.perf_counter()
-            hasher.fit(train)
-            rows.append({"method": method, "bits": b, "n": n, "d": X.shape[1],
-                         "fit_seconds": time.perf_counter() - start})
-    return pd.DataFrame(rows)
 
 
 def loglog_slope(x: Iterable[float], y: Iterable[float]) -> tuple[float, float]:
@@ -349,35 +294,3 @@ def _search_rows(database_sizes, n_bits, k, n_queries, seed) -> pd.DataFrame:
                          "queries_per_second": nq / seconds})
     return pd.DataFrame(rows)
 
-
-def stored_timing(name: str, measure: Callable[[], pd.DataFrame], *, methods: Iterable[str], reuse: bool = True,
-                  store: Any = None, **inputs: Any) -> tuple[pd.DataFrame, Provenance]:
-    """A timing study measured now, or read back from the store of runs when nothing it depends on changed.
-
-    The key (:func:`sigah.stored_results.result_key`) names ``name``, ``methods``, the ``inputs``
-    (training arrays by their content) and the code of the timing modules and of each method's
-    hasher, so that a rebuild after a prose edit reads the study back instead of timing it again.
-    A time read back was measured by that earlier run, on its machine and under its load: the
-    chapter says so (:func:`sigah.studies.timing_report.study_sources`).
-
-    Parameters
-    ----------
-    name : str
-        The study, e.g. ``"fit_time_by_size"``.
-    measure : callable
-        Runs the study and returns its frame (default index).
-    methods : iterable of str
-        Registry names of the methods it times.
-    reuse : bool
-        False times the study again (and stores the new times).
-    store : path, optional
-        Results folder (default: the shared store of runs, :data:`sigah.store.DEFAULT`).
-    **inputs
-        Everything else the study depends on (sizes, seeds, parameters, arrays).
-    """
-    from sigah.store import DEFAULT
-
-    methods = list(methods)
-    modules = [*TIMING_MODULES, *(f"sigah.hashers.{m}" for m in sorted(set(methods)))]
-    return computed_or_stored(name, {"methods": methods, **inputs}, measure, modules=modules, reuse=reuse,
-                              store=DEFAULT if store is None else store)

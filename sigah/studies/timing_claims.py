@@ -3,8 +3,9 @@
 A fit read from the store of runs one by one keeps the time of the run that made it (another build,
 machine or load), so every time verdict here rests on fits **timed together, one study in one run**:
 the scaling study's fits of chapter *Training time*, repeated over a few seeds
-(:func:`repeated_fit_times`). The chapter may read a whole study back from the store when nothing it
-depends on changed, and then names the run, its date and its CPU beside the verdicts. Two methods run a
+(:func:`sigah.studies.fit_timing.scaling_study`). The chapter may read the whole study back from the
+store when nothing it depends on changed, and then names the run, its date and its CPU under the
+study's table. Two methods run a
 short schedule there (a share of SGH's iterations and SiGAH's epochs), and are timed at two
 schedule lengths (:func:`longer_schedules`): the difference of the two times over the difference
 of their optimiser steps is the time per step, free of the fixed cost of a fit (building the
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sigah.studies.claims import below_tolerance, reading_of
+from sigah.studies.fit_timing import repeated_fit_times  # re-exported: measured there, read here
 
 __all__ = [
     "ORDERING",
@@ -45,6 +47,7 @@ __all__ = [
     "time_family",
     "retrieval_family",
     "chapter_verdicts",
+    "rescaled_note",
 ]
 
 #: Table 3's ordering of fit times, as pairs (slower, faster): ITQ < OCH < SiGAH < SGH, BA
@@ -66,48 +69,6 @@ _LABELS = {"itq": "ITQ", "och": "OCH", "sigah": "SiGAH", "sgh": "SGH", "ba": "BA
 
 def _label(method: str) -> str:
     return _LABELS.get(method, method)
-
-
-def repeated_fit_times(X: np.ndarray, methods: Sequence[str], sizes: Sequence[int], *, seeds: Sequence[int],
-                       n_bits: int, params: Mapping[str, Mapping[str, Any]],
-                       first: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fit times of ``methods`` at ``sizes``, one fit per seed, all timed in this call.
-
-    Parameters
-    ----------
-    X : numpy.ndarray, shape (n, d)
-        Training vectors (:func:`sigah.studies.timing.fit_time_scaling` draws the subsets).
-    methods : sequence of str
-    sizes : sequence of int
-        Training-set sizes.
-    seeds : sequence of int
-        Seeds of the subsets and the methods.
-    n_bits : int
-    params : mapping
-        ``{method: {argument: value}}`` the fits run with (the scaling study's short schedules).
-    first : pandas.DataFrame, optional
-        :func:`~sigah.studies.timing.fit_time_scaling` rows measured in the same run with
-        ``seeds[0]``; those fits are not repeated (a method they lack is measured).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``method``, ``seed``, ``n``, ``fit_seconds``.
-    """
-    from sigah.studies.timing import fit_time_scaling
-
-    frames = []
-    for i, s in enumerate(seeds):
-        todo = list(methods)
-        if i == 0 and first is not None:  # reuse the first seed's fits, measure only what they lack
-            rows = first[first["method"].isin(methods) & first["n"].isin(sizes)]
-            complete = {m for m in methods if set(sizes) <= set(rows.loc[rows["method"] == m, "n"])}
-            frames.append(rows[rows["method"].isin(complete)].assign(seed=int(s)))
-            todo = [m for m in methods if m not in complete]
-        if todo:
-            frames.append(fit_time_scaling(X, todo, sizes, n_bits=n_bits, seed=int(s), params=params)
-                          .assign(seed=int(s)))
-    return pd.concat(frames, ignore_index=True)[["method", "seed", "n", "fit_seconds"]]
 
 
 def longer_schedules(params: Mapping[str, Mapping[str, Any]], factor: int = SCHEDULE_FACTOR) -> dict[str, dict[str, Any]]:
@@ -250,8 +211,18 @@ def retrieval_family(per_query: Mapping, bits: Sequence[int], seeds: Sequence[in
 
 
 def rescaled_note(times: pd.DataFrame) -> str:
-    """``"; for 1 of 6 fits with a step schedule ..."``: how many full times :func:`full_schedule_seconds`
-    had to rescale because the longer schedule did not take longer (empty when none)."""
+    """How many full times :func:`full_schedule_seconds` rescaled because the longer schedule did not take longer.
+
+    Parameters
+    ----------
+    times : pandas.DataFrame
+        :func:`full_schedule_seconds` output (``method``, ``seconds_per_step``).
+
+    Returns
+    -------
+    str
+        ``"; for 1 of 6 fits with a step schedule ..."`` to append to a note, empty when none.
+    """
     if "seconds_per_step" not in times:  # times not modelled by full_schedule_seconds: nothing rescaled
         return ""
     stepped = times[times["method"].isin(["sgh", "sigah"])]
@@ -309,7 +280,7 @@ def chapter_verdicts(times: pd.DataFrame, at_scale: pd.DataFrame, retrieval: Any
         {"BA − SiGAH": order["BA − SiGAH"]}, "higher", measured=ratios,
         note=f"log fit time of BA (timed in the same study) minus SiGAH's (full schedule {_DERIVED}), n = {n:,}, "
              "paired over seeds, within the family of Table 3's ordering; held when higher (only time is "
-             "measured, not memory)")
+             f"measured, not memory){rescaled_note(times[times['n'] == n])}")
     big = time_family(at_scale, [(m, "sigah") for m in FASTER_THAN])
     out["E04"] = reading_of(
         big, "higher",

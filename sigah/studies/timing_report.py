@@ -22,6 +22,7 @@ from sigah.studies.wording import NBSP, Prose, count_of, html_table, join_words,
 __all__ = [
     "STORE_MARK", "with_stored_cpus", "hardware_table", "table3", "time_sources", "fit_time_ratios", "ratio_table", "ratio_sentence", "schedule_note",
     "slopes_table", "beside_paper_1m", "growth_sentence", "och_sentence", "search_table", "search_sentence",
+    "study_sources",
 ]
 
 #: appended to a time read from the store of runs
@@ -141,6 +142,11 @@ def study_sources(sources: Mapping[str, Any]) -> Prose:
     ----------
     sources : mapping
         ``{study described in words: sigah.stored_results.Provenance}``.
+
+    Returns
+    -------
+    Prose
+        One sentence per call; when a study was read back, what that means and how to measure again.
     """
     from sigah.stored_results import provenance_phrase
 

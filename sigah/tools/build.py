@@ -11,7 +11,8 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
    ``ci`` overrides them with the ``sigah: ci:`` block of the chapter's front matter;
 3. hides papermill's injected-parameters cell (``remove-cell`` tag) and TensorFlow's start-up banner;
 4. writes ``book/status.md``: each chapter's size, parameters, run time, how many fits it computed
-   and how many it read from the store of runs (:mod:`sigah.store`), whether its sizes are the
+   and how many it read from the store of runs (:mod:`sigah.store`), how many of its other results
+   it read back (:mod:`sigah.stored_results`), whether its sizes are the
    paper's protocol or reduced (:func:`sigah.studies.scale.chapter_scale`), and the versions used;
    each chapter records its verdicts on the paper's claims in ``_build/verdicts/<chapter>.json``
    (:mod:`sigah.studies.claims`), and a chapter that does not record a claim the claim list wires to
@@ -22,7 +23,8 @@ The chapters in ``book/`` are MyST-markdown notebooks without outputs. A build
 The log is one progress line per chapter (code cells done / total, elapsed time), the total at the
 end and, when a chapter raises, the chapter, the cell and the error together. The kernels' own
 stderr (IPython's shutdown messages, TensorFlow's C++ banner) goes to ``_build/logs/<chapter>.kernel.log``;
-each kernel appends one line per fit to ``_build/logs/<chapter>.fits.jsonl`` (``SIGAH_STORE_LOG``).
+each kernel appends one line per fit, and per other result of :mod:`sigah.stored_results`, to
+``_build/logs/<chapter>.fits.jsonl`` (``SIGAH_STORE_LOG``).
 ``fresh=True`` (``sigah book build --fresh``) points the kernels' ``SIGAH_CACHE`` at a new empty
 folder, so nothing is read from the store (it is deleted after the build).
 

@@ -74,6 +74,8 @@ def test_unknown_chapter_is_a_clear_error(tiny_book):
         run_chapter("99_nope", root=tiny_book)
     with pytest.raises(ValueError, match="unknown chapter '99_nope'"):
         build_book("ci", root=tiny_book, chapters=["99_nope"], log=lambda *_: None)
+    with pytest.raises(ValueError, match="intro is a page without code .* nothing to run"):
+        run_chapter("intro", root=tiny_book)
 
 
 def test_bad_size_rejected(tiny_book):

@@ -632,6 +632,9 @@ def run_chapter(
     if not src.exists():
         available = ", ".join(sorted(p.stem for p in (root / "book").glob("[0-9]*.md")))
         raise FileNotFoundError(f"chapter not found: {src}; available chapters: {available}")
+    if not _is_notebook(src):
+        raise ValueError(f"{src.stem} is a page without code (no kernelspec in its front matter): there is "
+                         "nothing to run; `sigah book build` copies it into the book as it is")
     params = _read_ci_parameters(src) if size == "ci" else {}
     params.update(parameters or {})
     out = Path(output_dir) / f"{src.stem}.ipynb"

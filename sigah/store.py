@@ -191,17 +191,21 @@ def reset_counts() -> None:
 
 def _count(event: str, hasher: Any, key: str, fit_seconds: float) -> None:
     _COUNTS[{"hit": "hits", "miss": "misses", "unstored": "unstored"}[event]] += 1
+    append_log({"event": event, "method": hasher.name, "bits": int(hasher.n_bits), "seed": int(hasher.seed),
+                "key": key[:16], "fit_seconds": round(float(fit_seconds), 3)})
+
+
+def append_log(record: Mapping[str, Any]) -> None:
+    """Append ``record`` as one JSON line to the file ``SIGAH_STORE_LOG`` names (nothing when unset).
+
+    One short line per write, opened in append mode: concurrent writers do not interleave lines.
+    """
     log = os.environ.get(ENV_LOG)
     if not log:
         return
-    line = json.dumps({
-        "event": event, "method": hasher.name, "bits": int(hasher.n_bits), "seed": int(hasher.seed),
-        "key": key[:16], "fit_seconds": round(float(fit_seconds), 3),
-    })
-    # one short line per write, opened in append mode: concurrent writers do not interleave lines
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+        fh.write(json.dumps(dict(record)) + "\n")
 
 
 # -- keys ---------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ import pandas as pd
 
 from sigah import machine
 from sigah.store import (
-    DEFAULT, ENV_LOG, _canonical_json, _DefaultStore, _from_json, _read_checked_json, _to_json,
-    _write_checked_json, cache_root, data_fingerprint, method_source_hash,
+    DEFAULT, _canonical_json, _DefaultStore, _from_json, _read_checked_json, _to_json,
+    _write_checked_json, append_log, cache_root, data_fingerprint, method_source_hash,
 )
 
 __all__ = ["Provenance", "UnstorableResult", "computed_or_stored", "provenance_phrase", "result_key"]
@@ -189,13 +189,7 @@ def _results_folder(store: Any) -> Path | None:
 
 
 def _log(event: str, name: str, key: str, seconds: float) -> None:
-    log = os.environ.get(ENV_LOG)
-    if not log:
-        return
-    line = json.dumps({"event": event, "result": name, "key": key[:16], "seconds": round(float(seconds), 3)})
-    Path(log).parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+    append_log({"event": event, "result": name, "key": key[:16], "seconds": round(float(seconds), 3)})
 
 
 def computed_or_stored(
